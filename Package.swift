@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// The package: a pure core, a thin syscall layer, the per-connection gate and the admin tool.
+import PackageDescription
+
+let package = Package(
+  name: "pushgate",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "pushgate-serve", targets: ["pushgate-serve"]),
+    .executable(name: "pushgate", targets: ["pushgate"]),
+  ],
+  dependencies: [
+    // The admin tool's command line; never linked into pushgate-serve.
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .target(name: "PushgateCore"),
+    // Wrappers that need _GNU_SOURCE (OFD locks, closefrom, setsid spawn) or a
+    // signal-safe handler; Swift's Glibc module does not expose them.
+    .target(name: "CPushgate"),
+    .target(name: "PushgateSystem", dependencies: ["PushgateCore", "CPushgate"]),
+    .executableTarget(name: "pushgate-serve", dependencies: ["PushgateCore", "PushgateSystem"]),
+    .executableTarget(
+      name: "pushgate",
+      dependencies: [
+        "PushgateCore", "PushgateSystem",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "PushgateCoreTests", dependencies: ["PushgateCore"]),
+    .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem"]),
+    .testTarget(
+      name: "BinaryTests", dependencies: ["PushgateSystem", "pushgate-serve", "pushgate"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["PushgateSystem", "pushgate-serve", "pushgate"]),
+  ]
+)

@@ -1,0 +1,29 @@
+// C wrappers for the few Linux calls Swift's Glibc module does not expose.
+#ifndef CPUSHGATE_H
+#define CPUSHGATE_H
+
+#include <sys/types.h>
+
+/// Sets or clears an open-file-description lock (fcntl F_OFD_SETLK / F_OFD_SETLKW) on
+/// `length` bytes at `start`. `type` is 0 read (shared), 1 write (exclusive), 2 unlock.
+/// Returns 0, or -1 with errno set (EAGAIN when held elsewhere and `wait` is 0).
+int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait);
+
+/// Starts `path` with posix_spawn: the given argv and envp (NULL-terminated), every
+/// signal at its default disposition, an empty signal mask, descriptors 0-2 taken from
+/// `in`, `out`, `err` (-1 keeps the current one), `keep` (if >= 0) placed at fd 3, and
+/// every other descriptor closed (posix_spawn_file_actions_addclosefrom_np).
+/// `session` 1 starts a new session (setsid), 2 a new process group, 0 neither.
+/// Returns the child's pid, or -errno.
+pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
+               int err, int keep, int session);
+
+/// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (0 stops forwarding) with a
+/// signal-safe handler installed by sigaction.
+void pg_forward_signals_to(pid_t pid);
+
+/// Marks every descriptor from 3 up close-on-exec (close_range with CLOSE_RANGE_CLOEXEC).
+/// Returns 0, or -1 with errno set.
+int pg_cloexec_from_3(void);
+
+#endif

@@ -1,0 +1,109 @@
+// The audit log's records: JSON Lines, flat keys in a fixed order. See docs/audit-log.md.
+
+/// Renders the records of the audit log, one line each, version 1.
+public enum AuditRecord {
+  /// The format version written as `v`.
+  public static let version = 1
+
+  private static func start(_ event: String, _ context: SessionContext, time: Int, identity: Bool)
+    -> JSONLine
+  {
+    var line = JSONLine()
+    line.add("v", version)
+    line.add("time", Timestamp.iso8601(time))
+    line.add("session", context.session)
+    line.add("event", event)
+    line.add("key", context.key)
+    if let peer = context.peer {
+      line.add("peer", peer.address)
+      line.add("port", peer.port)
+    }
+    if identity {
+      if let key = context.publicKey {
+        line.add("pubkey_type", key.type)
+        line.add("pubkey", key.base64, limit: 16384)
+      }
+      line.add("user", context.user)
+    }
+    return line
+  }
+
+  private static func addCommand(_ context: SessionContext, to line: inout JSONLine) {
+    guard let command = context.originalCommand else { return }
+    line.add("command", command)
+    if command.count > 256 { line.add("command_truncated", true) }
+    line.add("command_bytes", command.count)
+  }
+
+  /// A refused session: the escaped command and the reason code.
+  public static func refused(_ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil) -> [UInt8] {
+    var line = start("refused", context, time: time, identity: !refusal.isDaemonReply)
+    addCommand(context, to: &line)
+    line.add("reason", refusal.code)
+    if let waitedMilliseconds { line.add("wait_ms", waitedMilliseconds) }
+    return line.line
+  }
+
+  /// A session the server could not serve.
+  public static func failed(_ context: SessionContext, _ failure: Failure, time: Int) -> [UInt8] {
+    var line = start("failed", context, time: time, identity: true)
+    addCommand(context, to: &line)
+    line.add("reason", failure.code)
+    line.add("detail", failure.detail, limit: 512)
+    return line.line
+  }
+
+  /// An allowed session that holds a slot; written before rsync starts.
+  public static func allowed(
+    _ context: SessionContext, slot: Int, waitedMilliseconds: Int, pid: Int, time: Int
+  ) -> [UInt8] {
+    var line = start("allowed", context, time: time, identity: true)
+    addCommand(context, to: &line)
+    line.add("reason", "allowed")
+    line.add("slot", slot)
+    line.add("wait_ms", waitedMilliseconds)
+    line.add("pid", pid)
+    return line.line
+  }
+
+  /// rsync ended: its status, what the hooks saw and the snapshot decision.
+  public static func transferEnded(
+    _ context: SessionContext, _ end: ProcessEnd, milliseconds: Int, evidence: HookEvidence,
+    decision: SnapshotDecision, time: Int
+  ) -> [UInt8] {
+    var line = start("transfer-ended", context, time: time, identity: false)
+    end.record(into: &line)
+    line.add("duration_ms", milliseconds)
+    if let pre = evidence.pre.first {
+      line.add("module", pre.module, limit: 64)
+      line.add("request", pre.request, limit: 256)
+      line.add("dry_run", pre.isDryRun)
+      line.add("pull", pre.isPull)
+      line.add("args", pre.arguments.joined(separator: " "), limit: 512)
+    }
+    if let post = evidence.post.first { line.add("hook_status", post.status, limit: 16) }
+    switch decision {
+    case .due: line.add("snapshot", "due")
+    case .skipped(let reason):
+      line.add("snapshot", "skipped")
+      line.add("snapshot_reason", reason)
+    }
+    return line.line
+  }
+
+  /// The snapshot ended (in the session, or in the detached process).
+  public static func snapshotEnded(
+    _ context: SessionContext, _ outcome: SnapshotOutcome, milliseconds: Int,
+    waitedMilliseconds: Int, mode: SnapshotMode, outputTail: [UInt8], time: Int
+  ) -> [UInt8] {
+    var line = start("snapshot-ended", context, time: time, identity: false)
+    line.add("result", outcome.code)
+    if case .ended(let end) = outcome { end.record(into: &line) }
+    if case .notStarted(let detail) = outcome { line.add("detail", detail, limit: 512) }
+    line.add("mode", mode.rawValue)
+    line.add("wait_ms", waitedMilliseconds)
+    line.add("duration_ms", milliseconds)
+    if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
+    return line.line
+  }
+}

@@ -1,0 +1,61 @@
+// Failures: the server could not do its job. They are logged and shown to the client briefly.
+
+/// Something on the server went wrong; not the client's fault.
+public enum Failure: Error, Equatable, Sendable {
+  /// The settings file is missing, unsafe or invalid; `detail` names file, line and fix.
+  case settings(detail: String)
+  /// The audit log cannot be opened or written.
+  case auditLog(path: String, detail: String)
+  /// The lock file cannot be opened or locked.
+  case lockFile(path: String, detail: String)
+  /// A program could not be started.
+  case spawn(program: String, detail: String)
+  /// The session's evidence file cannot be created.
+  case evidence(path: String, detail: String)
+  /// Our own executable's path cannot be used in an rsync hook command.
+  case selfPath(detail: String)
+
+  /// The stable code written to the audit log and listed in the manual.
+  public var code: String {
+    switch self {
+    case .settings: "settings"
+    case .auditLog: "audit-log"
+    case .lockFile: "lock-file"
+    case .spawn: "spawn"
+    case .evidence: "evidence"
+    case .selfPath: "self-path"
+    }
+  }
+
+  /// The exit status `pushgate-serve` ends with.
+  public var exitStatus: Int32 {
+    switch self {
+    case .settings: ExitStatus.settings
+    case .auditLog, .lockFile, .spawn, .evidence, .selfPath: ExitStatus.osError
+    }
+  }
+
+  /// The one line the client sees: what failed, never paths or settings.
+  public var clientMessage: String {
+    switch self {
+    case .settings: "server error: backup settings are invalid; the administrator must fix them"
+    case .auditLog: "server error: cannot write the audit log; refusing to serve"
+    case .lockFile: "server error: cannot use the lock file"
+    case .spawn: "server error: cannot start a program"
+    case .evidence: "server error: cannot record the session"
+    case .selfPath: "server error: pushgate-serve is installed at an unusable path"
+    }
+  }
+
+  /// The full one-line message for the administrator and the log.
+  public var detail: String {
+    switch self {
+    case .settings(let detail): detail
+    case .auditLog(let path, let detail): "cannot write audit log '\(path)': \(detail)"
+    case .lockFile(let path, let detail): "cannot use lock file '\(path)': \(detail)"
+    case .spawn(let program, let detail): "cannot start '\(program)': \(detail)"
+    case .evidence(let path, let detail): "cannot create evidence file '\(path)': \(detail)"
+    case .selfPath(let detail): detail
+    }
+  }
+}

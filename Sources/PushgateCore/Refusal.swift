@@ -1,0 +1,58 @@
+// Reasons to turn a client away: expected outcomes, not bugs.
+
+/// A reason to turn a client away.
+public enum Refusal: Error, Equatable, Sendable {
+  /// `SSH_ORIGINAL_COMMAND` is unset or empty: an interactive login or `ssh host ''`.
+  case notViaSSH
+  /// The client asked for anything other than the allowed command.
+  case notAllowed
+  /// The command is longer than ``AllowedCommand/maximumLength``.
+  case tooLong(byteCount: Int)
+  /// Every connection slot is taken.
+  case busy(limit: Int)
+  /// A snapshot holds the tree.
+  case snapshotRunning
+
+  /// The stable code written to the audit log and listed in the manual.
+  public var code: String {
+    switch self {
+    case .notViaSSH: "not-via-ssh"
+    case .notAllowed: "not-allowed"
+    case .tooLong: "too-long"
+    case .busy: "busy"
+    case .snapshotRunning: "snapshot-running"
+    }
+  }
+
+  /// The exit status `pushgate-serve` ends with; see ``ExitStatus``.
+  public var exitStatus: Int32 {
+    switch self {
+    case .busy, .snapshotRunning: ExitStatus.busy
+    case .notViaSSH, .notAllowed, .tooLong: ExitStatus.refused
+    }
+  }
+
+  /// Whether the client speaks the rsync daemon protocol, so the refusal is sent as `@ERROR:`.
+  public var isDaemonReply: Bool {
+    switch self {
+    case .busy, .snapshotRunning: true
+    case .notViaSSH, .notAllowed, .tooLong: false
+    }
+  }
+
+  /// The one line the client sees. It never repeats what the client sent.
+  public var message: String {
+    switch self {
+    case .notViaSSH:
+      "refused: this key only runs backups (rsync daemon mode); no command was given"
+    case .notAllowed:
+      "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"
+    case .tooLong(let count):
+      "refused: command is \(count) bytes; the limit is \(AllowedCommand.maximumLength)"
+    case .busy(let limit):
+      "max connections (\(limit)) reached -- try again later"
+    case .snapshotRunning:
+      "a snapshot is running -- try again later"
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// What a session will run, as data: checked by tests, printed by `pushgate check`.
+
+/// One program to run: absolute path, full argv, environment built from nothing, working
+/// directory.
+public struct ProgramRun: Equatable, Sendable {
+  /// Absolute path of the program; never looked up in `PATH`.
+  public var path: String
+  /// The whole argv, `argv[0]` first.
+  public var arguments: [String]
+  /// `NAME=value` entries; the child's whole environment.
+  public var environment: [String]
+  /// The working directory.
+  public var directory: String
+}
+
+/// The exact plan of one allowed session.
+public struct SessionPlan: Equatable, Sendable {
+  /// The settings the plan was built from.
+  public let settings: Settings
+  /// The rsync daemon-over-ssh server process.
+  public let rsync: ProgramRun
+  /// The snapshot command.
+  public let snapshot: ProgramRun
+  /// Where the rsync hooks record what the session did.
+  public let evidencePath: String
+
+  /// Builds the plan; fails only if our own path cannot be used inside a hook command.
+  public init(settings: Settings, context: SessionContext) throws(Failure) {
+    guard PathRules.isSafeAbsolute(context.executable) else {
+      throw .selfPath(
+        detail: "pushgate-serve runs from '\(VisibleBytes.render(Array(context.executable.utf8)).text)'; "
+          + "install it at a path of letters, digits and / . _ - + , @ :")
+    }
+    self.settings = settings
+    evidencePath = settings.evidenceDirectory + "/" + context.session
+    let hook = { (name: String) in "\(context.executable) --hook \(name) \(settings.evidenceDirectory)/\(context.session)" }
+    let account = ["HOME=\(context.home)", "USER=\(context.user)", "LOGNAME=\(context.user)"]
+    var rsyncEnvironment = ["PATH=/usr/bin:/bin"] + account
+    if let connection = context.sshConnection, PeerAddress.parse(connection) != nil {
+      rsyncEnvironment.append("SSH_CONNECTION=" + String(decoding: connection, as: UTF8.self))
+    }
+    if let client = context.sshClient, Self.isSSHClient(client) {
+      rsyncEnvironment.append("SSH_CLIENT=" + String(decoding: client, as: UTF8.self))
+    }
+    rsyncEnvironment.append("PUSHGATE_SESSION=\(context.session)")
+    var arguments = [settings.rsync, "--server", "--daemon", "--config=\(settings.rsyncdConf)"]
+    if settings.ioTimeout > 0 { arguments.append("--dparam=timeout=\(settings.ioTimeout)") }
+    arguments += [
+      "--dparam=pre-xfer exec=\(hook("pre-xfer"))",
+      "--dparam=post-xfer exec=\(hook("post-xfer"))",
+      ".",
+    ]
+    rsync = ProgramRun(
+      path: settings.rsync, arguments: arguments, environment: rsyncEnvironment,
+      directory: settings.root)
+    snapshot = ProgramRun(
+      path: settings.snapshot[0], arguments: settings.snapshot,
+      environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account
+        + ["PUSHGATE_SESSION=\(context.session)"],
+      directory: settings.root)
+  }
+
+  /// `SSH_CLIENT` is `client-ip client-port server-port`; pass it on only if it looks so.
+  static func isSSHClient(_ bytes: [UInt8]) -> Bool {
+    let fields = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+    return fields.count == 3 && PeerAddress.isAddress(fields[0])
+      && PeerAddress.port(fields[1]) != nil && PeerAddress.port(fields[2]) != nil
+  }
+}

@@ -1,0 +1,12 @@
+// pushgate: the administrator's tool.
+import ArgumentParser
+
+/// The administrator's tool; every subcommand shares the core with pushgate-serve.
+struct Pushgate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pushgate",
+    abstract: "Set up and inspect a pushgate backup root.",
+    subcommands: [Init.self, Check.self])
+}
+
+Pushgate.main()
