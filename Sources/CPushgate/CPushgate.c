@@ -80,3 +80,5 @@ void pg_forward_signals_to(pid_t pid) {
 int pg_cloexec_from_3(void) {
   return (int)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 }
+
+int pg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -11,6 +11,14 @@ public struct ProgramRun: Equatable, Sendable {
   public var environment: [String]
   /// The working directory.
   public var directory: String
+
+  /// Creates a run description.
+  public init(path: String, arguments: [String], environment: [String], directory: String) {
+    self.path = path
+    self.arguments = arguments
+    self.environment = environment
+    self.directory = directory
+  }
 }
 
 /// The exact plan of one allowed session.
@@ -57,6 +65,17 @@ public struct SessionPlan: Equatable, Sendable {
       path: settings.snapshot[0], arguments: settings.snapshot,
       environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account
         + ["PUSHGATE_SESSION=\(context.session)"],
+      directory: settings.root)
+  }
+
+  /// The detached process that takes this session's snapshot in `detach` mode: pushgate-serve
+  /// itself with `--snapshot-session`, the same settings file and key, and rsync's environment.
+  public func detachedSnapshot(config: String, context: SessionContext) -> ProgramRun {
+    var arguments = [context.executable, "--config", config]
+    if !context.key.isEmpty { arguments += ["--key", context.key] }
+    arguments += ["--snapshot-session", context.session]
+    return ProgramRun(
+      path: context.executable, arguments: arguments, environment: rsync.environment,
       directory: settings.root)
   }
 

@@ -1,1 +1,21 @@
-print("stub")
+// pushgate-serve: what sshd runs for every backup connection.
+import Glibc
+import PushgateCore
+import PushgateSystem
+
+// A vanished client must not kill us before the log line is written; children get SIGPIPE
+// back at its default (posix_spawn resets every signal).
+signal(SIGPIPE, SIG_IGN)
+Descriptors.sanitize()
+
+switch ServeArguments.parse(Array(CommandLine.arguments.dropFirst())) {
+case .serve(let config, let key)?:
+  serve(config: config, key: key)
+case .hook(let name, let evidence)?:
+  recordHook(name: name, evidence: evidence)
+case .detachedSnapshot(let config, let key, let session)?:
+  runDetachedSnapshot(config: config, key: key, session: session)
+case nil:
+  Descriptors.report(ServeArguments.usage)
+  exit(ExitStatus.usage)
+}

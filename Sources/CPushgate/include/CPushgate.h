@@ -26,4 +26,7 @@ void pg_forward_signals_to(pid_t pid);
 /// Returns 0, or -1 with errno set.
 int pg_cloexec_from_3(void);
 
+/// Creates a pipe with both ends close-on-exec (pipe2 O_CLOEXEC). Returns 0 or -1.
+int pg_pipe_cloexec(int fds[2]);
+
 #endif

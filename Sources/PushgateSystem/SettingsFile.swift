@@ -1,0 +1,54 @@
+// Loads pushgate.conf: trusted-file checks on the open descriptor, then the strict parser.
+import PushgateCore
+
+/// The settings file on disk.
+public enum SettingsFile {
+  /// The default location.
+  public static let defaultPath = "/backup/pushgate.conf"
+
+  /// Reads, checks and parses the settings file. On failure also says where a refusal can
+  /// still be logged.
+  public static func load(_ path: String) -> Result<Settings, SettingsLoadError> {
+    let bytes: [UInt8]
+    do {
+      bytes = try TrustedFile.readOwned(path, limit: SettingsParser.maximumSize)
+    } catch {
+      let fallback = SettingsParser.bestEffortAuditLog(TrustedFile.readSmall(path, limit: SettingsParser.maximumSize) ?? [], file: path)
+      return .failure(SettingsLoadError(failure: .settings(detail: error.message(path: path)), auditLog: fallback))
+    }
+    do {
+      return .success(try SettingsParser.parse(bytes, file: path))
+    } catch {
+      return .failure(
+        SettingsLoadError(
+          failure: .settings(detail: error.description),
+          auditLog: SettingsParser.bestEffortAuditLog(bytes, file: path)))
+    }
+  }
+}
+
+/// Why the settings could not be used, and the best guess at the audit log's location.
+public struct SettingsLoadError: Error, Sendable {
+  /// The failure to report.
+  public let failure: Failure
+  /// Where to log the refusal.
+  public let auditLog: String
+}
+
+extension SessionContext {
+  /// Captures the session's inputs from this process: the ssh variables as raw bytes, the
+  /// `SSH_USER_AUTH` file (read now: sshd deletes it when the session ends), the account
+  /// from the password database, our own path, and a fresh session id.
+  public static func current(key: String) -> SessionContext {
+    let account = Identity.account()
+    let publicKey = RawEnvironment.bytes("SSH_USER_AUTH")
+      .flatMap { TrustedFile.readSmall(String(decoding: $0, as: UTF8.self), limit: 65536) }
+      .flatMap(PublicKey.fromUserAuth)
+    return SessionContext(
+      session: Identity.newSessionId(), key: key,
+      originalCommand: RawEnvironment.bytes("SSH_ORIGINAL_COMMAND"),
+      sshConnection: RawEnvironment.bytes("SSH_CONNECTION"),
+      sshClient: RawEnvironment.bytes("SSH_CLIENT"), publicKey: publicKey, home: account.home,
+      user: account.user, executable: Identity.executablePath())
+  }
+}

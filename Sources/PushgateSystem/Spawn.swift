@@ -1,0 +1,136 @@
+// Runs a planned program: posix_spawn with a built environment, no shell, no PATH search.
+import CPushgate
+import Glibc
+import PushgateCore
+
+/// Starting and waiting for child processes (posix_spawn(3), waitpid(2), poll(2), kill(2)).
+public enum Spawn {
+  /// Where a child's descriptors 0–2 come from; -1 keeps ours.
+  public struct Stdio: Sendable {
+    /// fd for the child's stdin.
+    public var input: Int32 = -1
+    /// fd for the child's stdout.
+    public var output: Int32 = -1
+    /// fd for the child's stderr.
+    public var error: Int32 = -1
+
+    /// The default: the child shares our 0–2 (the ssh channel, for rsync).
+    public init(input: Int32 = -1, output: Int32 = -1, error: Int32 = -1) {
+      self.input = input
+      self.output = output
+      self.error = error
+    }
+  }
+
+  /// How the child is grouped.
+  public enum Grouping: Int32, Sendable {
+    /// Same session and process group as us.
+    case inherit = 0
+    /// A new session (setsid): detached from the client.
+    case newSession = 1
+    /// A new process group, so a timeout can kill everything it started.
+    case newGroup = 2
+  }
+
+  /// Starts `run` in its directory; every other descriptor is closed in the child and every
+  /// signal is at its default disposition. Returns the pid.
+  public static func start(_ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit)
+    throws(SystemError) -> pid_t
+  {
+    // posix_spawn has no portable chdir action; we change our own cwd, which the gate
+    // never relies on afterwards (every path we use is absolute).
+    guard chdir(run.directory) == 0 else { throw .current("chdir '\(run.directory)'") }
+    let pid = withCStrings(run.arguments) { argv in
+      withCStrings(run.environment) { envp in
+        pg_spawn(run.path, argv, envp, stdio.input, stdio.output, stdio.error, -1, grouping.rawValue)
+      }
+    }
+    guard pid > 0 else { throw SystemError(number: -pid, operation: "posix_spawn") }
+    return pid
+  }
+
+  /// Waits for `pid` (retrying on EINTR).
+  public static func wait(_ pid: pid_t) -> ProcessEnd {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+      if errno != EINTR { return .exited(ExitStatus.software) }
+    }
+    return decode(status)
+  }
+
+  /// Decodes a waitpid status (the WIFEXITED family, which Swift does not import).
+  public static func decode(_ status: Int32) -> ProcessEnd {
+    let signal = status & 0x7f
+    return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+  }
+
+  /// Runs `run` in a new process group with stdin at /dev/null and stdout+stderr captured;
+  /// kills the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`.
+  /// Returns how it ended (`nil` on timeout) and the last `tailLimit` bytes of its output.
+  public static func runCapturing(_ run: ProgramRun, timeoutSeconds: Int, tailLimit: Int = 2048)
+    throws(SystemError) -> (end: ProcessEnd?, tail: [UInt8])
+  {
+    var pipeFds: [Int32] = [-1, -1]
+    guard pg_pipe_cloexec(&pipeFds) == 0 else { throw .current("pipe2") }
+    let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    defer { if null >= 0 { close(null) } }
+    let pid: pid_t
+    do {
+      pid = try start(
+        run, stdio: Stdio(input: null, output: pipeFds[1], error: pipeFds[1]), grouping: .newGroup)
+    } catch {
+      close(pipeFds[0])
+      close(pipeFds[1])
+      throw error
+    }
+    close(pipeFds[1])
+    defer { close(pipeFds[0]) }
+    pg_forward_signals_to(-pid)
+    defer { pg_forward_signals_to(0) }
+    let deadline = Clock.monotonicMilliseconds() + timeoutSeconds * 1000
+    var tail: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    var killedAt: Int?
+    var end: ProcessEnd?
+    var status: Int32 = 0
+    var open = true
+    while true {
+      if open {
+        var poller = pollfd(fd: pipeFds[0], events: Int16(POLLIN), revents: 0)
+        if poll(&poller, 1, 100) > 0 {
+          let count = buffer.withUnsafeMutableBytes { read(pipeFds[0], $0.baseAddress, $0.count) }
+          if count > 0 {
+            tail += buffer[0..<count]
+            if tail.count > tailLimit { tail.removeFirst(tail.count - tailLimit) }
+          } else if count == 0 {
+            open = false
+          }
+        }
+      } else {
+        Clock.sleep(milliseconds: 50)
+      }
+      let reaped = waitpid(pid, &status, WNOHANG)
+      if reaped == pid {
+        end = decode(status)
+        break
+      }
+      let now = Clock.monotonicMilliseconds()
+      if killedAt == nil && now >= deadline {
+        kill(-pid, SIGTERM)
+        killedAt = now
+      } else if let killedAt, now >= killedAt + 5000 {
+        kill(-pid, SIGKILL)
+      }
+    }
+    return (killedAt == nil ? end : nil, tail)
+  }
+
+  private static func withCStrings<R>(
+    _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+  ) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+  }
+}

@@ -1,0 +1,53 @@
+// The forced command's arguments, parsed by hand: this binary links no argument library.
+import PushgateCore
+import PushgateSystem
+
+/// What the forced command in authorized_keys asked for.
+enum ServeArguments: Equatable {
+  /// Serve one ssh session: `[--config FILE] [--key LABEL]`.
+  case serve(config: String, key: String)
+  /// Internal: an rsync hook recording evidence (`--hook pre-xfer|post-xfer FILE`).
+  case hook(name: String, evidence: String)
+  /// Internal: the detached snapshot of a session (`... --snapshot-session ID`).
+  case detachedSnapshot(config: String, key: String, session: String)
+
+  static let usage =
+    "usage: pushgate-serve [--config FILE] [--key LABEL] (run by sshd as a forced command)"
+
+  /// Parses argv without argv[0]; `nil` means a usage error.
+  static func parse(_ words: [String]) -> ServeArguments? {
+    if words.first == "--hook" {
+      guard words.count == 3, words[1] == "pre-xfer" || words[1] == "post-xfer",
+        PathRules.isSafeAbsolute(words[2])
+      else { return nil }
+      return .hook(name: words[1], evidence: words[2])
+    }
+    var config = SettingsFile.defaultPath
+    var key = ""
+    var session: String?
+    var rest = words[...]
+    while let word = rest.popFirst() {
+      let (name, inline) = split(word)
+      guard let value = inline ?? rest.popFirst() else { return nil }
+      switch name {
+      case "--config": config = value
+      case "--key": key = value
+      case "--snapshot-session": session = value
+      default: return nil
+      }
+    }
+    guard !config.isEmpty, key.isEmpty || Gate.isKeyLabel(key) else { return nil }
+    if let session {
+      guard session.utf8.count == 16, session.utf8.allSatisfy({ PathRules.isSafe($0) && $0 != UInt8(ascii: "/") }) else {
+        return nil
+      }
+      return .detachedSnapshot(config: config, key: key, session: session)
+    }
+    return .serve(config: config, key: key)
+  }
+
+  private static func split(_ word: String) -> (String, String?) {
+    guard word.hasPrefix("--"), let equals = word.firstIndex(of: "=") else { return (word, nil) }
+    return (String(word[..<equals]), String(word[word.index(after: equals)...]))
+  }
+}
