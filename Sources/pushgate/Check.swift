@@ -1,6 +1,61 @@
-// pushgate check: placeholder until the subcommand lands.
+// pushgate check: the gate's decision and plan for a command, without any effect.
 import ArgumentParser
+import Glibc
+import PushgateCore
+import PushgateSystem
 
 struct Check: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Decide a command as pushgate-serve would.")
+  static let configuration = CommandConfiguration(
+    abstract: "Decide a command exactly as pushgate-serve would, and print the plan.",
+    discussion: """
+      Takes no slot, starts nothing and writes no log. Exits with the status pushgate-serve \
+      would use: 0 allowed, 77 refused, 78 settings invalid (see pushgate-serve(8)).
+      """)
+
+  @Option(help: "The settings file.")
+  var config = SettingsFile.defaultPath
+
+  @Option(help: "The key label, as in the forced command.")
+  var key = ""
+
+  @Option(help: "The pushgate-serve path used in the hook commands (default: beside pushgate).")
+  var serve: String?
+
+  @Argument(help: "The command as the client sends it; words are joined with single spaces, as sshd does.")
+  var command: [String] = []
+
+  func run() throws {
+    guard key.isEmpty || Gate.isKeyLabel(key) else {
+      throw ValidationError("'--key' must be 1-64 letters, digits or . _ - @ +")
+    }
+    let settings: Settings
+    switch SettingsFile.load(config) {
+    case .success(let loaded): settings = loaded
+    case .failure(let error):
+      print("fail \(error.failure.code): \(error.failure.detail)")
+      throw ExitCode(error.failure.exitStatus)
+    }
+    let account = Identity.account()
+    let context = SessionContext(
+      session: Identity.newSessionId(), key: key,
+      originalCommand: command.isEmpty ? nil : Array(command.joined(separator: " ").utf8),
+      home: account.home, user: account.user, executable: serve ?? Self.siblingServe())
+    let verdict = Gate.decide(settings: settings, context: context)
+    switch verdict {
+    case .refuse(let refusal):
+      print("refuse \(refusal.code): \(refusal.message)")
+    case .fail(let failure):
+      print("fail \(failure.code): \(failure.detail)")
+    case .allow(let plan):
+      print(PlanReport.render(plan))
+    }
+    if verdict.exitStatus != 0 { throw ExitCode(verdict.exitStatus) }
+  }
+
+  /// `pushgate-serve` in the directory of the running `pushgate`.
+  static func siblingServe() -> String {
+    let path = Identity.executablePath()
+    guard let slash = path.lastIndex(of: "/") else { return "/usr/local/bin/pushgate-serve" }
+    return String(path[..<slash]) + "/pushgate-serve"
+  }
 }

@@ -1,0 +1,33 @@
+// Presentation of a session plan for `pushgate check`.
+import PushgateCore
+
+/// Renders a plan as the administrator reads it.
+enum PlanReport {
+  static func render(_ plan: SessionPlan) -> String {
+    let settings = plan.settings
+    var lines = ["allow"]
+    lines.append("  slots:       \(settings.maxConnections) on \(settings.lockFile), wait up to \(settings.slotWait) s")
+    lines.append("  directory:   \(plan.rsync.directory)")
+    lines.append("  rsync argv:  " + plan.rsync.arguments.map(quoted).joined(separator: " "))
+    lines.append("  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
+    lines += plan.rsync.environment.map { "    " + quoted($0) }
+    lines.append("  snapshot:    " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
+    lines.append("  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and the session wrote to module '\(settings.pushModule)' (not a dry run, listing or pull)")
+    lines.append("  snapshot mode: \(settings.snapshotMode.rawValue), timeout \(settings.snapshotTimeout) s")
+    lines.append("  audit log:   \(settings.auditLog)")
+    return lines.joined(separator: "\n")
+  }
+
+  /// Single-quotes a word when it holds anything but plain characters.
+  static func quoted(_ word: String) -> String {
+    let plain = word.utf8.allSatisfy { PathRules.isSafe($0) || $0 == UInt8(ascii: "=") }
+    if plain && !word.isEmpty { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+}
+
+extension String {
+  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+    split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}
