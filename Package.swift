@@ -26,11 +26,12 @@ let package = Package(
         "PushgateCore", "PushgateSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "PushgateCoreTests", dependencies: ["PushgateCore"]),
     .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem"]),
     .testTarget(
-      name: "BinaryTests", dependencies: ["PushgateSystem", "pushgate-serve", "pushgate"]),
+      name: "BinaryTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["PushgateSystem", "pushgate-serve", "pushgate"]),
+      name: "EndToEndTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),
   ]
 )

@@ -1,0 +1,131 @@
+// Shared helpers for the binary and end-to-end tests: built binaries, temporary roots, processes.
+import Foundation
+
+/// The built executables, found beside the running test bundle.
+public enum Binaries {
+  /// The build directory holding `pushgate`, `pushgate-serve` and the test runner.
+  public static let directory: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+    return (exe as NSString).deletingLastPathComponent
+  }()
+  /// pushgate-serve.
+  public static var serve: String { directory + "/pushgate-serve" }
+  /// pushgate.
+  public static var pushgate: String { directory + "/pushgate" }
+  /// The repository root (for scripts/fake-ssh).
+  public static let repository: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+  /// The simulated ssh used with `rsync -e`.
+  public static var fakeSSH: String { repository + "/scripts/fake-ssh" }
+}
+
+/// Whether a program exists; tests that need it are skipped (loudly) without it.
+public func installed(_ path: String) -> Bool {
+  let found = FileManager.default.isExecutableFile(atPath: path)
+  if !found {
+    FileHandle.standardError.write(Data("SKIPPING: \(path) is not installed; CI installs it\n".utf8))
+  }
+  return found
+}
+
+/// A fresh directory under /tmp, removed by `remove()`.
+public struct TemporaryDirectory: Sendable {
+  /// Its absolute path (only safe characters, so it can be a backup root).
+  public let path: String
+
+  /// Creates the directory.
+  public init() throws {
+    let template = "/tmp/pushgate-test-XXXXXX"
+    var bytes = Array(template.utf8CString)
+    guard let made = mkdtemp(&bytes) else { throw CocoaError(.fileWriteUnknown) }
+    path = String(cString: made)
+  }
+
+  /// Removes it and everything below.
+  public func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// What a finished process left.
+public struct Finished: Sendable {
+  /// Exit status (or 128 + signal).
+  public let status: Int32
+  /// Everything it wrote to stdout.
+  public let stdout: Data
+  /// Everything it wrote to stderr.
+  public let stderr: Data
+  /// stdout as text.
+  public var out: String { String(decoding: stdout, as: UTF8.self) }
+  /// stderr as text.
+  public var err: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// Runs a program to completion with exactly `environment`, an empty stdin unless given.
+@discardableResult
+public func run(
+  _ path: String, _ arguments: [String], environment: [String: String] = [:],
+  directory: String? = nil, input: Data = Data()
+) throws -> Finished {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: path)
+  process.arguments = arguments
+  process.environment = environment
+  if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  let outPipe = Pipe()
+  let errPipe = Pipe()
+  let inPipe = Pipe()
+  process.standardOutput = outPipe
+  process.standardError = errPipe
+  process.standardInput = inPipe
+  try process.run()
+  inPipe.fileHandleForWriting.write(input)
+  try? inPipe.fileHandleForWriting.close()
+  // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+  nonisolated(unsafe) var errData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+    group.leave()
+  }
+  let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  let status =
+    process.terminationReason == .uncaughtSignal
+    ? 128 + process.terminationStatus : process.terminationStatus
+  return Finished(status: status, stdout: outData, stderr: errData)
+}
+
+/// Writes a file with a mode.
+public func write(_ text: String, to path: String, mode: Int = 0o644) throws {
+  try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+  try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+}
+
+/// Reads a file as text ("" when missing).
+public func read(_ path: String) -> String {
+  (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+}
+
+/// The audit log's records as dictionaries, one per line.
+public func auditRecords(_ path: String) -> [[String: Any]] {
+  read(path).split(separator: "\n").compactMap {
+    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+  }
+}
+
+/// The environment sshd gives a forced command, as in FIELD-NOTES §2, plus a client's LANG.
+public func sshEnvironment(command: String?, extra: [String: String] = [:]) -> [String: String] {
+  var environment = [
+    "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": NSHomeDirectory(), "USER": NSUserName(),
+    "LOGNAME": NSUserName(), "SHELL": "/bin/sh", "MOTD_SHOWN": "pam",
+    "SSH_CONNECTION": "203.0.113.7 51234 192.0.2.1 22", "SSH_CLIENT": "203.0.113.7 51234 22",
+    "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "RSYNC_NO_XFER_EXEC": "1", "REMOTE_HOST": "evil",
+  ]
+  if let command { environment["SSH_ORIGINAL_COMMAND"] = command }
+  environment.merge(extra) { $1 }
+  return environment
+}
