@@ -1,0 +1,250 @@
+// pushgate init as data: the exact files it writes and the plan's owners and modes.
+import Testing
+
+@testable import PushgateCore
+
+private let backupAccount = SetupAccount(name: "backup", uid: 34, gid: 34, group: "backup")
+private let rootAccount = SetupAccount(name: "root", uid: 0, gid: 0, group: "root")
+
+private func setupRequest(
+  _ account: SetupAccount = backupAccount, runsAsRoot: Bool = true, interval: String = "hourly",
+  retain: [String] = [], restore: Bool = false
+) throws -> SetupRequest {
+  try SetupRequest(
+    root: "/backup", account: account, runsAsRoot: runsAsRoot, interval: interval,
+    retain: retain, restore: restore)
+}
+
+/// The lines that are not comments or blank.
+private func setupSettingLines(_ text: String) -> [Substring] {
+  text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+}
+
+private let rsyncdHeader = """
+  # rsyncd.conf for the backup root /backup, written by 'pushgate init'.
+  # pushgate-serve starts rsync with --config=/backup/rsyncd.conf and adds the
+  # pre-xfer and post-xfer hooks, the timeout and the refused options with --dparam.
+  # Keep those out of this file: a value set inside a module wins over --dparam, so a
+  # module-level 'pre-xfer exec' or 'post-xfer exec' turns the snapshots off.
+  # No 'max connections' or 'lock file': pushgate-serve counts the connection slots.
+  # No 'log file': the daemon logs to syslog; pushgate-serve keeps the audit log.
+
+  """
+
+private let pushModule = """
+
+  [push]
+    comment = backups pushed by clients; each successful push is snapshotted
+    path = /backup/incoming
+    read only = no
+    write only = yes
+    list = no
+
+  """
+
+private let snapshotsModule = """
+
+  [snapshots]
+    comment = snapshots, read-only, for restores
+    path = /backup/snapshots
+    read only = yes
+    list = no
+
+  """
+
+private let rsnapshotExpected = """
+  # rsnapshot.conf for the backup root /backup, written by 'pushgate init'.
+  # rsnapshot needs a TAB between fields; check a change with
+  # 'rsnapshot -c /backup/rsnapshot.conf configtest'.
+  # Each successful push runs the first level (hourly); cron runs the higher ones.
+  config_version\t1.2
+  snapshot_root\t/backup/snapshots/
+  # pushgate init creates snapshot_root; if it is missing, the disk is not mounted.
+  no_create_root\t1
+  cmd_cp\t/bin/cp
+  cmd_rm\t/bin/rm
+  cmd_rsync\t/usr/bin/rsync
+  retain\thourly\t24
+  retain\tdaily\t7
+  retain\tweekly\t4
+  verbose\t2
+  loglevel\t3
+  lockfile\t/backup/rsnapshot.pid
+  # Unchanged files become hard links to the previous snapshot (rsync --link-dest).
+  link_dest\t1
+  # The default rsync_long_args include --relative, which would nest every snapshot
+  # under the full source path (hourly.0/backup/incoming/...).
+  rsync_long_args\t--delete --numeric-ids --delete-excluded
+  # Destination './': a snapshot holds the pushed tree itself, hourly.0/<pushed files>,
+  # exactly as incoming/ (and the 'snapshots' module) show it. Keep the one backup point.
+  backup\t/backup/incoming/\t./
+
+  """
+
+/// Every pushgate init core test; the second half is in SetupRetainTests.swift.
+@Suite struct SetupTests {}
+
+extension SetupTests {
+  @Test func rsyncdConfForABackupAccount() throws {
+    let expected =
+      rsyncdHeader + """
+        # The daemon runs as 'backup', which can neither chroot nor switch users.
+        # Without chroot rsync stores symlinks with a '/rsyncd-munged/' prefix so that they
+        # cannot lead outside the module; a restore through rsync removes the prefix again.
+        use chroot = no
+
+        """ + pushModule
+    #expect(try setupRequest().rsyncdConfText == expected)
+    #expect(try setupRequest(restore: true).rsyncdConfText == expected + snapshotsModule)
+  }
+
+  @Test func rsyncdConfForRootSetsUidAndGid() throws {
+    let expected =
+      rsyncdHeader + """
+        # The daemon runs as root. Without uid and gid it would use the modules as 'nobody'
+        # and every push would fail with 'mkstemp ... Permission denied'.
+        uid = root
+        gid = root
+
+        """ + pushModule
+    #expect(try setupRequest(rootAccount).rsyncdConfText == expected)
+    #expect(
+      try setupRequest(rootAccount, restore: true).rsyncdConfText == expected + snapshotsModule)
+  }
+
+  @Test(arguments: [false, true], [false, true])
+  func rsyncdConfHasNoHooksLimitsOrLogs(root: Bool, restore: Bool) throws {
+    let text = try setupRequest(root ? rootAccount : backupAccount, restore: restore).rsyncdConfText
+    for line in setupSettingLines(text) {
+      for word in ["max connections", "lock file", "log file", "pre-xfer", "post-xfer", "exec"] {
+        #expect(!line.contains(word), "\(line)")
+      }
+    }
+    #expect(text.contains("use chroot = no") == !root)
+  }
+
+  @Test func rsnapshotConfWithDefaultLevels() throws {
+    #expect(try setupRequest().rsnapshotConfText == rsnapshotExpected)
+    // The account does not change rsnapshot.conf.
+    #expect(try setupRequest(rootAccount, runsAsRoot: false).rsnapshotConfText == rsnapshotExpected)
+  }
+
+  @Test func rsnapshotConfWithRetainOptions() throws {
+    let text = try setupRequest(interval: "often", retain: ["often=2", "daily=1", "monthly=12"])
+      .rsnapshotConfText
+    let expected =
+      rsnapshotExpected
+      .replacingFirst("first level (hourly)", "first level (often)")
+      .replacingFirst(
+        "retain\thourly\t24\nretain\tdaily\t7\nretain\tweekly\t4\n",
+        "retain\toften\t2\nretain\tdaily\t1\nretain\tmonthly\t12\n"
+      )
+      .replacingFirst("(hourly.0/backup", "(often.0/backup")
+      .replacingFirst("hourly.0/<pushed files>", "often.0/<pushed files>")
+    #expect(text == expected)
+  }
+
+  @Test func rsnapshotConfSeparatesFieldsWithTabsOnly() throws {
+    let lines = setupSettingLines(try setupRequest().rsnapshotConfText)
+    #expect(lines.count == 15)
+    for line in lines {
+      let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+      #expect(fields.count >= 2, "\(line)")
+      #expect(!fields[0].contains(" "), "\(line)")
+      #expect(fields.allSatisfy { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasSuffix(" ") })
+    }
+    #expect(!lines.contains { $0.contains("--relative") })
+    #expect(lines.filter { $0.hasPrefix("backup\t") } == ["backup\t/backup/incoming/\t./"])
+  }
+
+  @Test func pushgateConfParsesToTheDefaults() throws {
+    let request = try setupRequest()
+    let text = request.pushgateConfText
+    let parsed = try SettingsParser.parse(Array(text.utf8), file: "/backup/pushgate.conf")
+    #expect(parsed == Settings(root: "/backup"))
+    #expect(setupSettingLines(text) == ["root = /backup"])
+    for name in SettingsParser.names.dropFirst() {
+      #expect(text.contains("\n# \(name) = "), "\(name) is not shown")
+    }
+  }
+
+  @Test func pushgateConfSetsSnapshotOnlyForAnotherInterval() throws {
+    let text = try setupRequest(interval: "daily").pushgateConfText
+    var expected = Settings(root: "/backup")
+    expected.snapshot = ["/usr/bin/rsnapshot", "-c", "/backup/rsnapshot.conf", "daily"]
+    #expect(try SettingsParser.parse(Array(text.utf8), file: "f") == expected)
+    #expect(
+      setupSettingLines(text) == [
+        "root = /backup", "snapshot = /usr/bin/rsnapshot -c /backup/rsnapshot.conf daily",
+      ])
+    #expect(try setupRequest(interval: "daily").settings == expected)
+  }
+
+  @Test func pushgateConfShowsTheRealDefaults() throws {
+    // Removing every '# ' in front of a setting must not change what the file means.
+    let text = try setupRequest().pushgateConfText
+    let names = SettingsParser.names
+    let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      let body = line.dropFirst(2)
+      let isSetting = line.hasPrefix("# ") && names.contains { body.hasPrefix($0 + " = ") }
+      return isSetting ? String(body) : String(line)
+    }.joined(separator: "\n")
+    #expect(uncommented != text)
+    let parsed = try SettingsParser.parse(Array(uncommented.utf8), file: "f")
+    #expect(parsed == Settings(root: "/backup"))
+  }
+
+}
+
+private func setupStep(
+  _ path: String, _ kind: SetupStep.Kind, _ mode: UInt32, _ owner: SetupOwner
+) -> SetupStep {
+  SetupStep(path: path, kind: kind, mode: mode, owner: owner)
+}
+
+extension SetupTests {
+  @Test func planForAnotherAccountAsRoot() throws {
+    let request = try setupRequest(restore: true)
+    let backup = SetupOwner(uid: 34, gid: 34, description: "backup:backup")
+    let expected = [
+      setupStep(
+        "/backup", .directory(followsPushes: false), 0o1770,
+        SetupOwner(uid: 0, gid: 34, description: "root:backup")),
+      setupStep("/backup/incoming", .directory(followsPushes: true), 0o750, backup),
+      setupStep("/backup/snapshots", .directory(followsPushes: false), 0o750, backup),
+      setupStep("/backup/rsyncd.conf", .file(request.rsyncdConfText), 0o644, .root),
+      setupStep("/backup/rsnapshot.conf", .file(request.rsnapshotConfText), 0o644, .root),
+      setupStep("/backup/pushgate.conf", .file(request.pushgateConfText), 0o644, .root),
+    ]
+    #expect(SetupPlan(request).steps == expected)
+    #expect(expected[0].summary == "directory, mode 1770, root:backup")
+    #expect(expected[3].summary == "file, mode 0644, root:root")
+  }
+
+  @Test func planForTheInvokingUser() throws {
+    let me = SetupAccount(name: "alice", uid: 1000, gid: 100, group: "users")
+    let request = try setupRequest(me, runsAsRoot: false)
+    let alice = SetupOwner(uid: 1000, gid: 100, description: "alice:users")
+    let steps = SetupPlan(request).steps
+    #expect(steps.map(\.owner) == Array(repeating: alice, count: 6))
+    #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o644, 0o644, 0o644])
+  }
+
+  @Test func planForRootAsRoot() throws {
+    let steps = SetupPlan(try setupRequest(rootAccount)).steps
+    #expect(steps.map(\.owner) == Array(repeating: .root, count: 6))
+    #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o644, 0o644, 0o644])
+    #expect(steps[3].contents == Array(try setupRequest(rootAccount).rsyncdConfText.utf8))
+    #expect(steps[0].contents.isEmpty)
+  }
+
+}
+
+extension String {
+  fileprivate func replacingFirst(_ old: String, _ new: String) -> String {
+    guard let range = firstRange(of: old) else { return self + "\n<missing: \(old)>" }
+    var copy = self
+    copy.replaceSubrange(range, with: new)
+    return copy
+  }
+}
