@@ -13,8 +13,11 @@ public enum SettingsFile {
     do {
       bytes = try TrustedFile.readOwned(path, limit: SettingsParser.maximumSize)
     } catch {
-      let fallback = SettingsParser.bestEffortAuditLog(TrustedFile.readSmall(path, limit: SettingsParser.maximumSize) ?? [], file: path)
-      return .failure(SettingsLoadError(failure: .settings(detail: error.message(path: path)), auditLog: fallback))
+      // An untrusted file's contents are nobody's word: log next to it, never where it says.
+      return .failure(
+        SettingsLoadError(
+          failure: .settings(detail: error.message(path: path)),
+          auditLog: SettingsParser.bestEffortAuditLog([], file: path)))
     }
     do {
       return .success(try SettingsParser.parse(bytes, file: path))

@@ -97,6 +97,6 @@ private func refuseInDaemonProtocol(
     AuditRecord.refused(
       context, refusal, time: Clock.now(),
       waitedMilliseconds: Clock.monotonicMilliseconds() - start))
-  Descriptors.writeAll(1, DaemonReply.refusal(refusal.message))
+  DaemonRefusal.send(refusal.message)
   exit(refusal.exitStatus)
 }

@@ -1,0 +1,184 @@
+// The real rsync client pushing through fake-ssh, pushgate-serve, rsync's daemon side and rsnapshot.
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct PushTests {
+  @Test(.enabled(if: realProgramsInstalled))
+  func twoPushesMakeTwoSnapshotsSharingUnchangedFiles() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    try root.writeSource("same.txt", "unchanged\n")
+    try root.writeSource("changed.txt", "first\n")
+
+    let first = try root.push()
+    #expect(first.status == 0, "client stderr: \(first.err)")
+    #expect(first.err.contains("pushgate: snapshot taken"))
+    #expect(root.snapshots == ["hourly.0"])
+    #expect(read(root.snapshotFile("hourly.0", "same.txt")) == "unchanged\n")
+    #expect(read(root.snapshotFile("hourly.0", "changed.txt")) == "first\n")
+
+    // A different size, so rsync's size+mtime quick check cannot miss the change.
+    try root.writeSource("changed.txt", "second, longer\n")
+    let second = try root.push()
+    #expect(second.status == 0, "client stderr: \(second.err)")
+    #expect(second.err.contains("pushgate: snapshot taken"))
+    #expect(root.snapshots == ["hourly.0", "hourly.1"])
+    #expect(read(root.snapshotFile("hourly.0", "changed.txt")) == "second, longer\n")
+    #expect(read(root.snapshotFile("hourly.1", "changed.txt")) == "first\n")
+    #expect(
+      try inode(root.snapshotFile("hourly.0", "same.txt"))
+        == inode(root.snapshotFile("hourly.1", "same.txt")), "unchanged file is a hard link")
+    #expect(
+      try inode(root.snapshotFile("hourly.0", "changed.txt"))
+        != inode(root.snapshotFile("hourly.1", "changed.txt")))
+
+    let records = root.records
+    try #require(records.count == 6, "audit log: \(read(root.auditLog))")
+    for push in [records[0..<3], records[3..<6]] {
+      let session = push.first?["session"] as? String
+      #expect(session?.count == 16)
+      #expect(push.allSatisfy { $0["session"] as? String == session })
+      #expect(push.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
+      #expect(push[push.startIndex + 1]["snapshot"] as? String == "due")
+      #expect(push[push.startIndex + 1]["module"] as? String == "push")
+      #expect(push[push.startIndex + 2]["result"] as? String == "ok")
+      #expect(push[push.startIndex + 2]["mode"] as? String == "wait")
+    }
+    #expect(records[0]["session"] as? String != records[3]["session"] as? String)
+    #expect(records.allSatisfy { $0["key"] as? String == "laptop" })
+    #expect(root.names(in: root.path + "/.pushgate") == [], "evidence files are consumed")
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
+  func dryRunAndListOnlyPushesTakeNoSnapshot() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    try root.writeSource("a.txt", "one\n")
+    #expect(try root.push().status == 0)
+    #expect(root.snapshots == ["hourly.0"])
+    try root.writeSource("a.txt", "one, changed\n")
+    try root.writeSource("new.txt", "new\n")
+
+    let dryRun = try root.push(["-a", "-n"])
+    #expect(dryRun.status == 0, "client stderr: \(dryRun.err)")
+    #expect(!dryRun.err.contains("snapshot taken"))
+    let dryEnd = try #require(root.records("transfer-ended").last)
+    #expect(dryEnd["dry_run"] as? Bool == true)
+    #expect(dryEnd["snapshot"] as? String == "skipped")
+    #expect(dryEnd["snapshot_reason"] as? String == "dry-run")
+
+    let listOnly = try root.push(["-a", "--list-only"])
+    #expect(listOnly.status == 0, "client stderr: \(listOnly.err)")
+    let listEnd = try #require(root.records("transfer-ended").last)
+    #expect(listEnd["snapshot"] as? String == "skipped")
+    #expect(listEnd["snapshot_reason"] as? String == "list-only")
+
+    #expect(root.records("transfer-ended").count == 3)
+    #expect(root.records("snapshot-ended").count == 1)
+    #expect(root.snapshots == ["hourly.0"])
+    #expect(root.names(in: root.incoming) == ["a.txt"])
+    #expect(read(root.incoming + "/a.txt") == "one\n")
+    #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "one\n")
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
+  func listingsTakeNoSnapshot() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    try root.writeSource("a.txt", "one\n")
+    #expect(try root.push().status == 0)
+
+    // The push module is write only: listing it is a refused pull (FIELD-NOTES §4: rc 12).
+    let pushListing = try root.client(["-a", "localhost::push/"])
+    #expect(pushListing.status == 12, "client stderr: \(pushListing.err)")
+    #expect(pushListing.err.contains("module is write only"))
+    let pushEnd = try #require(root.records("transfer-ended").last)
+    #expect(pushEnd["module"] as? String == "push")
+    #expect(pushEnd["pull"] as? Bool == true)
+    #expect(pushEnd["snapshot"] as? String == "skipped")
+
+    // The bare module list shows only the listable module; rsync's server side ends 255.
+    let moduleList = try root.client(["localhost::"])
+    #expect(moduleList.status == 0, "client stderr: \(moduleList.err)")
+    #expect(moduleList.out.contains("snapshots"))
+    #expect(!moduleList.out.contains("push"))
+    let listEnd = try #require(root.records("transfer-ended").last)
+    #expect(listEnd["snapshot"] as? String == "skipped")
+
+    #expect(root.records("transfer-ended").count == 3)
+    #expect(root.records("snapshot-ended").count == 1)
+    #expect(root.snapshots == ["hourly.0"])
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
+  func restoreFromTheSnapshotsModuleIsByteIdenticalAndTakesNoSnapshot() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    try FileManager.default.createDirectory(
+      atPath: root.source + "/sub", withIntermediateDirectories: true)
+    let binary = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+    try binary.write(to: URL(fileURLWithPath: root.source + "/sub/blob.bin"))
+    try root.writeSource("notes.txt", "caf\u{e9} \u{1F4BE}\n")
+    #expect(try root.push().status == 0)
+    #expect(root.snapshots == ["hourly.0"])
+
+    let destination = root.temporary.path + "/restored"
+    try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+    let restore = try root.client(["-a", "localhost::snapshots/hourly.0/push/", destination + "/"])
+    #expect(restore.status == 0, "client stderr: \(restore.err)")
+    #expect(!restore.err.contains("snapshot taken"))
+    for name in ["sub/blob.bin", "notes.txt"] {
+      let restored = FileManager.default.contents(atPath: destination + "/" + name)
+      #expect(restored != nil && restored == FileManager.default.contents(atPath: root.source + "/" + name), "\(name)")
+    }
+
+    let end = try #require(root.records("transfer-ended").last)
+    #expect(end["module"] as? String == "snapshots")
+    #expect(end["pull"] as? Bool == true)
+    #expect(end["snapshot"] as? String == "skipped")
+    #expect(end["snapshot_reason"] as? String == "other-module")
+    #expect(root.records("snapshot-ended").count == 1)
+    #expect(root.snapshots == ["hourly.0"])
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
+  func detachModeReleasesTheClientAndSnapshotsAfterwards() throws {
+    let root = try BackupRoot(extraSettings: ["snapshot_mode = detach"])
+    defer { root.remove() }
+    try root.writeSource("a.txt", "detached\n")
+
+    let push = try root.push()
+    #expect(push.status == 0, "client stderr: \(push.err)")
+    #expect(!push.err.contains("snapshot taken"), "the client does not wait for the snapshot")
+    let ended = eventually(within: 20) { !root.records("snapshot-ended").isEmpty }
+    try #require(ended, "no snapshot-ended record within 20 s; log: \(read(root.auditLog))")
+
+    #expect(root.snapshots == ["hourly.0"])
+    #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "detached\n")
+    let records = root.records
+    #expect(records.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
+    #expect(Set(records.compactMap { $0["session"] as? String }).count == 1, "one session id")
+    let snapshot = try #require(records.last)
+    #expect(snapshot["mode"] as? String == "detach")
+    #expect(snapshot["result"] as? String == "ok")
+    #expect(snapshot["key"] as? String == "laptop")
+    #expect(root.names(in: root.path + "/.pushgate") == [], "evidence files are consumed")
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
+  func aFailedSnapshotIsReportedToTheClientAndTheDataStays() throws {
+    let root = try BackupRoot(extraSettings: ["snapshot = /bin/false"])
+    defer { root.remove() }
+    try root.writeSource("a.txt", "kept\n")
+
+    let push = try root.push()
+    #expect(push.status == 69, "client stderr: \(push.err)")
+    #expect(push.err.contains("pushgate: snapshot failed (status 1); your data arrived"))
+    #expect(read(root.incoming + "/a.txt") == "kept\n")
+    #expect(root.snapshots == [])
+    let snapshot = try #require(root.records("snapshot-ended").last)
+    #expect(snapshot["result"] as? String == "failed")
+    #expect(snapshot["status"] as? Int == 1)
+  }
+}
