@@ -104,7 +104,8 @@ public enum SettingsParser {
     if let root = found["root"] { return root + "/pushgate.log" }
     let directory = file.split(separator: "/", omittingEmptySubsequences: false).dropLast()
       .joined(separator: "/")
-    return (directory.isEmpty ? "." : directory) + "/pushgate.log"
+    guard file.contains("/") else { return "./pushgate.log" }
+    return directory + "/pushgate.log"  // "" for a file in /, giving /pushgate.log
   }
 
   static func trimmed(_ text: String) -> String {

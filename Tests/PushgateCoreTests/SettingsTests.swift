@@ -1,0 +1,180 @@
+// pushgate.conf: valid files as whole Settings, and where a broken file's audit log is.
+import Testing
+
+@testable import PushgateCore
+
+private let file = "/b/pushgate.conf"
+
+struct SettingsCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let contents: [UInt8]
+  let expected: Settings
+  let sourceLocation: SourceLocation
+  var testDescription: String { name }
+}
+
+private func ok(
+  _ name: String, _ text: String, _ expected: Settings,
+  sourceLocation: SourceLocation = #_sourceLocation
+) -> SettingsCase {
+  SettingsCase(
+    name: name, contents: Array(text.utf8), expected: expected, sourceLocation: sourceLocation)
+}
+
+/// The default settings with some fields changed.
+private func settings(_ root: String = "/backup", _ change: (inout Settings) -> Void = { _ in })
+  -> Settings
+{
+  var s = Settings(root: root)
+  change(&s)
+  return s
+}
+
+private let fullFile = """
+  # every setting, in the order of the manual
+  root = /srv/backup
+  rsync = /opt/rsync/bin/rsync
+  rsyncd_conf = /etc/pushgate/rsyncd.conf
+  push_module = incoming.v2
+  max_connections = 4
+  slot_wait = 30
+  lock_file = /run/pushgate/pushgate.lock
+  audit_log = /var/log/pushgate/audit.log
+  io_timeout = 0
+  snapshot = /usr/local/bin/snap --config=/etc/snap.conf   daily
+  snapshot_on = 0 24 24
+  snapshot_mode = detach
+  snapshot_timeout = 7200
+
+  """
+
+let settingsCases: [SettingsCase] = [
+  ok("minimal file", "root = /backup", Settings(root: "/backup")),
+  ok("minimal file with newline", "root = /backup\n", Settings(root: "/backup")),
+  ok("no spaces around =", "root=/backup", Settings(root: "/backup")),
+  ok("other root moves every derived default", "root = /srv/b-2\n", Settings(root: "/srv/b-2")),
+  ok(
+    "comments and blank lines",
+    "# pushgate\n\n   # indented comment\n\t\nroot = /backup\n# root = /evil\n\n",
+    Settings(root: "/backup")),
+  ok(
+    "CRLF line ends", "# c\r\nroot = /backup\r\nmax_connections = 2\r\n\r\n",
+    settings { $0.maxConnections = 2 }),
+  ok(
+    "surrounding spaces and tabs", "\t root\t=\t/backup \t\n  slot_wait=5  \n",
+    settings { $0.slotWait = 5 }),
+  ok(
+    "every setting", fullFile,
+    settings("/srv/backup") {
+      $0.rsync = "/opt/rsync/bin/rsync"
+      $0.rsyncdConf = "/etc/pushgate/rsyncd.conf"
+      $0.pushModule = "incoming.v2"
+      $0.maxConnections = 4
+      $0.slotWait = 30
+      $0.lockFile = "/run/pushgate/pushgate.lock"
+      $0.auditLog = "/var/log/pushgate/audit.log"
+      $0.ioTimeout = 0
+      $0.snapshot = ["/usr/local/bin/snap", "--config=/etc/snap.conf", "daily"]
+      $0.snapshotOn = [0, 24]
+      $0.snapshotMode = .detach
+      $0.snapshotTimeout = 7200
+    }),
+  ok(
+    "upper bounds",
+    "root = /backup\nmax_connections = 1000\nslot_wait = 86400\nio_timeout = 86400\n"
+      + "snapshot_timeout = 604800\nsnapshot_on = 255 0\n",
+    settings {
+      $0.maxConnections = 1000; $0.slotWait = 86400; $0.ioTimeout = 86400
+      $0.snapshotTimeout = 604800; $0.snapshotOn = [255, 0]
+    }),
+  ok(
+    "lower bounds", "root = /backup\nmax_connections = 1\nslot_wait = 0\nsnapshot_timeout = 1\n",
+    settings { $0.snapshotTimeout = 1 }),
+  ok("snapshot_mode wait", "root = /backup\nsnapshot_mode = wait", Settings(root: "/backup")),
+  ok(
+    "root set after other settings", "push_module = p\nroot = /x\n",
+    settings("/x") { $0.pushModule = "p" }),
+  ok(
+    "one-word snapshot", "root = /backup\nsnapshot = /usr/bin/true\n",
+    settings { $0.snapshot = ["/usr/bin/true"] }),
+]
+
+@Test(arguments: settingsCases)
+func parsesSettings(_ c: SettingsCase) throws {
+  #expect(
+    try SettingsParser.parse(c.contents, file: file) == c.expected, sourceLocation: c.sourceLocation
+  )
+}
+
+@Test func defaultsAreTheDocumentedValues() throws {
+  let s = try SettingsParser.parse(Array("root = /backup\n".utf8), file: file)
+  #expect(s.root == "/backup")
+  #expect(s.rsync == "/usr/bin/rsync")
+  #expect(s.rsyncdConf == "/backup/rsyncd.conf")
+  #expect(s.pushModule == "push")
+  #expect(s.maxConnections == 1)
+  #expect(s.slotWait == 0)
+  #expect(s.lockFile == "/backup/pushgate.lock")
+  #expect(s.auditLog == "/backup/pushgate.log")
+  #expect(s.ioTimeout == 600)
+  #expect(s.snapshot == ["/usr/bin/rsnapshot", "-c", "/backup/rsnapshot.conf", "hourly"])
+  #expect(s.snapshotOn == [0])
+  #expect(s.snapshotMode == .wait)
+  #expect(s.snapshotTimeout == 3600)
+  #expect(s.evidenceDirectory == "/backup/.pushgate")
+}
+
+@Test func aFileOfExactlyTheMaximumSizeParses() throws {
+  let head = Array("root = /backup\n#".utf8)
+  let contents =
+    head + Array(repeating: UInt8(ascii: "x"), count: SettingsParser.maximumSize - head.count)
+  #expect(contents.count == 65536)
+  #expect(try SettingsParser.parse(contents, file: file) == Settings(root: "/backup"))
+}
+
+struct AuditLogCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let contents: [UInt8]
+  let file: String
+  let expected: String
+  var testDescription: String { name }
+}
+
+private func log(_ name: String, _ text: String, _ expected: String, file: String = file)
+  -> AuditLogCase
+{
+  AuditLogCase(name: name, contents: Array(text.utf8), file: file, expected: expected)
+}
+
+let auditLogCases: [AuditLogCase] = [
+  log("audit_log wins", "root = /backup\naudit_log = /var/log/p.log\n", "/var/log/p.log"),
+  log("root only", "root = /backup\n", "/backup/pushgate.log"),
+  log("neither: the file's directory", "max_connections = 2\n", "/b/pushgate.log"),
+  log(
+    "broken file, root still found", "bogus\nroot = /backup\nmax_conections = 2\n",
+    "/backup/pushgate.log"),
+  log(
+    "unsafe audit_log falls back to root", "root = /backup\naudit_log = /tmp/x;rm\n",
+    "/backup/pushgate.log"),
+  log("relative root falls back to the file", "root = backup\n", "/b/pushgate.log"),
+  log("first safe root wins", "root = /one\nroot = /two\n", "/one/pushgate.log"),
+  log(
+    "unsafe then safe audit_log", "audit_log = relative\naudit_log = /var/log/p.log\n",
+    "/var/log/p.log"),
+  log("CRLF", "root = /backup\r\n", "/backup/pushgate.log"),
+  log(
+    "commented audit_log ignored", "# audit_log = /evil\nroot = /backup\n", "/backup/pushgate.log"),
+  log("no spaces", "audit_log=/x", "/x"),
+  log("file without a directory", "", "./pushgate.log", file: "pushgate.conf"),
+  log(
+    "file in /etc/pushgate", "", "/etc/pushgate/pushgate.log", file: "/etc/pushgate/pushgate.conf"),
+  log("file in / (its directory is /)", "", "/pushgate.log", file: "/pushgate.conf"),
+  AuditLogCase(
+    name: "invalid UTF-8 line skipped", contents: [0xFF, 0x0A] + Array("root = /backup".utf8),
+    file: file, expected: "/backup/pushgate.log"),
+]
+
+@Test(arguments: auditLogCases)
+func findsAuditLogOfBrokenFile(_ c: AuditLogCase) {
+  #expect(SettingsParser.bestEffortAuditLog(c.contents, file: c.file) == c.expected)
+}
