@@ -77,6 +77,12 @@ void pg_forward_signals_to(pid_t pid) {
   sigaction(SIGINT, &action, NULL);
 }
 
+void pg_unblock_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int pg_cloexec_from_3(void) {
   return (int)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 }

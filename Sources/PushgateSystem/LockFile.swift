@@ -57,7 +57,7 @@ public struct LockFile: Sendable {
     return taken
   }
 
-  /// Releases a slot early (only the detached snapshot path needs this).
+  /// Releases a slot before the process ends (a refusal that still talks to the client).
   public func releaseSlot(_ slot: Int) { unlock(at: Self.firstSlot + off_t(slot)) }
 
   /// Takes the tree for writing (shared with other pushes) unless a snapshot holds or waits

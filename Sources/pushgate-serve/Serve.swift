@@ -41,6 +41,9 @@ func serve(config: String, key: String) -> Never {
     }
     slot = free
     guard try lock.shareTree(until: deadline) else {
+      // The refusal waits for the client's lines; a slot held meanwhile would turn the next
+      // client away as busy.
+      lock.releaseSlot(free)
       refuseInDaemonProtocol(.snapshotRunning, context, log, since: waitStart)
     }
   } catch {

@@ -6,6 +6,7 @@ import PushgateSystem
 // A vanished client must not kill us before the log line is written; children get SIGPIPE
 // back at its default (posix_spawn resets every signal).
 signal(SIGPIPE, SIG_IGN)
+Signals.unblockAll()
 Descriptors.sanitize()
 
 switch ServeArguments.parse(Array(CommandLine.arguments.dropFirst())) {

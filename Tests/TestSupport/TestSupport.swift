@@ -1,5 +1,6 @@
 // Shared helpers for the binary and end-to-end tests: built binaries, temporary roots, processes.
 import Foundation
+import Glibc
 
 /// The built executables, found beside the running test bundle.
 public enum Binaries {
@@ -99,10 +100,17 @@ public func run(
   return Finished(status: status, stdout: outData, stderr: errData)
 }
 
-/// Writes a file with a mode.
+/// Writes a file with a mode, through a close-on-exec descriptor: a descriptor open for
+/// writing that leaks into a child started meanwhile by a parallel test makes executing the
+/// file fail with ETXTBSY.
 public func write(_ text: String, to path: String, mode: Int = 0o644) throws {
-  try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-  try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+  guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+  defer { close(fd) }
+  let bytes = Array(text.utf8)
+  guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count,
+    fchmod(fd, mode_t(mode)) == 0
+  else { throw CocoaError(.fileWriteUnknown) }
 }
 
 /// Reads a file as text ("" when missing).

@@ -22,6 +22,10 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in,
 /// signal-safe handler installed by sigaction.
 void pg_forward_signals_to(pid_t pid);
 
+/// Unblocks every signal (sigprocmask SIG_SETMASK with an empty set): a parent may have
+/// started us with SIGTERM blocked, which would make forwarding silently never happen.
+void pg_unblock_signals(void);
+
 /// Marks every descriptor from 3 up close-on-exec (close_range with CLOSE_RANGE_CLOEXEC).
 /// Returns 0, or -1 with errno set.
 int pg_cloexec_from_3(void);

@@ -1,0 +1,101 @@
+// The fake rsync and rsnapshot each test root gets: /bin/sh scripts that record how
+// pushgate-serve started them and then do what the test's scenario says.
+
+extension Root {
+  /// A stand-in for rsync: records argv, environment, cwd, descriptors and signal state under
+  /// `record/<n>/`, then plays `scenario`, running the hooks the way rsync does (FIELD-NOTES §3).
+  var fakeRsyncScript: String {
+    #"""
+    #!/bin/sh
+    # A stand-in for rsync's daemon-over-ssh server: records how it was started, then plays
+    # the scenario, running the pre-xfer and post-xfer hooks as rsync does.
+    set -f
+    R='\#(path)'
+    # The signal mask and ignored set as started, read with builtins before any fork (dash
+    # blocks every signal around its own forks).
+    signals=
+    while read -r line; do
+      case "$line" in SigBlk:* | SigIgn:*) signals="$signals$line
+    " ;; esac
+    done < "/proc/$$/status"
+    mkdir -p "$R/record"
+    n=1
+    while ! mkdir "$R/record/$n" 2>/dev/null; do
+      n=$((n + 1))
+      [ "$n" -lt 1000 ] || exit 99
+    done
+    d="$R/record/$n"
+    echo "$$" > "$d/pid"
+    echo "$PPID" > "$d/ppid"
+    for a in "$0" "$@"; do printf '%s\n' "$a"; done > "$d/argv"
+    tr '\0' '\n' < "/proc/$$/environ" > "$d/env"
+    readlink "/proc/$$/cwd" > "$d/cwd"
+    /bin/sh -c 'echo "$$"; exec ls -l "/proc/$$/fd"' > "$d/fds"
+    printf '%s' "$signals" > "$d/signals"
+    . "$R/scenario"
+    pre= post=
+    for a in "$@"; do
+      case "$a" in
+      "--dparam=pre-xfer exec="*) pre=${a#*exec=} ;;
+      "--dparam=post-xfer exec="*) post=${a#*exec=} ;;
+      esac
+    done
+    if [ "$HOOKS" != none ] && [ -n "$pre" ]; then
+      (
+        export RSYNC_MODULE_NAME="$MODULE" RSYNC_MODULE_PATH="$R/incoming" \
+          RSYNC_HOST_ADDR=203.0.113.7 RSYNC_HOST_NAME=UNDETERMINED RSYNC_USER_NAME= \
+          RSYNC_PID=$$ RSYNC_REQUEST="$REQUEST"
+        i=0
+        for w in $ARGS; do export "RSYNC_ARG$i=$w"; i=$((i + 1)); done
+        exec /bin/sh -c "$pre"
+      )
+      echo "pre-xfer $?" >> "$d/hooks"
+    fi
+    if [ "$ECHO" = yes ]; then
+      { printf 'fake rsync greeting\n'; cat; } | tee "$d/wrote"
+    fi
+    if [ "$SLEEP" -gt 0 ]; then
+      sleep "$SLEEP" &
+      echo "$!" > "$d/sleeppid"
+      wait "$!"
+    fi
+    if [ "$KILL" = yes ]; then kill -TERM $$; fi
+    if [ "$HOOKS" = both ] && [ -n "$post" ]; then
+      (
+        export RSYNC_MODULE_NAME="$MODULE" RSYNC_EXIT_STATUS="$STATUS" \
+          RSYNC_RAW_STATUS=$((STATUS * 256)) RSYNC_PID=$$
+        exec /bin/sh -c "$post"
+      )
+      echo "post-xfer $?" >> "$d/hooks"
+    fi
+    exit "$STATUS"
+
+    """#
+  }
+
+  /// A stand-in for rsnapshot: appends pid, argv, cwd and environment to `snapshots.log`,
+  /// prints a line, then plays `snapshot-scenario`.
+  var fakeRsnapshotScript: String {
+    #"""
+    #!/bin/sh
+    # A stand-in for rsnapshot: logs pid, argv, cwd and environment, then plays its scenario.
+    R='\#(path)'
+    . "$R/snapshot-scenario"
+    printf '%s\t%s\t%s\t%s\n' "$$" "$0 $*" "$(readlink /proc/$$/cwd)" \
+      "$(tr '\0' ' ' < /proc/$$/environ)" >> "$R/snapshots.log"
+    echo "fake rsnapshot: $*"
+    if [ "$SNAP_SLEEP" -gt 0 ]; then
+      sleep "$SNAP_SLEEP" &
+      echo "$!" >> "$R/snapshot-children"
+      wait "$!"
+    fi
+    i=0
+    while [ "$SNAP_HOLD" = yes ] && [ ! -e "$R/release" ] && [ "$i" -lt 300 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    exit "$SNAP_STATUS"
+
+    """#
+  }
+}

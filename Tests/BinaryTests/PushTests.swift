@@ -1,0 +1,215 @@
+// Allowed sessions: how rsync is started, what the client sees, and when a snapshot is taken.
+import Foundation
+import Testing
+import TestSupport
+
+@Test("an allowed push runs rsync with a fixed argv, a clean environment and the ssh channel")
+func allowedPush() throws {
+  let root = try Root(scenario: Scenario(echo: true))
+  defer { root.remove() }
+  let input = Data("client bytes \u{0}\u{1}\u{ff}\n".utf8)
+  let result = try root.serve(root.allowedCommand, input: input)
+
+  #expect(result.status == 0)
+  #expect(result.err == "pushgate: snapshot taken\n")
+  let records = root.records
+  #expect(records.map { $0.text("event") } == ["allowed", "transfer-ended", "snapshot-ended"])
+  let session = try #require(records.first?.text("session"))
+  #expect(records.allSatisfy { $0.text("session") == session })
+
+  let runs = root.rsyncRuns()
+  try #require(runs.count == 1)
+  let rsync = runs[0]
+  let R = root.path
+  #expect(
+    rsync.argv == [
+      "\(R)/fake-rsync", "--server", "--daemon", "--config=\(R)/rsyncd.conf", "--dparam=timeout=600",
+      "--dparam=pre-xfer exec=\(servePath) --hook pre-xfer \(R)/.pushgate/\(session)",
+      "--dparam=post-xfer exec=\(servePath) --hook post-xfer \(R)/.pushgate/\(session)", ".",
+    ])
+  #expect(rsync.directory == R)
+  let (user, home) = account()
+  #expect(
+    rsync.environment.sorted() == [
+      "PATH=/usr/bin:/bin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
+      "SSH_CONNECTION=203.0.113.7 51234 192.0.2.1 22", "SSH_CLIENT=203.0.113.7 51234 22",
+      "PUSHGATE_SESSION=\(session)",
+    ].sorted())
+  #expect(rsync.descriptors == [0, 1, 2])
+  // run() starts the gate with the test runner's signals blocked, and the gate ignores
+  // SIGPIPE itself: rsync still gets every standard signal unblocked and at its default.
+  #expect(rsync.blockedSignals.map { $0 & 0x7fff_ffff } == 0)
+  #expect(rsync.ignoredSignals.map { $0 & 0x7fff_ffff } == 0)
+  #expect(rsync.hooks == ["pre-xfer 0", "post-xfer 0"])
+  // stdin and stdout are the ssh channel: what the client sent came back through rsync.
+  #expect(result.stdout == Data("fake rsync greeting\n".utf8) + input)
+  #expect(result.stdout == rsync.wrote)
+
+  let snapshots = root.snapshotRuns()
+  try #require(snapshots.count == 1)
+  #expect(snapshots[0].argv == "\(R)/fake-rsnapshot -c \(R)/rsnapshot.conf hourly")
+  #expect(snapshots[0].directory == R)
+  #expect(
+    snapshots[0].environment.sorted() == [
+      "PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
+      "PUSHGATE_SESSION=\(session)",
+    ].sorted())
+
+  let allowed = records[0]
+  #expect(allowed.text("key") == "laptop")
+  #expect(allowed.text("peer") == "203.0.113.7")
+  #expect(allowed.int("port") == 51234)
+  #expect(allowed.text("user") == user)
+  #expect(allowed.text("command") == root.allowedCommand)
+  #expect(allowed.text("reason") == "allowed")
+  #expect(allowed.int("slot") == 0)
+  #expect((allowed.int("wait_ms") ?? -1) >= 0)
+  #expect(allowed.int("pid") == rsync.parent, "rsync is a direct child of the gate")
+  #expect(allowed["pubkey"] == nil)
+
+  let transfer = records[1]
+  #expect(transfer.int("status") == 0)
+  #expect(transfer.text("module") == "push")
+  #expect(transfer.text("request") == "push/")
+  #expect(transfer.flag("dry_run") == false)
+  #expect(transfer.flag("pull") == false)
+  #expect(transfer.text("args") == "rsyncd --server -logDtpre.iLsfxCIvu . .")
+  #expect(transfer.text("hook_status") == "0")
+  #expect(transfer.text("snapshot") == "due")
+  #expect(transfer["snapshot_reason"] == nil)
+
+  let snapshot = records[2]
+  #expect(snapshot.text("result") == "ok")
+  #expect(snapshot.int("status") == 0)
+  #expect(snapshot.text("mode") == "wait")
+  #expect(snapshot.text("output") == #"fake rsnapshot: -c \#(R)/rsnapshot.conf hourly\n"#)
+
+  #expect(!root.exists(".pushgate/\(session)"), "the evidence file is consumed")
+}
+
+struct NoSnapshotCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let scenario: Scenario
+  let status: Int32
+  let reason: String
+  var testDescription: String { name }
+}
+
+let noSnapshotCases: [NoSnapshotCase] = [
+  NoSnapshotCase(
+    name: "a dry run (-n in the short-option cluster)",
+    scenario: Scenario(arguments: "rsyncd --server -nlogDtpre.iLsfxCIvu . ."), status: 0, reason: "dry-run"),
+  NoSnapshotCase(
+    name: "--dry-run spelled out",
+    scenario: Scenario(arguments: "rsyncd --server --dry-run -logDtpre.iLsfxCIvu . ."), status: 0,
+    reason: "dry-run"),
+  NoSnapshotCase(
+    name: "--list-only",
+    scenario: Scenario(arguments: "rsyncd --server --list-only -logDtpre.iLsfxCIvu . push/"), status: 0,
+    reason: "list-only"),
+  NoSnapshotCase(
+    name: "a pull (--sender)",
+    scenario: Scenario(arguments: "rsyncd --server --sender -logDtpre.iLsfxCIvu . push/"), status: 0,
+    reason: "pull"),
+  NoSnapshotCase(
+    name: "--only-write-batch",
+    scenario: Scenario(arguments: "rsyncd --server --only-write-batch=b -logDtpre.iLsfxCIvu . ."), status: 0,
+    reason: "batch"),
+  NoSnapshotCase(
+    name: "a push into another module", scenario: Scenario(module: "other", request: "other/"), status: 0,
+    reason: "other-module"),
+  NoSnapshotCase(name: "rsync exit 23", scenario: Scenario(status: 23), status: 23, reason: "rsync-status"),
+  NoSnapshotCase(
+    name: "rsync exit 24 with the default snapshot_on", scenario: Scenario(status: 24), status: 24,
+    reason: "rsync-status"),
+  NoSnapshotCase(
+    name: "rsync killed by SIGTERM", scenario: Scenario(hooks: .pre, killed: true), status: 143,
+    reason: "rsync-signaled"),
+  NoSnapshotCase(
+    name: "a module that overrides both hooks", scenario: Scenario(hooks: .none), status: 0,
+    reason: "no-pre-xfer-evidence"),
+  NoSnapshotCase(
+    name: "no post-xfer evidence", scenario: Scenario(hooks: .pre), status: 0, reason: "no-post-xfer-evidence"),
+]
+
+@Test("no snapshot unless the session really pushed into the push module", arguments: noSnapshotCases)
+func noSnapshot(_ row: NoSnapshotCase) throws {
+  let root = try Root(scenario: row.scenario)
+  defer { root.remove() }
+  let result = try root.serve(root.allowedCommand)
+
+  #expect(result.status == row.status, "rsync's status is passed on")
+  #expect(result.stdout.isEmpty)
+  #expect(result.err == "")
+  #expect(root.rsyncRuns().count == 1)
+  #expect(root.snapshotRuns().isEmpty)
+  #expect(!root.exists("snapshots.log"))
+  let records = root.records
+  #expect(records.map { $0.text("event") } == ["allowed", "transfer-ended"])
+  let transfer = try #require(records.last)
+  #expect(transfer.text("snapshot") == "skipped")
+  #expect(transfer.text("snapshot_reason") == row.reason)
+  if row.scenario.killed {
+    #expect(transfer.int("signal") == 15)
+    #expect(transfer["status"] == nil)
+  } else {
+    #expect(transfer.int("status") == Int(row.status))
+  }
+}
+
+@Test("rsync exit 24 takes a snapshot when snapshot_on lists it, and 24 is passed on")
+func snapshotOnVanishedFiles() throws {
+  let root = try Root(settings: ["snapshot_on = 0 24"], scenario: Scenario(status: 24))
+  defer { root.remove() }
+  let result = try root.serve(root.allowedCommand)
+  #expect(result.status == 24)
+  #expect(result.err == "pushgate: snapshot taken\n")
+  #expect(root.snapshotRuns().count == 1)
+  let records = root.records
+  #expect(records.map { $0.text("event") } == ["allowed", "transfer-ended", "snapshot-ended"])
+  #expect(records[1].text("snapshot") == "due")
+  #expect(records[1].text("hook_status") == "24")
+  #expect(records[2].text("result") == "ok")
+}
+
+@Test("the public key from SSH_USER_AUTH is logged with allowed and refused sessions")
+func publicKeyIsLogged() throws {
+  let root = try Root()
+  defer { root.remove() }
+  var blob = Data([0, 0, 0, 11]) + Data("ssh-ed25519".utf8) + Data([0, 0, 0, 32])
+  blob += Data((0..<32).map { UInt8($0 * 7 + 1) })
+  let key = blob.base64EncodedString()
+  let auth = root.path + "/user-auth"
+  try write("publickey ssh-ed25519 \(key) \n", to: auth, mode: 0o600)
+
+  let pushed = try root.serve(root.allowedCommand, environment: ["SSH_USER_AUTH": auth])
+  #expect(pushed.status == 0)
+  let refused = try root.serve("ls /", environment: ["SSH_USER_AUTH": auth])
+  #expect(refused.status == 77)
+
+  let allowed = try #require(root.records("allowed").first)
+  #expect(allowed.text("pubkey_type") == "ssh-ed25519")
+  #expect(allowed.text("pubkey") == key)
+  let refusal = try #require(root.records("refused").first)
+  #expect(refusal.text("pubkey_type") == "ssh-ed25519")
+  #expect(refusal.text("pubkey") == key)
+  #expect(root.records("transfer-ended").first?["pubkey"] == nil)
+}
+
+@Test("a pushgate-serve installed at a path with a space fails closed")
+func unusableInstallPath() throws {
+  let root = try Root()
+  defer { root.remove() }
+  try FileManager.default.createDirectory(atPath: root.path + "/bin dir", withIntermediateDirectories: false)
+  let copy = root.path + "/bin dir/pushgate-serve"
+  try copyServe(to: copy)
+  let result = try runFresh { try root.serve(root.allowedCommand, program: copy) }
+  #expect(result.status == 71)
+  #expect(result.stdout.isEmpty)
+  #expect(result.err == "pushgate: server error: pushgate-serve is installed at an unusable path\n")
+  let failed = try #require(root.records.first)
+  #expect(failed.text("event") == "failed")
+  #expect(failed.text("reason") == "self-path")
+  #expect(root.rsyncRuns().isEmpty)
+  #expect(!root.exists("pushgate.lock"))
+}

@@ -1,0 +1,156 @@
+// Connection slots and the tree lock: busy refusals in the daemon protocol, waiting for a slot,
+// and a killed gate giving its slot back.
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Test("all slots taken: @ERROR on stdout, exit 75, logged as busy")
+func allSlotsBusy() throws {
+  let root = try Root(settings: ["max_connections = 1"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: 16)
+  defer { lock.close() }
+  // What an rsync client sends first: its version, then the module.
+  let result = try root.serve(root.allowedCommand, input: Data("@RSYNCD: 31.0\npush\n".utf8))
+
+  #expect(result.status == 75)
+  #expect(result.out == daemonRefusal("max connections (1) reached -- try again later"))
+  #expect(result.err == "")
+  let records = root.records
+  try #require(records.count == 1)
+  #expect(records[0].text("event") == "refused")
+  #expect(records[0].text("reason") == "busy")
+  #expect(records[0].text("command") == root.allowedCommand)
+  #expect(records[0].int("wait_ms") != nil)
+  #expect(root.rsyncRuns().isEmpty)
+}
+
+@Test("with two slots and the first taken, the session gets slot 1")
+func secondSlot() throws {
+  let root = try Root(settings: ["max_connections = 2"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: 16)
+  defer { lock.close() }
+  let result = try root.serve(root.allowedCommand)
+  #expect(result.status == 0)
+  #expect(root.records("allowed").first?.int("slot") == 1)
+}
+
+@Test("a session waits up to slot_wait for a slot that frees up")
+func waitsForSlot() throws {
+  let root = try Root(settings: ["max_connections = 1", "slot_wait = 2"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: 16)
+  defer { lock.close() }
+  let serve = try root.startServe(root.allowedCommand, name: "waiting")
+  // Once the gate has the lock file open it is in its wait loop; release half a second later.
+  try #require(eventually { hasOpen(serve.pid, root.lockFile) || !serve.isRunning })
+  usleep(500_000)
+  lock.release()
+  #expect(serve.wait() == 0)
+  #expect(read(root.path + "/waiting.out") == "")
+  let allowed = try #require(root.records("allowed").first)
+  #expect(allowed.int("slot") == 0)
+  #expect((allowed.int("wait_ms") ?? 0) >= 400)
+  #expect(root.rsyncRuns().count == 1)
+}
+
+@Test("a slot still taken after slot_wait is refused as busy")
+func slotWaitRunsOut() throws {
+  let root = try Root(settings: ["max_connections = 1", "slot_wait = 1"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: 16)
+  defer { lock.close() }
+  let result = try root.serve(root.allowedCommand)
+  #expect(result.status == 75)
+  #expect(result.out == daemonRefusal("max connections (1) reached -- try again later"))
+  #expect((root.records("refused").first?.int("wait_ms") ?? 0) >= 900)
+}
+
+@Test("a snapshot holding the tree or the gate refuses new pushes", arguments: [0, 1])
+func snapshotHoldsTree(byte: Int) throws {
+  let root = try Root()
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: byte)
+  defer { lock.close() }
+  let result = try root.serve(root.allowedCommand)
+
+  #expect(result.status == 75)
+  #expect(result.out == daemonRefusal("a snapshot is running -- try again later"))
+  #expect(result.err == "")
+  let refused = try #require(root.records.first)
+  #expect(refused.text("event") == "refused")
+  #expect(refused.text("reason") == "snapshot-running")
+  #expect(root.rsyncRuns().isEmpty)
+}
+
+@Test("a killed pushgate-serve gives its slot back")
+func killedServeFreesSlot() throws {
+  let root = try Root(settings: ["max_connections = 1"], scenario: Scenario(sleep: 30, hooks: .none))
+  defer { root.remove() }
+  let first = try root.startServe(root.allowedCommand, name: "first")
+  defer {
+    first.signal(SIGKILL)
+    killLeftovers(root)
+  }
+  try #require(eventually { !root.records("allowed").isEmpty })
+  try #require(eventually { root.rsyncRuns().first?.sleepPid != nil })
+
+  let second = try root.serve(root.allowedCommand)
+  #expect(second.status == 75)
+  #expect(second.out == daemonRefusal("max connections (1) reached -- try again later"))
+
+  first.signal(SIGKILL)
+  #expect(first.wait() == 128 + SIGKILL)
+
+  try root.setScenario(Scenario())
+  let third = try root.serve(root.allowedCommand)
+  #expect(third.status == 0)
+  #expect(third.stdout.isEmpty)
+  let allowed = root.records("allowed")
+  #expect(allowed.count == 2)
+  #expect(allowed.last?.int("slot") == 0)
+  // The killed session is visible as cut short: allowed, never ended.
+  let firstSession = allowed.first?.text("session")
+  #expect(!root.records.contains { $0.text("session") == firstSession && $0.text("event") != "allowed" })
+  #expect(root.rsyncRuns().count == 2)
+}
+
+@Test("a refused daemon-form session waits for the client's lines, holding no slot meanwhile")
+func refusalHoldsNoSlot() throws {
+  let root = try Root(settings: ["max_connections = 1"])
+  defer { root.remove() }
+  let snapshot = try ByteLock(root.lockFile, byte: 1)
+  defer { snapshot.close() }
+  let refused = try root.startServe(root.allowedCommand, name: "refused")
+  // The greeting is out; the gate now reads the client's version and module lines.
+  try #require(eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
+  #expect(refused.isRunning)
+  #expect(root.records("refused").first?.text("reason") == "snapshot-running")
+
+  // The snapshot ends; a new client must get the slot the refused one is not using.
+  snapshot.release()
+  let next = try root.serve(root.allowedCommand)
+  #expect(next.status == 0)
+  #expect(next.out == "")
+
+  refused.write("@RSYNCD: 31.0\n")
+  refused.write("push\n")
+  #expect(refused.wait() == 75)
+  #expect(read(root.path + "/refused.out") == daemonRefusal("a snapshot is running -- try again later"))
+}
+
+@Test("a silent client gets its @ERROR after a bounded wait")
+func silentClientIsRefused() throws {
+  let root = try Root(settings: ["max_connections = 1"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.lockFile, byte: 16)
+  defer { lock.close() }
+  let started = Date()
+  let silent = try root.startServe(root.allowedCommand, name: "silent")
+  #expect(silent.wait() == 75)
+  let elapsed = Date().timeIntervalSince(started)
+  #expect(elapsed >= 4 && elapsed < 15)
+  #expect(read(root.path + "/silent.out") == daemonRefusal("max connections (1) reached -- try again later"))
+}
