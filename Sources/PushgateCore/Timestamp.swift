@@ -25,3 +25,38 @@ public enum Timestamp {
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
   }
 }
+
+extension Timestamp {
+  /// Parses `YYYY-MM-DDTHH:MM:SSZ` (as written by ``iso8601(_:)``) or a bare `YYYY-MM-DD`
+  /// (midnight UTC); `nil` for anything else.
+  public static func parse(_ text: String) -> Int? {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 10 || (bytes.count == 20 && bytes[10] == UInt8(ascii: "T") && bytes[19] == UInt8(ascii: "Z"))
+    else { return nil }
+    func number(_ range: Range<Int>) -> Int? {
+      guard bytes[range].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+      return Int(String(decoding: bytes[range], as: UTF8.self))
+    }
+    guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+      let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+      (1...12).contains(month), (1...31).contains(day)
+    else { return nil }
+    var seconds = 0
+    if bytes.count == 20 {
+      guard bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+        let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+        hour < 24, minute < 60, second < 61
+      else { return nil }
+      seconds = hour * 3600 + minute * 60 + second
+    }
+    // Civil date to days (proleptic Gregorian), after H. Hinnant's public-domain algorithm.
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    let days = era * 146097 + dayOfEra - 719468
+    guard iso8601(days * 86400).prefix(10) == text.prefix(10) else { return nil }  // 02-30 etc.
+    return days * 86400 + seconds
+  }
+}
