@@ -19,11 +19,16 @@ let package = Package(
     // signal-safe handler; Swift's Glibc module does not expose them.
     .target(name: "CPushgate"),
     .target(name: "PushgateSystem", dependencies: ["PushgateCore", "CPushgate"]),
+    // libssh parses and fingerprints public keys for the admin tool (pushgate authorize,
+    // keys, log); pushgate-serve never links it.
+    .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
+    // zlib reads rotated .gz audit logs as a stream.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "pushgate-serve", dependencies: ["PushgateCore", "PushgateSystem"]),
     .executableTarget(
       name: "pushgate",
       dependencies: [
-        "PushgateCore", "PushgateSystem",
+        "PushgateCore", "PushgateSystem", "CLibSSH", "CZlib",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -31,6 +36,7 @@ let package = Package(
     .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem"]),
     .testTarget(
       name: "BinaryTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),
+    .testTarget(name: "AdminTests", dependencies: ["TestSupport", "pushgate"]),
     .testTarget(
       name: "EndToEndTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),
   ]

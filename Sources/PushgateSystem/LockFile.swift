@@ -57,6 +57,11 @@ public struct LockFile: Sendable {
     return taken
   }
 
+  /// Writes a holder record at `offset` (pwrite(2)); best effort, the lock is what counts.
+  public func publish(_ record: [UInt8], at offset: Int) {
+    _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+  }
+
   /// Releases a slot before the process ends (a refusal that still talks to the client).
   public func releaseSlot(_ slot: Int) { unlock(at: Self.firstSlot + off_t(slot)) }
 

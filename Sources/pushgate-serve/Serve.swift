@@ -49,6 +49,9 @@ func serve(config: String, key: String) -> Never {
   } catch {
     log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
   }
+  lock.publish(
+    HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
+    at: HolderRecord.slotOffset(slot))
   do { try EvidenceFile.create(directory: settings.evidenceDirectory, path: plan.evidencePath) } catch {
     log.fail(context, .evidence(path: plan.evidencePath, detail: error.text))
   }

@@ -14,6 +14,9 @@ func takeSnapshot(
   var runStart = waitStart
   do {
     if try lock.holdTreeExclusively(until: waitStart + settings.snapshotTimeout * 1000) {
+      lock.publish(
+        HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
+        at: HolderRecord.snapshotOffset)
       runStart = Clock.monotonicMilliseconds()
       let result = try Spawn.runCapturing(run, timeoutSeconds: settings.snapshotTimeout)
       tail = result.tail

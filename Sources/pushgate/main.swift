@@ -6,7 +6,9 @@ struct Pushgate: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pushgate",
     abstract: "Set up and inspect a pushgate backup root.",
-    subcommands: [Init.self, Check.self])
+    subcommands: [
+      Init.self, Check.self, Authorize.self, Keys.self, Doctor.self, Log.self, Status.self,
+    ])
 }
 
 Pushgate.main()

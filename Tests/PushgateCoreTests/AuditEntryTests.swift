@@ -70,3 +70,18 @@ func parsesTimes(_ text: String, _ seconds: Int) {
 func refusesMalformedTimes(_ text: String) {
   #expect(Timestamp.parse(text) == nil)
 }
+
+@Test func holderRecordsHaveAFixedSizeAndReadBack() throws {
+  let record = HolderRecord.render(context, pid: 4242, since: 1_795_782_000)
+  #expect(record.count == HolderRecord.size)
+  #expect(record.last == UInt8(ascii: "\n"))
+  let entry = try #require(AuditEntry(record))
+  #expect(entry.int("pid") == 4242)
+  #expect(entry.key == "laptop")
+  #expect(entry.string("peer") == "203.0.113.7")
+  #expect(entry.string("since") == "2026-11-27T12:20:00Z")
+  #expect(HolderRecord.slotOffset(2) == 4608)
+  var long = context
+  long.key = String(repeating: "k", count: 300)
+  #expect(HolderRecord.render(long, pid: 1, since: 0).count == HolderRecord.size)
+}

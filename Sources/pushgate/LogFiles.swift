@@ -1,0 +1,77 @@
+// Streams the audit log and its rotated siblings, oldest first, one line at a time.
+import CZlib
+import Foundation
+import PushgateCore
+
+/// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a
+/// stream with bounded memory. zlib's gzread reads plain files unchanged, so one path serves
+/// both.
+enum LogFiles {
+  /// The longest line kept; longer ones are skipped (no audit record comes close).
+  static let maximumLine = 1 << 20
+
+  /// The files to read, oldest first: the highest rotation number first, the live log last.
+  static func files(for log: String) -> [String] {
+    let url = URL(fileURLWithPath: log)
+    let directory = url.deletingLastPathComponent().path
+    let base = url.lastPathComponent
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let rotated = names.compactMap { name -> (Int, String)? in
+      guard name.hasPrefix(base + ".") else { return nil }
+      var rest = name.dropFirst(base.count + 1)
+      if rest.hasSuffix(".gz") { rest = rest.dropLast(3) }
+      guard let number = Int(rest), number >= 0 else { return nil }
+      return (number, directory + "/" + name)
+    }
+    let existing = FileManager.default.fileExists(atPath: log) ? [log] : []
+    return rotated.sorted { $0.0 > $1.0 }.map(\.1) + existing
+  }
+
+  /// Calls `body` with each complete line (without its newline) of `path`; a last line with no
+  /// newline (a record being written, or a crash) is skipped. Returns `false` if the file
+  /// cannot be opened.
+  @discardableResult
+  static func forEachLine(in path: String, _ body: (ArraySlice<UInt8>) -> Void) -> Bool {
+    guard let file = gzopen(path, "rb") else { return false }
+    defer { gzclose(file) }
+    gzbuffer(file, 1 << 17)
+    var buffer = [UInt8](repeating: 0, count: 1 << 17)
+    var pending: [UInt8] = []
+    var skipping = false
+    while true {
+      let count = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+      if count <= 0 { break }
+      var start = 0
+      let chunk = buffer[0..<Int(count)]
+      while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
+        if skipping {
+          skipping = false
+        } else if pending.isEmpty {
+          body(chunk[start..<newline])
+        } else {
+          pending += chunk[start..<newline]
+          body(pending[...])
+          pending.removeAll(keepingCapacity: true)
+        }
+        start = newline + 1
+      }
+      if !skipping {
+        pending += chunk[start...]
+        if pending.count > maximumLine {
+          pending.removeAll(keepingCapacity: true)
+          skipping = true
+        }
+      }
+    }
+    return true
+  }
+
+  /// Every record of the log and its rotations, oldest first; unreadable lines are skipped.
+  static func forEachEntry(of log: String, _ body: (AuditEntry) -> Void) {
+    for file in files(for: log) {
+      forEachLine(in: file) { line in
+        if let entry = AuditEntry(line) { body(entry) }
+      }
+    }
+  }
+}
