@@ -1,0 +1,44 @@
+# Build and install pushgate: `make install` (PREFIX=/usr/local, DESTDIR for staging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+MANDIR := $(DESTDIR)$(PREFIX)/share/man
+SCRATCH := .build-install
+PAGES_MD := $(wildcard docs/*.5.md docs/*.8.md)
+PAGES := $(patsubst docs/%.md,$(SCRATCH)/man/%,$(PAGES_MD))
+
+.PHONY: all build man install uninstall test demo clean
+
+all: build man
+
+# pushgate-serve runs once per connection: a static Swift runtime starts faster and maps less.
+build:
+	swift build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+
+man: $(PAGES)
+
+$(SCRATCH)/man/%: docs/%.md
+	@scripts/require-packages pandoc
+	@mkdir -p $(@D)
+	pandoc -s -f markdown -t man --shift-heading-level-by=-1 \
+	  -M section=$(subst .,,$(suffix $*)) -M footer=pushgate $< -o $@
+
+install: build man
+	install -d $(BINDIR) $(MANDIR)/man5 $(MANDIR)/man8
+	install -m 0755 $(SCRATCH)/release/pushgate-serve $(SCRATCH)/release/pushgate $(BINDIR)/
+	for page in $(PAGES); do \
+	  section=$${page##*.}; install -m 0644 $$page $(MANDIR)/man$$section/; \
+	done
+
+uninstall:
+	rm -f $(BINDIR)/pushgate-serve $(BINDIR)/pushgate
+	for page in $(notdir $(PAGES)); do rm -f $(MANDIR)/man$${page##*.}/$$page; done
+
+test:
+	scripts/test
+
+demo:
+	scripts/demo
+
+clean:
+	rm -rf $(SCRATCH) demo-root
