@@ -5,7 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
@@ -25,37 +26,73 @@ int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait) {
   return r;
 }
 
+int pg_ofd_getlk(int fd, off_t start, off_t length) {
+  struct flock lock;
+  memset(&lock, 0, sizeof lock);  // OFD locks require l_pid == 0
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = start;
+  lock.l_len = length;
+  if (fcntl(fd, F_OFD_GETLK, &lock) == -1) return -1;
+  return lock.l_type == F_UNLCK ? 0 : lock.l_type == F_RDLCK ? 1 : 2;
+}
+
+// fork and execve rather than posix_spawn: only a child of our own can ask the kernel
+// (PR_SET_PDEATHSIG) to signal it when we die, so a killed gate never leaves an rsync
+// running after its slot is free. Between fork and execve the child makes system calls only.
 pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int keep, int session) {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  sigset_t all, none;
+               int err, int session, int death_signal) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return -errno;
+  sigset_t all, previous;
   sigfillset(&all);
-  sigemptyset(&none);
-  if (posix_spawn_file_actions_init(&actions) != 0) return -ENOMEM;
-  if (posix_spawnattr_init(&attributes) != 0) {
-    posix_spawn_file_actions_destroy(&actions);
-    return -ENOMEM;
+  // No handler of ours may run in the child before its dispositions are reset.
+  sigprocmask(SIG_SETMASK, &all, &previous);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    for (int number = 1; number < NSIG; number++) sigaction(number, &action, NULL);
+    if (session == 1) setsid();
+    if (session == 2) setpgid(0, 0);
+    if (death_signal > 0) {
+      prctl(PR_SET_PDEATHSIG, death_signal);
+      if (getppid() != parent) _exit(127);  // the parent died before prctl
+    }
+    int sources[3] = {in, out, err};
+    for (int target = 0; target < 3; target++) {
+      if (sources[target] >= 0 && sources[target] != target) dup2(sources[target], target);
+    }
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(path, argv, envp);
+    int error = errno;
+    ssize_t ignored = write(report[1], &error, sizeof error);
+    (void)ignored;
+    _exit(127);
   }
-  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-  if (session == 1) flags |= POSIX_SPAWN_SETSID;
-  if (session == 2) flags |= POSIX_SPAWN_SETPGROUP;
-  int r = posix_spawnattr_setflags(&attributes, flags);
-  if (r == 0) r = posix_spawnattr_setsigdefault(&attributes, &all);
-  if (r == 0) r = posix_spawnattr_setsigmask(&attributes, &none);
-  if (r == 0) r = posix_spawnattr_setpgroup(&attributes, 0);
-  int sources[3] = {in, out, err};
-  for (int target = 0; r == 0 && target < 3; target++) {
-    if (sources[target] >= 0)
-      r = posix_spawn_file_actions_adddup2(&actions, sources[target], target);
+  int fork_error = errno;
+  sigprocmask(SIG_SETMASK, &previous, NULL);
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    return -fork_error;
   }
-  if (r == 0 && keep >= 0) r = posix_spawn_file_actions_adddup2(&actions, keep, 3);
-  if (r == 0) r = posix_spawn_file_actions_addclosefrom_np(&actions, keep >= 0 ? 4 : 3);
-  pid_t pid = -1;
-  if (r == 0) r = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  return r == 0 ? pid : -r;
+  int exec_error = 0;
+  ssize_t count;
+  do {
+    count = read(report[0], &exec_error, sizeof exec_error);
+  } while (count < 0 && errno == EINTR);
+  close(report[0]);
+  if (count == (ssize_t)sizeof exec_error) {
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    return -exec_error;
+  }
+  return pid;
 }
 
 static volatile sig_atomic_t forward_target = 0;

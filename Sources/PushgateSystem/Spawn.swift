@@ -33,19 +33,22 @@ public enum Spawn {
   }
 
   /// Starts `run` in its directory; every other descriptor is closed in the child and every
-  /// signal is at its default disposition. Returns the pid.
-  public static func start(_ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit)
-    throws(SystemError) -> pid_t
-  {
+  /// signal is at its default disposition. With `diesWithUs` the child gets SIGTERM when we
+  /// die, so it never outlives the slot we hold. Returns the pid.
+  public static func start(
+    _ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit, diesWithUs: Bool = true
+  ) throws(SystemError) -> pid_t {
     // posix_spawn has no portable chdir action; we change our own cwd, which the gate
     // never relies on afterwards (every path we use is absolute).
     guard chdir(run.directory) == 0 else { throw .current("chdir '\(run.directory)'") }
     let pid = withCStrings(run.arguments) { argv in
       withCStrings(run.environment) { envp in
-        pg_spawn(run.path, argv, envp, stdio.input, stdio.output, stdio.error, -1, grouping.rawValue)
+        pg_spawn(
+          run.path, argv, envp, stdio.input, stdio.output, stdio.error, grouping.rawValue,
+          diesWithUs ? SIGTERM : 0)
       }
     }
-    guard pid > 0 else { throw SystemError(number: -pid, operation: "posix_spawn") }
+    guard pid > 0 else { throw SystemError(number: -pid, operation: "execve '\(run.path)'") }
     return pid
   }
 

@@ -42,7 +42,8 @@ func startDetachedSnapshot(config: String, plan: SessionPlan, context: SessionCo
   let null = open("/dev/null", O_RDWR | O_CLOEXEC)
   defer { close(null) }
   do throws(SystemError) {
-    _ = try Spawn.start(run, stdio: Spawn.Stdio(input: null, output: null, error: null), grouping: .newSession)
+    _ = try Spawn.start(run, stdio: Spawn.Stdio(input: null, output: null, error: null), grouping: .newSession,
+      diesWithUs: false)
   } catch {
     log.record(
       AuditRecord.snapshotEnded(

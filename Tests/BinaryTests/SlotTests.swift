@@ -101,8 +101,12 @@ func killedServeFreesSlot() throws {
   #expect(second.status == 75)
   #expect(second.out == daemonRefusal("max connections (1) reached -- try again later"))
 
+  let rsyncPid = try #require(Int32(read(root.path + "/record/1/pid").split(separator: "\n").first ?? ""))
   first.signal(SIGKILL)
   #expect(first.wait() == 128 + SIGKILL)
+  // The kernel sends rsync SIGTERM when its gate dies (PR_SET_PDEATHSIG): no rsync outlives
+  // the slot it was counted against. (An orphan may stay a zombie: PID 1 here does not reap.)
+  #expect(eventually(within: 5) { isGoneOrZombie(rsyncPid) }, "rsync \(rsyncPid) outlived its gate")
 
   try root.setScenario(Scenario())
   let third = try root.serve(root.allowedCommand)
@@ -153,4 +157,12 @@ func silentClientIsRefused() throws {
   let elapsed = Date().timeIntervalSince(started)
   #expect(elapsed >= 4 && elapsed < 15)
   #expect(read(root.path + "/silent.out") == daemonRefusal("max connections (1) reached -- try again later"))
+}
+
+/// Whether `pid` has ended (gone, or a zombie nobody reaped).
+func isGoneOrZombie(_ pid: Int32) -> Bool {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return true }
+  return stat[stat.index(close, offsetBy: 2)] == "Z"
 }

@@ -9,14 +9,19 @@
 /// Returns 0, or -1 with errno set (EAGAIN when held elsewhere and `wait` is 0).
 int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait);
 
-/// Starts `path` with posix_spawn: the given argv and envp (NULL-terminated), every
+/// Tests for an open-file-description lock on `length` bytes at `start` (fcntl F_OFD_GETLK,
+/// probing with a write lock, which conflicts with any lock). Works on a read-only descriptor.
+/// Returns 0 free, 1 held shared (read), 2 held exclusively (write), or -1 with errno set.
+int pg_ofd_getlk(int fd, off_t start, off_t length);
+
+/// Starts `path` (fork and execve): the given argv and envp (NULL-terminated), every
 /// signal at its default disposition, an empty signal mask, descriptors 0-2 taken from
-/// `in`, `out`, `err` (-1 keeps the current one), `keep` (if >= 0) placed at fd 3, and
-/// every other descriptor closed (posix_spawn_file_actions_addclosefrom_np).
+/// `in`, `out`, `err` (-1 keeps the current one) and every other descriptor closed on exec.
 /// `session` 1 starts a new session (setsid), 2 a new process group, 0 neither.
-/// Returns the child's pid, or -errno.
+/// `death_signal` > 0 is sent to the child when we die (prctl PR_SET_PDEATHSIG).
+/// Returns the child's pid once execve succeeded, or -errno (of fork or of execve).
 pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int keep, int session);
+               int err, int session, int death_signal);
 
 /// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (0 stops forwarding) with a
 /// signal-safe handler installed by sigaction.
