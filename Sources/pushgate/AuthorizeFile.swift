@@ -1,0 +1,159 @@
+// The effects of `pushgate authorize`: the account from the password database, reading the
+// key, and replacing authorized_keys atomically with the modes sshd's StrictModes wants.
+import Glibc
+import PushgateCore
+
+/// The account whose authorized_keys is edited.
+struct KeyAccount {
+  let name: String
+  let uid: uid_t
+  let gid: gid_t
+  let home: String
+}
+
+/// Reads the key and rewrites authorized_keys.
+enum AuthorizeFile {
+  /// The largest authorized_keys file read.
+  static let maximumFile = 16 << 20
+
+  /// `name` from getpwnam(3), or the effective user from getpwuid(3).
+  static func account(_ name: String?) throws(AuthorizeFailure) -> KeyAccount {
+    guard let entry = name.map({ getpwnam($0) }) ?? getpwuid(geteuid()) else {
+      throw .usage(
+        name.map { "unknown account '\($0)'" } ?? "cannot find uid \(geteuid()) in the password database")
+    }
+    let user = entry.pointee
+    return KeyAccount(
+      name: String(cString: user.pw_name), uid: user.pw_uid, gid: user.pw_gid,
+      home: String(cString: user.pw_dir))
+  }
+
+  /// The public key input: the file, or stdin for `nil` or `-`.
+  static func readInput(_ path: String?) throws(AuthorizeFailure) -> [UInt8] {
+    let name = path == nil || path == "-" ? "standard input" : "'\(path ?? "")'"
+    let fd = path == nil || path == "-" ? STDIN_FILENO : open(path ?? "", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw osError("cannot open \(name)") }
+    defer { if fd != STDIN_FILENO { close(fd) } }
+    guard let bytes = readAll(fd, limit: PublicKeyCheck.maximumInput) else {
+      throw osError("cannot read \(name)")
+    }
+    guard bytes.count <= PublicKeyCheck.maximumInput else {
+      throw AuthorizeFailure("\(name) is larger than a public key can be", status: 65)
+    }
+    return bytes
+  }
+
+  /// Reads `path` (empty when missing), applies `change`, and puts the result in place:
+  /// the parent directory is created (0700) when missing, the new contents go to a temporary
+  /// file in the same directory (mode 0600, or the old mode without group and other write),
+  /// are fsync'd and renamed over the file. As root, a new file or directory is given to the
+  /// account. Every step after opening the directory (O_NOFOLLOW) works relative to its
+  /// descriptor (openat, renameat), so the account cannot redirect a root run through a
+  /// symlink; a lock on it (flock(2)) keeps two runs from losing an edit.
+  static func edit(
+    _ path: String, owner: KeyAccount,
+    _ change: (AuthorizedKeysFile) throws(AuthorizeFailure) -> AuthorizedKeysFile
+  ) throws(AuthorizeFailure) {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let directoryFD = try openDirectory(directory, owner: owner)
+    defer { close(directoryFD) }
+    guard flock(directoryFD, LOCK_EX) == 0 else { throw osError("cannot lock '\(directory)'") }
+
+    var mode: mode_t = 0o600
+    var fileOwner = (owner.uid, owner.gid)
+    var old: [UInt8] = []
+    let fd = openat(directoryFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    if fd >= 0 {
+      defer { close(fd) }
+      var info = stat()
+      guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        throw AuthorizeFailure("'\(path)' is not a regular file", status: ExitStatus.osError)
+      }
+      mode = info.st_mode & 0o7755
+      fileOwner = (info.st_uid, info.st_gid)
+      guard let bytes = readAll(fd, limit: maximumFile), bytes.count <= maximumFile else {
+        throw osError("cannot read '\(path)'")
+      }
+      old = bytes
+    } else if errno == ELOOP {
+      throw AuthorizeFailure("'\(path)' is a symlink; refusing to write through it", status: ExitStatus.osError)
+    } else if errno != ENOENT {
+      throw osError("cannot open '\(path)'")
+    }
+    let edited = try change(AuthorizedKeysFile(old))
+    try replace(name, in: directoryFD, path: path, with: edited.bytes, mode: mode, owner: fileOwner)
+    _ = fsync(directoryFD)
+  }
+
+  /// Opens `directory` without following a symlink, creating it (0700, the account's as root)
+  /// when missing; warns when sshd's StrictModes would ignore files in it.
+  private static func openDirectory(_ directory: String, owner: KeyAccount) throws(AuthorizeFailure) -> Int32 {
+    let created = mkdir(directory, 0o700) == 0
+    guard created || errno == EEXIST else { throw osError("cannot create '\(directory)'") }
+    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw osError("cannot open '\(directory)'") }
+    if created && geteuid() == 0 && fchown(fd, owner.uid, owner.gid) != 0 {
+      let failure = osError("cannot give '\(directory)' to '\(owner.name)'")
+      close(fd)
+      throw failure
+    }
+    var info = stat()
+    if fstat(fd, &info) == 0, info.st_mode & 0o022 != 0 {
+      AuthorizeFailure.warn("'\(directory)' is writable by group or others; sshd's StrictModes will ignore the keys")
+    }
+    return fd
+  }
+
+  private static func replace(
+    _ name: String, in directoryFD: Int32, path: String, with bytes: [UInt8], mode: mode_t,
+    owner: (uid_t, gid_t)
+  ) throws(AuthorizeFailure) {
+    var random = SystemRandomNumberGenerator()
+    let temporary = ".\(name).pushgate-\(String(random.next() as UInt32, radix: 16))"
+    let fd = openat(directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw osError("cannot create a temporary file beside '\(path)'") }
+    var failure: AuthorizeFailure?
+    var written = 0
+    while written < bytes.count {
+      let count = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      written += count
+    }
+    if written != bytes.count {
+      failure = osError("cannot write beside '\(path)'")
+    } else if fchmod(fd, mode) != 0 || (geteuid() == 0 && fchown(fd, owner.0, owner.1) != 0) {
+      failure = osError("cannot set the mode and owner of a file beside '\(path)'")
+    } else if fsync(fd) != 0 {
+      failure = osError("cannot fsync a file beside '\(path)'")
+    }
+    close(fd)
+    if failure == nil && renameat(directoryFD, temporary, directoryFD, name) != 0 {
+      failure = osError("cannot rename a temporary file to '\(path)'")
+    }
+    guard let failure else { return }
+    unlinkat(directoryFD, temporary, 0)
+    throw failure
+  }
+
+  /// Reads to the end, at most `limit + 1` bytes; `nil` on a read error.
+  private static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while bytes.count <= limit {
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { return nil }
+      if count == 0 { break }
+      bytes += buffer[..<count]
+    }
+    return bytes
+  }
+
+  /// A failure with strerror(3) of the current errno.
+  static func osError(_ message: String) -> AuthorizeFailure {
+    AuthorizeFailure("\(message): \(String(cString: strerror(errno)))", status: ExitStatus.osError)
+  }
+}
