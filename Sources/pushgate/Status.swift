@@ -1,10 +1,115 @@
-// pushgate status: placeholder until the subcommand lands (issue 3).
+// pushgate status: per key, the last snapshot and failure, recent pushes, a 30-day timeline,
+// and the slots held right now; also as a Nagios plugin or a node_exporter textfile.
 import ArgumentParser
+import Foundation
+import PushgateCore
+import PushgateSystem
 
 struct Status: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Not yet available.", shouldDisplay: false)
+  static let configuration = CommandConfiguration(
+    abstract: "Show each key's last snapshot, failures, a 30-day timeline, and the slots in use.",
+    discussion: """
+      Reads the audit log (and its rotations) once. With --format nagios, prints one plugin \
+      line and exits 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN; --max-age is required. \
+      See pushgate-status(8).
+      """)
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text, nagios, prometheus
+  }
+
+  @Option(help: "The settings file: gives audit_log, lock_file and max_connections. (default: \(SettingsFile.defaultPath))")
+  var config: String?
+
+  @Option(help: ArgumentHelp("Read this audit log; slots are then shown only if --config is also given.", valueName: "log"))
+  var file: String?
+
+  @Option(help: "text, nagios or prometheus.")
+  var format = Format.text
+
+  @Option(help: ArgumentHelp("CRITICAL when a key's last snapshot is older, e.g. 26h or 2d.", valueName: "duration"))
+  var maxAge: String?
+
+  @Option(help: ArgumentHelp("WARNING when a key's last snapshot is older (below --max-age).", valueName: "duration"))
+  var warnAge: String?
+
+  @Option(help: ArgumentHelp("With --format prometheus: write FILE atomically instead of stdout.", valueName: "file"))
+  var output: String?
+
+  @Option(help: ArgumentHelp("Report as of TIME (YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD), for tests.", valueName: "time"))
+  var now: String?
 
   func run() throws {
-    throw ValidationError("'pushgate status' is not available yet")
+    let thresholds: AgeThresholds?
+    let moment: Int
+    do {
+      thresholds = try Self.thresholds(maxAge: maxAge, warnAge: warnAge)
+      moment = try now.map { text in
+        guard let time = Timestamp.parse(text) else { throw ValidationError("'--now' must look like 2026-11-27T12:00:00Z") }
+        return time
+      } ?? Clock.now()
+      if output != nil, format != .prometheus { throw ValidationError("'--output' needs '--format prometheus'") }
+    } catch let error as ValidationError {
+      if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(error.message)) }
+      throw error
+    }
+
+    var settings: Settings?
+    if config != nil || file == nil {
+      let path = config ?? SettingsFile.defaultPath
+      switch SettingsFile.load(path) {
+      case .success(let loaded): settings = loaded
+      case .failure(let error):
+        try fail("cannot use the settings: \(error.failure.detail)", status: ExitStatus.settings)
+      }
+    }
+    let log = file ?? settings?.auditLog ?? ""
+    var tally = StatusTally(now: moment)
+    if let problem = StatusFiles.read(log, into: &tally) {
+      try fail("cannot read the audit log '\(log)': \(problem)", status: 66)
+    }
+    let locks = settings.map { StatusFiles.locks($0) } ?? .notAsked
+    let report = StatusReport(tally: tally, locks: locks, log: log, thresholds: thresholds)
+
+    switch format {
+    case .text: print(report.text(), terminator: "")
+    case .nagios: try finish(nagios: report.nagios())
+    case .prometheus:
+      if let output {
+        if let problem = StatusFiles.replace(output, with: report.prometheus()) {
+          try fail("cannot write '\(output)': \(problem)", status: 73)
+        }
+      } else {
+        print(report.prometheus(), terminator: "")
+      }
+    }
+  }
+
+  /// `--max-age` and `--warn-age` checked; `nil` when neither is given.
+  static func thresholds(maxAge: String?, warnAge: String?) throws -> AgeThresholds? {
+    let warning = try warnAge.map { text in
+      guard let seconds = AgeText.parse(text) else { throw ValidationError("'--warn-age' must look like 26h or 2d") }
+      return seconds
+    }
+    guard let maxAge else {
+      if warning != nil { throw ValidationError("'--warn-age' needs '--max-age'") }
+      return nil
+    }
+    guard let critical = AgeText.parse(maxAge) else { throw ValidationError("'--max-age' must look like 26h or 2d") }
+    if let warning, warning >= critical { throw ValidationError("'--warn-age' must be below '--max-age'") }
+    return AgeThresholds(critical: critical, warning: warning)
+  }
+
+  /// Prints the plugin line and exits with its state.
+  private func finish(nagios result: (line: String, state: Freshness)) throws -> Never {
+    print(result.line)
+    throw ExitCode(result.state.rawValue)
+  }
+
+  /// Reports a problem the way the format's reader expects, and exits.
+  private func fail(_ message: String, status: Int32) throws -> Never {
+    if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(message)) }
+    FileHandle.standardError.write(Data("pushgate: \(message)\n".utf8))
+    throw ExitCode(status)
   }
 }

@@ -1,0 +1,80 @@
+// How old a key's last snapshot may be: durations, ages in words, and the monitoring states.
+
+/// A monitoring state, with the exit statuses of the Nagios plugin guidelines.
+public enum Freshness: Int32, Comparable, Sendable {
+  /// Every key has a snapshot newer than the thresholds.
+  case ok = 0
+  /// Some key's last snapshot is older than `--warn-age`.
+  case warning = 1
+  /// Some key's last snapshot is older than `--max-age`, or it never had one.
+  case critical = 2
+  /// The state cannot be known (the log cannot be read, nothing in it, bad arguments).
+  case unknown = 3
+
+  /// The word the plugin prints.
+  public var word: String {
+    switch self {
+    case .ok: "OK"
+    case .warning: "WARNING"
+    case .critical: "CRITICAL"
+    case .unknown: "UNKNOWN"
+    }
+  }
+
+  /// Orders by severity for ``worst``: OK < WARNING < CRITICAL (UNKNOWN is never compared).
+  public static func < (a: Freshness, b: Freshness) -> Bool { a.rawValue < b.rawValue }
+
+  /// The state of a key whose last snapshot was at `lastSuccess`, at `now`.
+  public static func of(lastSuccess: Int?, now: Int, thresholds: AgeThresholds) -> Freshness {
+    guard let lastSuccess else { return .critical }
+    let age = now - lastSuccess
+    if age > thresholds.critical { return .critical }
+    if let warning = thresholds.warning, age > warning { return .warning }
+    return .ok
+  }
+}
+
+/// The ages (seconds) past which a key's last snapshot is a warning or critical.
+public struct AgeThresholds: Equatable, Sendable {
+  /// `--max-age`.
+  public var critical: Int
+  /// `--warn-age`; `nil` means no warning state.
+  public var warning: Int?
+
+  /// Thresholds; `warning` must be below `critical` (checked by the command).
+  public init(critical: Int, warning: Int? = nil) {
+    self.critical = critical
+    self.warning = warning
+  }
+}
+
+/// Durations as people write them on a command line, and ages as reports print them.
+public enum AgeText {
+  /// Parses `90s`, `45m`, `26h`, `2d`, `1w` or plain seconds; `nil` for anything else,
+  /// zero, or more than ten years.
+  public static func parse(_ text: String) -> Int? {
+    let bytes = Array(text.utf8)
+    guard let last = bytes.last else { return nil }
+    let units: [UInt8: Int] = [
+      UInt8(ascii: "s"): 1, UInt8(ascii: "m"): 60, UInt8(ascii: "h"): 3600,
+      UInt8(ascii: "d"): 86400, UInt8(ascii: "w"): 604_800,
+    ]
+    let unit = units[last]
+    let digits = unit == nil ? bytes[...] : bytes.dropLast()
+    guard !digits.isEmpty, digits.count <= 9,
+      digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+      let number = Int(String(decoding: digits, as: UTF8.self))
+    else { return nil }
+    let seconds = number * (unit ?? 1)
+    return seconds > 0 && seconds <= 10 * 366 * 86400 ? seconds : nil
+  }
+
+  /// A short age: `45s`, `12m`, `5h` (below two days), `3d`; negative ages read `0s`.
+  public static func render(_ seconds: Int) -> String {
+    let seconds = max(0, seconds)
+    if seconds < 60 { return "\(seconds)s" }
+    if seconds < 3600 { return "\(seconds / 60)m" }
+    if seconds < 2 * 86400 { return "\(seconds / 3600)h" }
+    return "\(seconds / 86400)d"
+  }
+}

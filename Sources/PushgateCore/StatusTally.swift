@@ -1,0 +1,215 @@
+// The audit log summed up per key label, in one pass with bounded memory, for pushgate status.
+//
+// Every record carries its key, so nothing is remembered between records: each key keeps a
+// small fixed-size summary, and at most `keyLimit` keys are tracked. Records stamped after
+// `now` are ignored (the report describes the log as it was at `now`).
+
+/// What one audit record means for the status report.
+public enum StatusEvent: Equatable, Sendable {
+  /// A session was allowed and took a slot (a push began).
+  case allowed
+  /// A session was refused.
+  case refused
+  /// Something failed; the text says what, in words built from the record.
+  case failure(String)
+  /// A snapshot ended with `ok` or `warning`.
+  case snapshotSucceeded
+  /// A record that changes nothing here (a transfer that ended well, unknown events).
+  case other
+
+  /// Classifies one record.
+  public init(_ entry: AuditEntry) {
+    switch entry.event {
+    case "allowed": self = .allowed
+    case "refused": self = .refused
+    case "failed": self = .failure("server error: " + (entry.string("reason") ?? "unknown"))
+    case "transfer-ended":
+      if let signal = entry.int("signal") {
+        self = .failure("rsync killed by signal \(signal)")
+      } else if let status = entry.int("status"), status != 0 {
+        self = .failure("rsync exit \(status)" + Self.meaning(status))
+      } else {
+        self = .other
+      }
+    case "snapshot-ended": self = Self.snapshot(entry)
+    default: self = .other
+    }
+  }
+
+  private static func snapshot(_ entry: AuditEntry) -> StatusEvent {
+    switch entry.string("result") {
+    case "ok", "warning": return .snapshotSucceeded
+    case "timeout": return .failure("snapshot timed out")
+    case "tree-busy": return .failure("snapshot not taken: tree busy")
+    case "not-started": return .failure("snapshot not started")
+    case let result?:
+      if let signal = entry.int("signal") { return .failure("snapshot killed by signal \(signal)") }
+      if let status = entry.int("status") { return .failure("snapshot \(result) (exit \(status))") }
+      return .failure("snapshot \(result)")
+    case nil: return .other
+    }
+  }
+
+  private static func meaning(_ status: Int) -> String {
+    StatusMeaning.text(status).map { " (\($0))" } ?? ""
+  }
+}
+
+/// What happened on one day, for the timeline.
+public struct DayMarks: OptionSet, Equatable, Sendable {
+  /// The raw bits.
+  public let rawValue: UInt8
+  /// Creates marks from bits.
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// A session was allowed.
+  public static let pushed = DayMarks(rawValue: 1)
+  /// A snapshot succeeded.
+  public static let snapshotted = DayMarks(rawValue: 2)
+  /// Something failed.
+  public static let failed = DayMarks(rawValue: 4)
+}
+
+/// The summary of one key label.
+public struct KeySummary: Equatable, Sendable {
+  /// The latest successful snapshot (seconds since the epoch).
+  public var lastSuccess: Int?
+  /// The latest failure.
+  public var lastFailure: Int?
+  /// Why the latest failure happened.
+  public var lastFailureReason = ""
+  /// Sessions allowed in the 24 hours before `now`.
+  public var pushesLastDay = 0
+  /// Sessions refused in the 24 hours before `now`.
+  public var refusalsLastDay = 0
+  /// Failures in the whole log read.
+  public var failures = 0
+  /// Refusals in the whole log read.
+  public var refusals = 0
+  /// Sessions allowed in the whole log read.
+  public var pushes = 0
+  /// One entry per day, oldest first; the last is the day of `now` (UTC).
+  public var days = [DayMarks](repeating: [], count: StatusTally.dayCount)
+
+  /// An empty summary.
+  public init() {}
+}
+
+/// The audit log summed up per key.
+public struct StatusTally: Sendable {
+  /// Days in the timeline.
+  public static let dayCount = 30
+  /// The default number of keys tracked.
+  public static let defaultKeyLimit = 10_000
+
+  /// The moment the report describes, seconds since the epoch.
+  public let now: Int
+  /// At most this many keys are tracked; records of further keys are only counted.
+  public let keyLimit: Int
+  /// The summary of each key label seen.
+  public private(set) var keys: [String: KeySummary] = [:]
+  /// Records counted (well-formed, with a time not after `now`).
+  public private(set) var records = 0
+  /// Records of keys beyond `keyLimit`, left out of `keys`.
+  public private(set) var untrackedRecords = 0
+  /// The date part of the last time parsed, and its midnight: records of one day share it,
+  /// so Timestamp.parse runs about once per day of log instead of once per record.
+  private var lastDate: (text: [UInt8], midnight: Int)?
+
+  /// An empty tally for a report at `now`.
+  public init(now: Int, keyLimit: Int = StatusTally.defaultKeyLimit) {
+    self.now = now
+    self.keyLimit = keyLimit
+  }
+
+  /// Adds one record read from the log.
+  public mutating func add(_ entry: AuditEntry) {
+    guard let text = entry.string("time"), let time = seconds(text) else { return }
+    add(StatusEvent(entry), key: entry.key ?? "", time: time)
+  }
+
+  /// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the epoch, like Timestamp.parse.
+  mutating func seconds(_ text: String) -> Int? {
+    let utf8 = Array(text.utf8)
+    guard utf8.count == 20, utf8[10] == UInt8(ascii: "T"), utf8[13] == UInt8(ascii: ":"),
+      utf8[16] == UInt8(ascii: ":"), utf8[19] == UInt8(ascii: "Z")
+    else { return nil }
+    func number(_ at: Int) -> Int? {
+      let high = Int(utf8[at]) - 48
+      let low = Int(utf8[at + 1]) - 48
+      guard (0...9).contains(high), (0...9).contains(low) else { return nil }
+      return high * 10 + low
+    }
+    guard let hour = number(11), let minute = number(14), let second = number(17),
+      hour < 24, minute < 60, second < 61
+    else { return nil }
+    let date = utf8[0..<10]
+    if lastDate.map({ !$0.text.elementsEqual(date) }) ?? true {
+      guard let midnight = Timestamp.parse(String(decoding: date, as: UTF8.self)) else { return nil }
+      lastDate = (Array(date), midnight)
+    }
+    guard let midnight = lastDate?.midnight else { return nil }
+    return midnight + hour * 3600 + minute * 60 + second
+  }
+
+  /// Adds one classified event of `key` at `time`.
+  public mutating func add(_ event: StatusEvent, key: String, time: Int) {
+    guard time <= now else { return }
+    records += 1
+    if keys[key] == nil {
+      guard keys.count < keyLimit else {
+        untrackedRecords += 1
+        return
+      }
+      keys[key] = KeySummary()
+    }
+    let recent = time > now - 86400
+    let day = Self.dayIndex(of: time, now: now)
+    // Mutating in place through the dictionary's accessor avoids copying the day array.
+    Self.update(&keys[key, default: KeySummary()], event, time: time, recent: recent, day: day)
+  }
+
+  private static func update(
+    _ summary: inout KeySummary, _ event: StatusEvent, time: Int, recent: Bool, day: Int?
+  ) {
+    var mark: DayMarks = []
+    switch event {
+    case .allowed:
+      summary.pushes += 1
+      if recent { summary.pushesLastDay += 1 }
+      mark = .pushed
+    case .refused:
+      summary.refusals += 1
+      if recent { summary.refusalsLastDay += 1 }
+    case .failure(let reason):
+      summary.failures += 1
+      if time >= summary.lastFailure ?? Int.min {
+        summary.lastFailure = time
+        summary.lastFailureReason = reason
+      }
+      mark = .failed
+    case .snapshotSucceeded:
+      summary.lastSuccess = max(summary.lastSuccess ?? time, time)
+      mark = .snapshotted
+    case .other:
+      break
+    }
+    if let day, !mark.isEmpty { summary.days[day].insert(mark) }
+  }
+
+  /// The timeline cell of `time`, or `nil` when it is more than `dayCount - 1` UTC days
+  /// before the day of `now` (or after it).
+  public static func dayIndex(of time: Int, now: Int) -> Int? {
+    let back = floorDay(now) - floorDay(time)
+    guard back >= 0, back < dayCount else { return nil }
+    return dayCount - 1 - back
+  }
+
+  private static func floorDay(_ seconds: Int) -> Int {
+    seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+  }
+
+  /// The keys in the order reports list them: by label, as bytes.
+  public var sortedKeys: [String] {
+    keys.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+}

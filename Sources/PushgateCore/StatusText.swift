@@ -1,0 +1,170 @@
+// pushgate status for people: a table per key, a 30-day timeline, the slots and the snapshot.
+//
+// Every byte from the log or a holder record passes through VisibleBytes. The timeline uses
+// UTF-8 block characters; everything else is ASCII.
+
+/// Everything `pushgate status` reports, gathered before rendering.
+public struct StatusReport: Sendable {
+  /// The log summed up.
+  public var tally: StatusTally
+  /// The slots and the snapshot.
+  public var locks: LockReport
+  /// The log's path, as shown.
+  public var log: String
+  /// `--max-age` and `--warn-age`, when given.
+  public var thresholds: AgeThresholds?
+
+  /// A report.
+  public init(tally: StatusTally, locks: LockReport, log: String, thresholds: AgeThresholds? = nil) {
+    self.tally = tally
+    self.locks = locks
+    self.log = log
+    self.thresholds = thresholds
+  }
+}
+
+/// The timeline's cells and legend.
+public enum TimelineCell {
+  /// The character for a day's marks. A day with a snapshot and a failure gets its own mark,
+  /// so a failure is never hidden by a later success.
+  public static func character(_ marks: DayMarks) -> Character {
+    if marks.contains(.snapshotted) { return marks.contains(.failed) ? "▓" : "█" }
+    if marks.contains(.failed) { return "x" }
+    if marks.contains(.pushed) { return "░" }
+    return "·"
+  }
+
+  /// The legend line.
+  public static let legend =
+    "█ snapshot  ▓ snapshot and a failure  x failure  ░ pushed, no snapshot  · nothing"
+}
+
+extension StatusReport {
+  /// The text report.
+  public func text() -> String {
+    let now = tally.now
+    var out = "pushgate status at \(Timestamp.iso8601(now)) (times UTC)\n"
+    out += "log \(Self.visible(log, limit: 4096))\n\n"
+    let keys = tally.sortedKeys
+    if keys.isEmpty {
+      out += "no records\n"
+    } else {
+      out += keyTable(keys) + "\n" + timeline(keys)
+    }
+    if tally.untrackedRecords > 0 {
+      out += "\(tally.untrackedRecords) records of keys beyond the first \(tally.keyLimit) not shown\n"
+    }
+    return out + "\n" + lockText()
+  }
+
+  private func keyTable(_ keys: [String]) -> String {
+    let now = tally.now
+    var header = ["key", "last snapshot", "pushes 24h", "refused 24h", "last failure"]
+    if thresholds != nil { header.insert("state", at: 0) }
+    var rows = [header]
+    for key in keys {
+      guard let summary = tally.keys[key] else { continue }
+      var failure = "-"
+      if let time = summary.lastFailure {
+        failure = Self.when(time, now: now) + " " + Self.visible(summary.lastFailureReason, limit: 256)
+      }
+      var row = [
+        Self.label(key), summary.lastSuccess.map { Self.when($0, now: now) } ?? "never",
+        String(summary.pushesLastDay), String(summary.refusalsLastDay), failure,
+      ]
+      if let thresholds {
+        row.insert(Freshness.of(lastSuccess: summary.lastSuccess, now: now, thresholds: thresholds).word, at: 0)
+      }
+      rows.append(row)
+    }
+    let numeric: Set<Int> = thresholds == nil ? [2, 3] : [3, 4]
+    return Self.columns(rows, rightAligned: numeric)
+  }
+
+  private func timeline(_ keys: [String]) -> String {
+    let now = tally.now
+    let first = Timestamp.iso8601(now - (StatusTally.dayCount - 1) * 86400).prefix(10)
+    var rows = [["last 30 days", "\(first) .. \(Timestamp.iso8601(now).prefix(10))"]]
+    for key in keys {
+      guard let summary = tally.keys[key] else { continue }
+      rows.append([Self.label(key), String(summary.days.map(TimelineCell.character))])
+    }
+    rows.append(["", TimelineCell.legend])
+    return Self.columns(rows, rightAligned: [])
+  }
+
+  private func lockText() -> String {
+    switch locks {
+    case .notAsked:
+      return "slots     not read (give --config to see them)\n"
+    case .unreadable(let reason):
+      return "slots     cannot read the lock file: \(Self.visible(reason, limit: 512))\n"
+    case .read(let view):
+      var rows = [["slots", "\(view.slotsInUse) of \(view.slots.count) in use"]]
+      for slot in view.slots {
+        guard let holder = slot.holder else {
+          rows.append(["  \(slot.slot)", "free"])
+          continue
+        }
+        rows.append(["  \(slot.slot)"] + holderFields(holder))
+      }
+      switch view.snapshot {
+      case .idle: rows.append(["snapshot", "not running"])
+      case .waiting: rows.append(["snapshot", "waiting for running pushes to end"])
+      case .running(let holder):
+        rows.append(["snapshot", (["running"] + holderFields(holder)).joined(separator: "  ")])
+      }
+      return Self.columns(rows, rightAligned: [])
+    }
+  }
+
+  private func holderFields(_ holder: Holder) -> [String] {
+    let address = holder.peer.map { Self.visible($0, limit: 64) + (holder.port.map { " port \($0)" } ?? "") }
+    return [
+      "pid " + (holder.pid.map(String.init) ?? "?"), holder.key.map(Self.label) ?? "?",
+      address ?? "-", holder.since.map { "since " + Self.when($0, now: tally.now) } ?? "since ?",
+    ]
+  }
+
+  /// `2026-11-27 10:00 (2h ago)`.
+  static func when(_ time: Int, now: Int) -> String {
+    let iso = Timestamp.iso8601(time)
+    return "\(iso.prefix(10)) \(iso.dropFirst(11).prefix(5)) (\(AgeText.render(now - time)) ago)"
+  }
+
+  /// A key label as shown: visible ASCII, at most 32 characters, `(none)` when empty.
+  static func label(_ key: String) -> String {
+    if key.isEmpty { return "(none)" }
+    let text = visible(key, limit: 64)
+    return text.count > 32 ? String(text.prefix(31)) + "…" : text
+  }
+
+  static func visible(_ text: String, limit: Int) -> String {
+    let rendered = VisibleBytes.render(Array(text.utf8), limit: limit)
+    return rendered.text + (rendered.isTruncated ? "..." : "")
+  }
+
+  /// Pads every column but the last to its widest cell, two spaces apart; no trailing spaces.
+  static func columns(_ rows: [[String]], rightAligned: Set<Int>) -> String {
+    var widths: [Int] = []
+    for row in rows {
+      for (index, cell) in row.enumerated().dropLast() {
+        if index >= widths.count { widths.append(0) }
+        widths[index] = max(widths[index], cell.count)
+      }
+    }
+    var out = ""
+    for row in rows {
+      var line = ""
+      for (index, cell) in row.enumerated() {
+        let isLast = index == row.count - 1
+        let pad = isLast ? "" : String(repeating: " ", count: widths[index] - cell.count)
+        line += rightAligned.contains(index) ? pad + cell : cell + pad
+        if !isLast { line += "  " }
+      }
+      while line.hasSuffix(" ") { line.removeLast() }
+      out += line + "\n"
+    }
+    return out
+  }
+}
