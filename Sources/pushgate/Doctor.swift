@@ -1,10 +1,41 @@
-// pushgate doctor: placeholder until the subcommand lands (issue 3).
+// pushgate doctor: checks the whole deployment and prints one line per check.
 import ArgumentParser
+import PushgateCore
+import PushgateSystem
 
+/// `pushgate doctor`: settings, rsync, rsyncd.conf, rsnapshot, lock file, audit log, the
+/// account's shell, authorized_keys and sshd, each `ok`, `warn` or `FAIL` with its fix.
 struct Doctor: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Not yet available.", shouldDisplay: false)
+  static let configuration = CommandConfiguration(
+    abstract: "Check the whole deployment: one line per check, with the fix.",
+    discussion: """
+      Prints 'ok', 'warn' or 'FAIL', what was found and the fix for each check, and exits 0 \
+      when everything is ok, 1 when the worst is a warning and 2 when a check failed. It \
+      changes nothing. See pushgate-doctor(8).
+      """)
+
+  @Option(help: ArgumentHelp("The settings file.", valueName: "file"))
+  var config = SettingsFile.defaultPath
+
+  @Option(
+    help: ArgumentHelp(
+      "The backup account (default: the owner of ROOT/incoming, else you).", valueName: "user"))
+  var account: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The account's authorized_keys (default: ~ACCOUNT/.ssh/authorized_keys).", valueName: "file"))
+  var authorizedKeys: String?
+
+  @Option(help: ArgumentHelp("sshd, for 'sshd -T' (root only).", valueName: "path"))
+  var sshd = "/usr/sbin/sshd"
 
   func run() throws {
-    throw ValidationError("'pushgate doctor' is not available yet")
+    let facts = DoctorGather.facts(
+      config: config, account: account, authorizedKeys: authorizedKeys, sshd: sshd)
+    let results = DoctorChecks.run(facts)
+    for line in DoctorResult.render(results) { print(line) }
+    let status = DoctorResult.exitStatus(results)
+    if status != 0 { throw ExitCode(status) }
   }
 }

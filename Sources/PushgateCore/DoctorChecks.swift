@@ -1,0 +1,212 @@
+// The checks of `pushgate doctor`: pure functions from gathered facts to result lines.
+//
+// Each check returns at least one line; a check that cannot run because an earlier one
+// failed says so instead of guessing.
+
+/// Where pushgate-serve looks for its settings without `--config`.
+enum SettingsDefaults {
+  static let path = "/backup/pushgate.conf"
+}
+
+/// Every check of `pushgate doctor`, and the paths the gatherer must look at.
+public enum DoctorChecks {
+  /// All result lines, in report order.
+  public static func run(_ facts: DoctorFacts) -> [DoctorResult] {
+    var results = [settings(facts)]
+    if case .parsed(let settings) = facts.settings {
+      results += [rsync(facts, settings)]
+      results += rsyncd(facts, settings)
+      results += rsnapshot(facts, settings)
+      results += [
+        ownFile(facts, settings.lockFile, name: "lockfile"),
+        ownFile(facts, settings.auditLog, name: "auditlog"),
+      ]
+    }
+    results += shell(facts)
+    results += authorizedKeys(facts)
+    results += sshd(facts)
+    return results
+  }
+
+  /// The paths whose lstat(2) the checks read, given the files already read into `facts`.
+  public static func pathsToInspect(_ facts: DoctorFacts) -> [String] {
+    var paths = [facts.configPath]
+    if case .parsed(let s) = facts.settings {
+      paths += [
+        s.rsync, s.snapshot[0], s.lockFile, parent(s.lockFile), s.auditLog, parent(s.auditLog),
+      ]
+      if case .success(let text) = facts.rsyncdConf {
+        let conf = RsyncdConf.parse(text)
+        if let module = conf.module(s.pushModule) {
+          if let path = conf.effective("path", in: module) { paths.append(trimSlash(path.value)) }
+          let lock = rsyncLockFile(conf, module)
+          paths += [lock, parent(lock)]
+        }
+      }
+      if case .success(let text) = facts.rsnapshotConf,
+        let lock = rsnapshotValues(text, "lockfile").last?.first
+      {
+        paths += [lock, parent(lock)]
+      }
+    }
+    if case .success(let text) = facts.authorizedKeys {
+      for entry in AuthorizedKeysFile(Array(text.utf8)).pushgateEntries {
+        paths += [entry.serve, entry.config ?? SettingsDefaults.path]
+      }
+    }
+    var seen = Set<String>()
+    return paths.filter { seen.insert($0).inserted }
+  }
+
+  /// The rsnapshot.conf named by a snapshot command `rsnapshot [-c FILE] ...`; `nil` when
+  /// the program is not rsnapshot.
+  public static func rsnapshotConfig(_ snapshot: [String]) -> String? {
+    guard let program = snapshot.first, basename(program) == "rsnapshot" else { return nil }
+    if let flag = snapshot.firstIndex(of: "-c"), flag + 1 < snapshot.count {
+      return snapshot[flag + 1]
+    }
+    return "/etc/rsnapshot.conf"
+  }
+
+  /// The settings file: readable, a regular file, owned by root (or the account), not writable
+  /// by group or others, and accepted by the parser.
+  static func settings(_ facts: DoctorFacts) -> DoctorResult {
+    let path = facts.configPath
+    let file = facts.file(path)
+    let refused = "-- pushgate-serve refuses it"
+    switch file.kind {
+    case .missing:
+      return DoctorResult(
+        .fail, "settings", "\(path) does not exist",
+        fix: "run 'pushgate init ROOT', or pass --config")
+    case .symlink:
+      return DoctorResult(
+        .fail, "settings", "\(path) is a symbolic link \(refused)",
+        fix: "point --config and the authorized_keys line at the real file")
+    case .regular: break
+    case .unknown(let reason):
+      return DoctorResult(
+        .fail, "settings", "cannot inspect \(path): \(reason)", fix: "run doctor as root")
+    case .directory, .other:
+      return DoctorResult(
+        .fail, "settings", "\(path) is not a regular file \(refused)",
+        fix: "run 'pushgate init ROOT'")
+    }
+    if file.uid != 0 && file.uid != facts.account?.uid {
+      return DoctorResult(
+        .fail, "settings", "\(path) is owned by \(file.owner) \(refused)", fix: "chown root \(path)"
+      )
+    }
+    if file.mode & 0o022 != 0 {
+      return DoctorResult(
+        .fail, "settings", "\(path) has mode \(file.octalMode) \(refused)",
+        fix: "chmod go-w \(path)")
+    }
+    switch facts.settings {
+    case .unreadable(let reason):
+      return DoctorResult(
+        .fail, "settings", "cannot read \(path): \(reason)", fix: "run doctor as root")
+    case .invalid(let message):
+      return DoctorResult(.fail, "settings", message, fix: "correct it (see pushgate.conf(5))")
+    case .parsed: break
+    }
+    let found = "\(path) parses; owner \(file.owner), mode \(file.octalMode)"
+    if file.uid != 0 {
+      return DoctorResult(
+        .warn, "settings", found + " -- the backup account could change which programs run",
+        fix: "chown root \(path)")
+    }
+    return DoctorResult(.ok, "settings", found)
+  }
+
+  /// The rsync program runs and tells its version.
+  static func rsync(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    program(
+      facts.rsyncVersion, name: "rsync", command: "\(settings.rsync) --version",
+      fix: "apt-get install rsync, or set 'rsync' in \(facts.configPath)")
+  }
+
+  /// A version run: `ok` with the first line of its output, else `FAIL`.
+  static func program(_ run: DoctorRun, name: String, command: String, fix: String) -> DoctorResult
+  {
+    switch run {
+    case .ran(0, let stdout, _):
+      let first = stdout.split(separator: "\n").first.map(String.init) ?? ""
+      let words = first.split(separator: " ").joined(separator: " ")
+      return DoctorResult(.ok, name, "\(command): \(words.isEmpty ? "(no output)" : words)")
+    case .ran(let status, _, _):
+      return DoctorResult(.fail, name, "'\(command)' exits \(status)", fix: fix)
+    case .timedOut(let seconds):
+      return DoctorResult(.fail, name, "'\(command)' did not finish in \(seconds) s", fix: fix)
+    case .notRun(let reason):
+      return DoctorResult(.fail, name, "cannot run '\(command)': \(reason)", fix: fix)
+    }
+  }
+
+  /// The lock file or audit log: not a symlink, a regular file the account can write and
+  /// pushgate-serve accepts (owner root or the account, not writable by others), or absent in
+  /// a directory where the account can create it.
+  static func ownFile(_ facts: DoctorFacts, _ path: String, name: String) -> DoctorResult {
+    guard let account = facts.account else {
+      return DoctorResult(
+        .warn, name, "\(path) not checked: unknown account '\(facts.accountName)'",
+        fix: "pass --account")
+    }
+    let file = facts.file(path)
+    let who = "\(account.name) (owner \(file.owner), mode \(file.octalMode))"
+    switch file.kind {
+    case .missing:
+      let directory = parent(path)
+      let dir = facts.file(directory)
+      if dir.kind == .directory && dir.isWritable(by: account) {
+        return DoctorResult(.ok, name, "\(path) does not exist yet; \(account.name) can create it")
+      }
+      return DoctorResult(
+        .fail, name, "\(path) does not exist and \(account.name) cannot create it in \(directory)",
+        fix: "create it: touch \(path) && chown \(account.name) \(path)")
+    case .symlink:
+      return DoctorResult(
+        .fail, name, "\(path) is a symbolic link -- pushgate-serve refuses to open it",
+        fix: "rm \(path) (pushgate-serve creates it again)")
+    case .regular: break
+    case .unknown(let reason):
+      return DoctorResult(
+        .warn, name, "cannot inspect \(path): \(reason)", fix: "run doctor as root")
+    case .directory, .other:
+      return DoctorResult(.fail, name, "\(path) is not a regular file", fix: "remove it")
+    }
+    if file.uid != 0 && file.uid != account.uid {
+      return DoctorResult(
+        .fail, name, "\(path) is owned by \(file.owner) -- pushgate-serve refuses it",
+        fix: "chown \(account.name) \(path)")
+    }
+    if file.mode & 0o002 != 0 {
+      return DoctorResult(
+        .fail, name, "\(path) is writable by others (mode \(file.octalMode))",
+        fix: "chmod o-w \(path)")
+    }
+    guard file.isWritable(by: account) else {
+      return DoctorResult(
+        .fail, name, "\(path) is not writable by \(who)", fix: "chown \(account.name) \(path)")
+    }
+    return DoctorResult(.ok, name, "\(path) is writable by \(who)")
+  }
+
+  /// The directory part of an absolute path (`/` for a top-level name).
+  static func parent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+    return String(path[..<slash])
+  }
+
+  /// The last part of a path.
+  static func basename(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+
+  /// A path without trailing slashes (but `/` stays `/`).
+  static func trimSlash(_ path: String) -> String {
+    var path = path
+    while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    return path
+  }
+}

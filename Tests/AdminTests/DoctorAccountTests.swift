@@ -1,0 +1,66 @@
+// pushgate doctor and an unprivileged backup account's login shell (root only: it creates
+// the account with useradd and removes it again).
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+private let canAddAccounts: Bool = {
+  let can = geteuid() == 0 && installed("/usr/sbin/useradd") && installed("/usr/bin/rsnapshot")
+  if geteuid() != 0 {
+    FileHandle.standardError.write(
+      Data("SKIPPING: doctor's account tests need root (useradd)\n".utf8))
+  }
+  return can
+}()
+
+@Suite(.enabled(if: canAddAccounts)) struct DoctorAccountTests {
+  @Test func aPrintingBashrcAndNologinFail() throws {
+    let temporary = try TemporaryDirectory()
+    chmod(temporary.path, 0o755)
+    let user = "pgdoc\(getpid() % 100000)"
+    let home = temporary.path + "/home"
+    let root = temporary.path + "/backup"
+    defer {
+      _ = try? run("/usr/sbin/userdel", [user])
+      temporary.remove()
+    }
+    let added = try run(
+      "/usr/sbin/useradd", ["--create-home", "--home-dir", home, "--shell", "/bin/bash", user])
+    try #require(added.status == 0, "\(added.err)")
+    try write("echo hello\n", to: home + "/.bashrc")
+    let environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
+    let made = try run(
+      Binaries.pushgate, ["init", root, "--account", user, "--serve", Binaries.serve],
+      environment: environment)
+    try #require(made.status == 0, "\(made.err)")
+    let doctor = {
+      try run(
+        Binaries.pushgate, ["doctor", "--config", root + "/pushgate.conf"], environment: environment
+      )
+    }
+
+    let printing = try doctor()
+    let lines = printing.out.split(separator: "\n").map(String.init)
+    #expect(
+      lines.contains(
+        "FAIL  shell      '/bin/bash -c true' as \(user) prints 6 bytes ('hello', status 0) -- it would corrupt the rsync protocol; "
+          + "fix: remove the output from ~\(user)'s shell start-up files (~/.bashrc), or chsh -s /bin/sh \(user)"
+      ), "\(printing.out)")
+    #expect(
+      lines.contains(
+        "ok    rsyncd     module 'push' in \(root)/rsyncd.conf: path \(root)/incoming writable by \(user), write-only, no hooks"
+      ),
+      "\(printing.out)")
+    #expect(lines.filter { $0.hasPrefix("FAIL") }.count == 1, "\(printing.out)")
+    #expect(printing.status == 2)
+
+    #expect(try run("/usr/sbin/usermod", ["--shell", "/usr/sbin/nologin", user]).status == 0)
+    let nologin = try doctor()
+    #expect(
+      nologin.out.contains(
+        "FAIL  shell      \(user)'s login shell is '/usr/sbin/nologin' -- sshd runs the forced command through it, "
+          + "so nothing would run; fix: chsh -s /bin/sh \(user)\n"), "\(nologin.out)")
+    #expect(nologin.status == 2)
+  }
+}

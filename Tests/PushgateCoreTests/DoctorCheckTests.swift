@@ -1,0 +1,196 @@
+// Every doctor check made to fail (or warn) by one change to healthy facts, with exact text.
+import PushgateCore
+import Testing
+
+struct DoctorCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let change: @Sendable (inout DoctorFacts) -> Void
+  let expected: DoctorResult
+  var testDescription: String { name }
+}
+
+private func row(
+  _ name: String, _ level: DoctorLevel, _ check: String, _ found: String, fix: String = "",
+  _ change: @escaping @Sendable (inout DoctorFacts) -> Void
+) -> DoctorCase {
+  DoctorCase(name: name, change: change, expected: DoctorResult(level, check, found, fix: fix))
+}
+
+let doctorSettingsCases: [DoctorCase] = [
+  row(
+    "settings missing", .fail, "settings", "/backup/pushgate.conf does not exist",
+    fix: "run 'pushgate init ROOT', or pass --config"
+  ) { $0.files["/backup/pushgate.conf"] = .missing },
+  row(
+    "settings a symlink", .fail, "settings",
+    "/backup/pushgate.conf is a symbolic link -- pushgate-serve refuses it",
+    fix: "point --config and the authorized_keys line at the real file"
+  ) {
+    $0.files["/backup/pushgate.conf"] = DoctorFile(.symlink, mode: 0o777)
+  },
+  row(
+    "settings group-writable", .fail, "settings",
+    "/backup/pushgate.conf has mode 0664 -- pushgate-serve refuses it",
+    fix: "chmod go-w /backup/pushgate.conf"
+  ) { $0.files["/backup/pushgate.conf"] = DoctorFile(.regular, mode: 0o664) },
+  row(
+    "settings owned by someone else", .fail, "settings",
+    "/backup/pushgate.conf is owned by mallory -- pushgate-serve refuses it",
+    fix: "chown root /backup/pushgate.conf"
+  ) {
+    $0.files["/backup/pushgate.conf"] = DoctorFile(
+      .regular, uid: 1001, mode: 0o644, owner: "mallory")
+  },
+  row(
+    "settings owned by the account", .warn, "settings",
+    "/backup/pushgate.conf parses; owner backup, mode 0644 -- the backup account could change which programs run",
+    fix: "chown root /backup/pushgate.conf"
+  ) {
+    $0.files["/backup/pushgate.conf"] = DoctorFile(
+      .regular, uid: 1000, mode: 0o644, owner: "backup")
+  },
+  row(
+    "settings invalid", .fail, "settings", "/backup/pushgate.conf:3: unknown setting 'rot'",
+    fix: "correct it (see pushgate.conf(5))"
+  ) { $0.settings = .invalid("/backup/pushgate.conf:3: unknown setting 'rot'") },
+  row(
+    "rsync missing", .fail, "rsync",
+    "cannot run '/usr/bin/rsync --version': /usr/bin/rsync: No such file or directory",
+    fix: "apt-get install rsync, or set 'rsync' in /backup/pushgate.conf"
+  ) {
+    $0.rsyncVersion = .notRun("/usr/bin/rsync: No such file or directory")
+  },
+  row(
+    "rsync fails", .fail, "rsync", "'/usr/bin/rsync --version' exits 127",
+    fix: "apt-get install rsync, or set 'rsync' in /backup/pushgate.conf"
+  ) {
+    $0.rsyncVersion = .ran(status: 127, stdout: "", stderr: "")
+  },
+  row(
+    "lock file a symlink", .fail, "lockfile",
+    "/backup/pushgate.lock is a symbolic link -- pushgate-serve refuses to open it",
+    fix: "rm /backup/pushgate.lock (pushgate-serve creates it again)"
+  ) {
+    $0.files["/backup/pushgate.lock"] = DoctorFile(.symlink, mode: 0o777)
+  },
+  row(
+    "lock file cannot be created", .fail, "lockfile",
+    "/backup/pushgate.lock does not exist and backup cannot create it in /backup",
+    fix: "create it: touch /backup/pushgate.lock && chown backup /backup/pushgate.lock"
+  ) {
+    $0.files["/backup"] = DoctorFile(.directory, mode: 0o755)
+  },
+  row(
+    "audit log a symlink", .fail, "auditlog",
+    "/backup/pushgate.log is a symbolic link -- pushgate-serve refuses to open it",
+    fix: "rm /backup/pushgate.log (pushgate-serve creates it again)"
+  ) {
+    $0.files["/backup/pushgate.log"] = DoctorFile(.symlink, mode: 0o777)
+  },
+  row(
+    "audit log not writable", .fail, "auditlog",
+    "/backup/pushgate.log is not writable by backup (owner root, mode 0644)",
+    fix: "chown backup /backup/pushgate.log"
+  ) { $0.files["/backup/pushgate.log"] = DoctorFile(.regular, mode: 0o644) },
+  row(
+    "audit log writable by others", .fail, "auditlog",
+    "/backup/pushgate.log is writable by others (mode 0666)",
+    fix: "chmod o-w /backup/pushgate.log"
+  ) {
+    $0.files["/backup/pushgate.log"] = DoctorFile(.regular, uid: 1000, mode: 0o666, owner: "backup")
+  },
+  row(
+    "audit log owned by another account", .fail, "auditlog",
+    "/backup/pushgate.log is owned by www-data -- pushgate-serve refuses it",
+    fix: "chown backup /backup/pushgate.log"
+  ) {
+    $0.files["/backup/pushgate.log"] = DoctorFile(.regular, uid: 33, mode: 0o644, owner: "www-data")
+  },
+]
+
+let doctorRsnapshotCases: [DoctorCase] = [
+  row(
+    "rsnapshot missing", .fail, "rsnapshot",
+    "cannot run '/usr/bin/rsnapshot version': not installed",
+    fix: "apt-get install rsnapshot, or set 'snapshot' in /backup/pushgate.conf"
+  ) { $0.rsnapshotVersion = .notRun("not installed") },
+  row(
+    "configtest fails", .fail, "rsnapshot",
+    "'/usr/bin/rsnapshot -c /backup/rsnapshot.conf configtest' fails with status 1: ERROR: line 4 -- no snapshot would be taken",
+    fix: "correct /backup/rsnapshot.conf (fields are separated by TABs)"
+  ) {
+    $0.configtest = .ran(status: 1, stdout: "----\nERROR: line 4\n", stderr: "")
+  },
+  row(
+    "configtest hangs", .fail, "rsnapshot",
+    "'/usr/bin/rsnapshot -c /backup/rsnapshot.conf configtest' did not finish in 20 s",
+    fix: "run it by hand"
+  ) { $0.configtest = .timedOut(seconds: 20) },
+  row(
+    "wrong backup point", .fail, "rsnapshot",
+    "/backup/rsnapshot.conf has backup points /home/, not the push module's path /backup/incoming/ -- snapshots would not hold the pushes",
+    fix: "set 'backup<TAB>/backup/incoming/<TAB>./'"
+  ) {
+    $0.rsnapshotConf = .success(
+      doctorRsnapshot.replacingOccurrences("backup\t/backup/incoming/", "backup\t/home/"))
+  },
+  row(
+    "no lockfile", .warn, "rsnapshot",
+    "/backup/rsnapshot.conf sets no lockfile -- a cron run could overlap a push's snapshot",
+    fix: "set 'lockfile<TAB>ROOT/rsnapshot.pid'"
+  ) {
+    $0.rsnapshotConf = .success(doctorRsnapshot.replacingOccurrences("lockfile\t", "#lockfile\t"))
+  },
+  row(
+    "lockfile in an unwritable directory", .fail, "rsnapshot",
+    "lockfile /var/run/rsnapshot.pid cannot be created by backup -- every snapshot would fail",
+    fix: "set 'lockfile<TAB>' to a path in a directory backup can write"
+  ) {
+    $0.rsnapshotConf = .success(
+      doctorRsnapshot.replacingOccurrences("/backup/rsnapshot.pid", "/var/run/rsnapshot.pid"))
+  },
+  row(
+    "rsnapshot.conf unreadable", .fail, "rsnapshot",
+    "cannot read /backup/rsnapshot.conf: No such file or directory",
+    fix: "run 'pushgate init /backup'"
+  ) { $0.rsnapshotConf = .failure(DoctorReadError("No such file or directory")) },
+  row(
+    "snapshot command is not rsnapshot", .warn, "snapshot",
+    "the snapshot command /usr/bin/rsnapshot-wrapper is not rsnapshot; its configuration is not checked",
+    fix: "check it by hand"
+  ) {
+    $0.settings = .parsed(settings { $0.snapshot = ["/usr/bin/rsnapshot-wrapper"] })
+    $0.files["/usr/bin/rsnapshot-wrapper"] = DoctorFile(.regular, mode: 0o755)
+  },
+  row(
+    "snapshot command missing", .fail, "snapshot",
+    "the snapshot command /usr/local/bin/snap is not an executable file",
+    fix: "install it, or set 'snapshot' in /backup/pushgate.conf"
+  ) {
+    $0.settings = .parsed(settings { $0.snapshot = ["/usr/local/bin/snap"] })
+  },
+]
+
+private func settings(_ change: (inout Settings) -> Void) -> Settings {
+  var settings = Settings(root: "/backup")
+  change(&settings)
+  return settings
+}
+
+extension String {
+  func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}
+
+@Suite struct DoctorCheckTests {
+  @Test(
+    arguments: doctorSettingsCases + doctorRsnapshotCases + doctorRsyncdCases + doctorLoginCases)
+  func flagsTheProblem(_ c: DoctorCase) {
+    var facts = healthyFacts()
+    c.change(&facts)
+    let results = DoctorChecks.run(facts)
+    #expect(results.contains(c.expected), "\(DoctorResult.render(results).joined(separator: "\n"))")
+    #expect(DoctorResult.exitStatus(results) == Int32(c.expected.level.rawValue))
+  }
+}
