@@ -56,7 +56,9 @@ extension Timestamp {
     let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
     let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
     let days = era * 146097 + dayOfEra - 719468
-    guard iso8601(days * 86400).prefix(10) == text.prefix(10) else { return nil }  // 02-30 etc.
+    let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let monthLengths = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    guard day <= monthLengths[month - 1] else { return nil }
     return days * 86400 + seconds
   }
 }
