@@ -44,10 +44,14 @@ public struct SessionPlan: Equatable, Sendable {
     let hook = { (name: String) in "\(context.executable) --hook \(name) \(settings.evidenceDirectory)/\(context.session)" }
     let account = ["HOME=\(context.home)", "USER=\(context.user)", "LOGNAME=\(context.user)"]
     var rsyncEnvironment = ["PATH=/usr/bin:/bin"] + account
-    if let connection = context.sshConnection, PeerAddress.parse(connection) != nil {
+    // rsync resolves the peer for 'hosts allow' and exits 10 on sshd -i's "UNKNOWN"
+    // (clientname.c); without the variables it serves as for an unknown host.
+    if let connection = context.sshConnection, let peer = PeerAddress.parse(connection),
+      peer.address != "UNKNOWN"
+    {
       rsyncEnvironment.append("SSH_CONNECTION=" + String(decoding: connection, as: UTF8.self))
     }
-    if let client = context.sshClient, Self.isSSHClient(client) {
+    if let client = context.sshClient, Self.isSSHClient(client), !client.starts(with: "UNKNOWN".utf8) {
       rsyncEnvironment.append("SSH_CLIENT=" + String(decoding: client, as: UTF8.self))
     }
     rsyncEnvironment.append("PUSHGATE_SESSION=\(context.session)")
