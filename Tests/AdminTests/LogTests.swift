@@ -1,0 +1,176 @@
+// The built `pushgate log` on handwritten logs: rotations, gzip, --json, filters, exit statuses.
+import Foundation
+import Testing
+import TestSupport
+
+/// A record line (no newline) for session `id`.
+private func line(
+  _ id: String, _ event: String, _ extra: String = "", time: String = "2026-11-27T12:00:00Z",
+  key: String = "laptop"
+) -> String {
+  #"{"v":1,"time":"\#(time)","session":"\#(id)","event":"\#(event)","key":"\#(key)","peer":"203.0.113.7","port":1"#
+    + extra + "}"
+}
+
+private let pushed = #","status":0,"duration_ms":197012,"dry_run":false,"pull":false,"snapshot":"due""#
+private let snapshotOK = #","result":"ok","status":0,"mode":"wait","duration_ms":12034"#
+
+private func pushgateLog(_ arguments: [String]) throws -> Finished {
+  try run(Binaries.pushgate, ["log"] + arguments)
+}
+
+/// The rows' outcome columns (everything after the 72 characters of fixed columns).
+private func outcomes(_ finished: Finished) -> [String] {
+  finished.out.split(separator: "\n").map { String($0.dropFirst(72)) }
+}
+
+/// `pushgate log`, run as a program.
+@Suite struct LogTests {
+  @Test func readsRotatedAndCompressedLogsAsOneStreamWithFingerprints() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let keyFile = directory.path + "/key"
+    #expect(try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]).status == 0)
+    let words = read(keyFile + ".pub").split(separator: " ")
+    let expected = try run("/usr/bin/ssh-keygen", ["-lf", keyFile + ".pub"]).out.split(separator: " ")[1]
+    let identity = #","pubkey_type":"\#(words[0])","pubkey":"\#(words[1])","reason":"allowed""#
+    let log = directory.path + "/pushgate.log"
+    try write(line("a", "allowed", identity, time: "2026-11-27T10:00:00Z") + "\n", to: log + ".2")
+    #expect(try run("/bin/gzip", [log + ".2"]).status == 0)
+    try write(line("a", "transfer-ended", pushed) + "\n", to: log + ".1")
+    try write(
+      line("b", "refused", #","command":"ls /\\x1b[2J","reason":"not-allowed""#, time: "2026-11-27T12:50:00Z")
+        + "\n" + line("a", "snapshot-ended", snapshotOK) + "\n" + #"{"v":1,"time":"2026-11-27T13:00"#,
+      to: log)
+    let finished = try pushgateLog(["--file", log])
+    #expect(finished.status == 0)
+    #expect(finished.err == "")
+    #expect(finished.out == """
+      2026-11-27 12:50:00Z  laptop      203.0.113.7      -                    refused not-allowed "ls /\\x1b[2J"
+      2026-11-27 10:00:00Z  laptop      203.0.113.7      \("SHA256:" + expected.dropFirst(7).prefix(12))  pushed  rsync 0 success  197.0 s  snapshot ok 12.0 s
+
+      """)
+  }
+
+  @Test func printsJSONRecordsByteForByteAndSkipsAPartialLastLine() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let log = directory.path + "/pushgate.log"
+    let records = [
+      line("a", "allowed", #","future":{"nested":[1,"]"]},"command":"\u00e9\u001b \"q\" \\x07""#),
+      #"{ "v" : 1 , "session":"b","event":"refused","key":"desk","unknown":null }"#,
+      line("a", "transfer-ended", pushed),
+    ]
+    try write("not json\n" + records.joined(separator: "\n") + "\n" + line("c", "allowed").dropLast(3), to: log + ".1")
+    try write(line("d", "refused", time: "2026-11-28T00:00:00Z") + "\n", to: log)
+    let all = try pushgateLog(["--file", log, "--json"])
+    #expect(all.status == 0)
+    #expect(all.stdout == Data((records + [line("d", "refused", time: "2026-11-28T00:00:00Z")]).map { $0 + "\n" }.joined().utf8))
+    let laptop = try pushgateLog(["--file", log, "--json", "--key", "laptop", "--until", "2026-11-28"])
+    #expect(laptop.stdout == Data((records[0] + "\n" + records[2] + "\n").utf8))
+  }
+
+  @Test func appliesEachFilterToSessions() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let log = directory.path + "/pushgate.log"
+    try write(
+      [
+        line("old", "allowed", time: "2026-11-26T23:00:00Z"),
+        line("old", "transfer-ended", #","status":23,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
+        line("desk", "refused", #","reason":"busy""#, time: "2026-11-27T01:00:00Z", key: "desk"),
+        line("ok", "allowed", time: "2026-11-27T02:00:00Z"),
+        line("ok", "transfer-ended", #","status":0,"dry_run":true,"snapshot":"skipped","snapshot_reason":"dry-run""#),
+        line("late", "failed", #","reason":"spawn","detail":"cannot start rsync""#, time: "2026-11-28T00:00:00Z"),
+      ].joined(separator: "\n") + "\n", to: log)
+    let expectations: [([String], [String])] = [
+      ([], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "refused busy", "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync"]),
+      (["--since", "2026-11-27"], ["refused busy", "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync"]),
+      (["--since", "2026-11-27T01:30:00Z", "--until", "2026-11-28"], ["dry run  rsync 0 success  no snapshot (dry-run)"]),
+      (["--until", "2026-11-27T01:00:00Z"], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)"]),
+      (["--key", "desk"], ["refused busy"]),
+      (["--refused"], ["refused busy"]),
+      (["--failed"], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "failed spawn: cannot start rsync"]),
+      (["--since", "1000w"], [
+        "pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "refused busy",
+        "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync",
+      ]),
+      (["--until", "1000w"], []),
+    ]
+    for (arguments, expected) in expectations {
+      let finished = try pushgateLog(["--file", log] + arguments)
+      #expect(finished.status == 0, "\(arguments)")
+      #expect(outcomes(finished) == expected, "\(arguments)")
+    }
+  }
+
+  @Test func readsTheLogNamedInTheSettings() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    try write("root = \(directory.path)\n", to: directory.path + "/pushgate.conf")
+    try write(line("a", "refused", #","reason":"not-allowed""#) + "\n", to: directory.path + "/pushgate.log")
+    let finished = try pushgateLog(["--config", directory.path + "/pushgate.conf"])
+    #expect(finished.status == 0)
+    #expect(outcomes(finished) == ["refused not-allowed"])
+  }
+
+  @Test func neverPrintsAControlByteFromAnEditedLog() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let log = directory.path + "/pushgate.log"
+    let raw = "{\"v\":1,\"time\":\"2026-11-27T12:00:00Z\",\"session\":\"s\",\"event\":\"refused\",\"key\":\"k\u{9B}31m\","
+      + #""peer":"\u001b]0;owned\u0007","command":"\u001b[2J\r\u0000","reason":"not-allowed"}"#
+    try write(raw + "\n", to: log)
+    let finished = try pushgateLog(["--file", log])
+    #expect(finished.status == 0)
+    #expect(finished.stdout.allSatisfy { ($0 >= 0x20 && $0 <= 0x7E) || $0 == 0x0A })
+    #expect(finished.out.contains(#"refused not-allowed "\x1b[2J\r\x00""#))
+    #expect(finished.out.contains(#"k\xc2\x9b31m"#))
+    #expect(finished.out.contains(#"\x1b]0;owned\x07"#))
+  }
+
+  @Test func reportsAnUnreadableLogWithStatusOne() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let missing = try pushgateLog(["--file", directory.path + "/none.log"])
+    #expect(missing.status == 1)
+    #expect(missing.err == "pushgate: cannot read audit log '\(directory.path)/none.log': No such file or directory\n")
+    #expect(missing.out == "")
+    let folder = try pushgateLog(["--file", directory.path])
+    #expect(folder.status == 1)
+    #expect(folder.err == "pushgate: cannot read audit log '\(directory.path)': Is a directory\n")
+    let settings = try pushgateLog(["--config", directory.path + "/none.conf"])
+    #expect(settings.status == 1)
+    #expect(settings.err.hasPrefix("pushgate: settings: "))
+  }
+
+  @Test func reportsEachUnreadableRotationAndStillPrintsTheRest() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let log = directory.path + "/pushgate.log"
+    try write(line("a", "refused", #","reason":"busy""#) + "\n", to: log)
+    try FileManager.default.createDirectory(atPath: log + ".1", withIntermediateDirectories: false)
+    try FileManager.default.createDirectory(atPath: log + ".2", withIntermediateDirectories: false)
+    let finished = try pushgateLog(["--file", log])
+    #expect(finished.status == 1)
+    #expect(outcomes(finished) == ["refused busy"])
+    #expect(finished.err == """
+      pushgate: cannot read audit log '\(log).2': Is a directory
+      pushgate: cannot read audit log '\(log).1': Is a directory
+
+      """)
+  }
+
+  @Test func refusesBothConfigAndFile() throws {
+    let finished = try pushgateLog(["--file", "/nonexistent", "--config", "/nonexistent"])
+    #expect(finished.status == 64)
+    #expect(finished.err.hasPrefix("Error: '--config' and '--file' cannot be used together\n"))
+  }
+
+  @Test func rejectsAMalformedTimeAsAUsageError() throws {
+    let finished = try pushgateLog(["--file", "/nonexistent", "--since", "yesterday"])
+    #expect(finished.status == 64)
+    #expect(finished.err.hasPrefix(
+      "Error: '--since' must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or a time ago such as 30m, 24h, 7d\n"))
+  }
+}
