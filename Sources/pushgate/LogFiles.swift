@@ -20,16 +20,19 @@ enum LogFiles {
       guard name.hasPrefix(base + ".") else { return nil }
       var rest = name.dropFirst(base.count + 1)
       if rest.hasSuffix(".gz") { rest = rest.dropLast(3) }
-      guard let number = Int(rest), number >= 0 else { return nil }
+      guard !rest.isEmpty, rest.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+        rest.utf8.count <= 9, let number = Int(rest)
+      else { return nil }
       return (number, directory + "/" + name)
     }
     let existing = FileManager.default.fileExists(atPath: log) ? [log] : []
-    return rotated.sorted { $0.0 > $1.0 }.map(\.1) + existing
+    // Highest number first; for the same number, the compressed copy (older) first.
+    return rotated.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.1) + existing
   }
 
   /// Calls `body` with each complete line (without its newline) of `path`; a last line with no
   /// newline (a record being written, or a crash) is skipped. Returns `false` if the file
-  /// cannot be opened.
+  /// cannot be opened or read to its end (a directory, a corrupt or truncated `.gz`).
   @discardableResult
   static func forEachLine(in path: String, _ body: (ArraySlice<UInt8>) -> Void) -> Bool {
     guard let file = gzopen(path, "rb") else { return false }
@@ -40,7 +43,14 @@ enum LogFiles {
     var skipping = false
     while true {
       let count = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-      if count <= 0 { break }
+      if count < 0 { return false }
+      if count == 0 {
+        // zlib reports a .gz that ends mid-stream as end of file with Z_BUF_ERROR.
+        var code: Int32 = 0
+        _ = gzerror(file, &code)
+        if code == Z_BUF_ERROR { return false }
+        break
+      }
       var start = 0
       let chunk = buffer[0..<Int(count)]
       while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {

@@ -47,3 +47,25 @@ import TestSupport
   LogFiles.forEachEntry(of: log) { numbers.append($0.int("n") ?? -1) }
   #expect(numbers == [1, 2])
 }
+
+@Test func aCorruptCompressedRotationIsAnErrorNotAnEmptyFile() throws {
+  let directory = try TemporaryDirectory()
+  defer { directory.remove() }
+  let log = directory.path + "/pushgate.log"
+  try write(String(repeating: "{\"n\":1}\n", count: 5000), to: log + ".1")
+  #expect(try run("/bin/gzip", [log + ".1"]).status == 0)
+  let bytes = try Data(contentsOf: URL(fileURLWithPath: log + ".1.gz"))
+  try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: log + ".1.gz"))
+  #expect(LogFiles.forEachLine(in: log + ".1.gz") { _ in } == false)
+  #expect(LogFiles.forEachLine(in: directory.path) { _ in } == false)
+}
+
+@Test func rotationNumbersAreDigitsOnly() throws {
+  let directory = try TemporaryDirectory()
+  defer { directory.remove() }
+  let log = directory.path + "/pushgate.log"
+  for name in ["pushgate.log.+1", "pushgate.log.-2", "pushgate.log.1x", "pushgate.log.", "pushgate.log.3"] {
+    try write("{}\n", to: directory.path + "/" + name)
+  }
+  #expect(LogFiles.files(for: log).map { URL(fileURLWithPath: $0).lastPathComponent } == ["pushgate.log.3"])
+}
