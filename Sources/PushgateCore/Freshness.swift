@@ -53,6 +53,13 @@ public enum AgeText {
   /// Parses `90s`, `45m`, `26h`, `2d`, `1w` or plain seconds; `nil` for anything else,
   /// zero, or more than ten years.
   public static func parse(_ text: String) -> Int? {
+    guard let seconds = seconds(text), seconds > 0, seconds <= 10 * 366 * 86400 else { return nil }
+    return seconds
+  }
+
+  /// Parses a count of seconds, minutes, hours, days or weeks (`s m h d w`, or no unit for
+  /// seconds), without limits; `nil` for anything else or on overflow.
+  public static func seconds(_ text: String) -> Int? {
     let bytes = Array(text.utf8)
     guard let last = bytes.last else { return nil }
     let units: [UInt8: Int] = [
@@ -65,8 +72,8 @@ public enum AgeText {
       digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
       let number = Int(String(decoding: digits, as: UTF8.self))
     else { return nil }
-    let seconds = number * (unit ?? 1)
-    return seconds > 0 && seconds <= 10 * 366 * 86400 ? seconds : nil
+    let (seconds, overflow) = number.multipliedReportingOverflow(by: unit ?? 1)
+    return overflow ? nil : seconds
   }
 
   /// A short age: `45s`, `12m`, `5h` (below two days), `3d`; negative ages read `0s`.

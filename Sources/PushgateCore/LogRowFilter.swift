@@ -90,20 +90,10 @@ public struct LogRowFilter: Equatable, Sendable {
   /// before `now` such as `30m`, `24h`, `7d` (also `s` and `w`); `nil` for anything else.
   public static func time(_ text: String, now: Int) -> Int? {
     if let absolute = Timestamp.parse(text) { return absolute }
-    guard let unit = text.last, let count = Int(text.dropLast()), count >= 0,
-      text.dropLast().allSatisfy(\.isASCII), text.first?.isNumber == true
+    // A relative time needs its unit: a bare number would read as seconds, which nobody means.
+    guard let unit = text.utf8.last, unit >= UInt8(ascii: "a"), unit <= UInt8(ascii: "z"),
+      let seconds = AgeText.seconds(text), seconds <= now
     else { return nil }
-    let seconds: Int
-    switch unit {
-    case "s": seconds = 1
-    case "m": seconds = 60
-    case "h": seconds = 3600
-    case "d": seconds = 86400
-    case "w": seconds = 7 * 86400
-    default: return nil
-    }
-    let (product, overflow) = count.multipliedReportingOverflow(by: seconds)
-    guard !overflow, product <= now else { return nil }
-    return now - product
+    return now - seconds
   }
 }
