@@ -8,6 +8,8 @@ let package = Package(
   products: [
     .executable(name: "pushgate-serve", targets: ["pushgate-serve"]),
     .executable(name: "pushgate", targets: ["pushgate"]),
+    // The pure core as a library, so the fuzzing package in Fuzz/ can depend on it by path.
+    .library(name: "PushgateCore", targets: ["PushgateCore"]),
   ],
   dependencies: [
     // The admin tool's command line; never linked into pushgate-serve.
