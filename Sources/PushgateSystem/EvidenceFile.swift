@@ -19,6 +19,39 @@ public enum EvidenceFile {
     close(fd)
   }
 
+  /// Removes evidence files of sessions that are gone — a gate killed before it could consume
+  /// its own — keeping `live` sessions and anything modified in the last `graceSeconds` (a
+  /// session that has just taken its slot may not have published its holder record yet).
+  /// Returns how many were removed.
+  @discardableResult
+  public static func prune(directory: String, keeping live: Set<String>, graceSeconds: Int) -> Int {
+    guard let stream = opendir(directory) else { return 0 }
+    defer { closedir(stream) }
+    let dirfd = Glibc.dirfd(stream)
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    var removed = 0
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard name.utf8.count == 16, name.utf8.allSatisfy(isHexDigit), !live.contains(name) else {
+        continue
+      }
+      var info = stat()
+      guard fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0,
+        info.st_mode & S_IFMT == S_IFREG, now.tv_sec - info.st_mtim.tv_sec > graceSeconds
+      else { continue }
+      if unlinkat(dirfd, name, 0) == 0 { removed += 1 }
+    }
+    return removed
+  }
+
+  private static func isHexDigit(_ byte: UInt8) -> Bool {
+    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+      || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+  }
+
   /// Appends one line (the hooks' side); the file must already exist.
   public static func append(path: String, line: [UInt8]) -> Bool {
     let fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)

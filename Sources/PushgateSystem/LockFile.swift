@@ -8,6 +8,7 @@
 // nothing to clean up. Nothing here unlocks in a deinit.
 import CPushgate
 import Glibc
+import PushgateCore
 
 /// The lock file of a backup root, open for the life of the process.
 public struct LockFile: Sendable {
@@ -60,6 +61,20 @@ public struct LockFile: Sendable {
   /// Writes a holder record at `offset` (pwrite(2)); best effort, the lock is what counts.
   public func publish(_ record: [UInt8], at offset: Int) {
     _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+  }
+
+  /// The sessions holding the other slots right now (F_OFD_GETLK, then their holder records).
+  /// Our own slot reads as free: a lock never conflicts with its own open file description.
+  public func otherLiveSessions(slots count: Int) -> Set<String> {
+    var sessions = Set<String>()
+    for slot in 0..<count where pg_ofd_getlk(fd, Self.firstSlot + off_t(slot), 1) > 0 {
+      var record = [UInt8](repeating: 0, count: HolderRecord.size)
+      let read = record.withUnsafeMutableBytes {
+        pread(fd, $0.baseAddress, $0.count, off_t(HolderRecord.slotOffset(slot)))
+      }
+      if read > 0, let session = AuditEntry(record.prefix(read))?.session { sessions.insert(session) }
+    }
+    return sessions
   }
 
   /// Releases a slot before the process ends (a refusal that still talks to the client).

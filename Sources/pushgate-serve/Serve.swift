@@ -55,6 +55,11 @@ func serve(config: String, key: String) -> Never {
   do { try EvidenceFile.create(directory: settings.evidenceDirectory, path: plan.evidencePath) } catch {
     log.fail(context, .evidence(path: plan.evidencePath, detail: error.text))
   }
+  // A gate killed mid-session cannot remove its evidence; the next session does.
+  EvidenceFile.prune(
+    directory: settings.evidenceDirectory,
+    keeping: lock.otherLiveSessions(slots: settings.maxConnections).union([context.session]),
+    graceSeconds: 60)
   log.record(
     AuditRecord.allowed(
       context, slot: slot, waitedMilliseconds: Clock.monotonicMilliseconds() - waitStart,

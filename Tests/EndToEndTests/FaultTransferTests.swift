@@ -1,0 +1,95 @@
+// Faults in the middle of a real transfer through a real sshd: the client, its ssh, the
+// sshd -i, the server's rsync or the gate itself killed. Nothing lost, no snapshot of partial
+// data, the slot free again, and the log tells what happened.
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Suite struct FaultTransferTests {
+  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+  func clientKilledMidTransfer() throws {
+    let setup = try SSHDSetup()
+    defer { setup.remove() }
+    try setup.pushBaseline()
+    let push = try setup.startSlowPush()
+    kill(push.client.pid, SIGKILL)
+    #expect(push.client.wait(within: 10) == 128 + SIGKILL)
+
+    let session = setup.settledRecords(push)
+    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    setup.expectFailedTransfer(try #require(session.last))
+    try setup.expectRecovered()
+  }
+
+  @Test(.enabled(if: sshdAndRealProgramsInstalled), arguments: ["ssh", "sshd"])
+  func connectionCutMidTransfer(killing program: String) throws {
+    let setup = try SSHDSetup()
+    defer { setup.remove() }
+    try setup.pushBaseline()
+    let push = try setup.startSlowPush()
+    // rsync runs ssh; ssh runs the ProxyCommand, `sshd -i`, which carries the connection.
+    let ssh = try #require(waitForChild(of: push.client.pid, named: "ssh"))
+    let victim = try #require(program == "ssh" ? ssh : waitForChild(of: ssh, named: "sshd"))
+    kill(victim, SIGKILL)
+    let clientStatus = try #require(push.client.wait(within: 30), "client still runs")
+    #expect(clientStatus != 0, "client: \(push.client.err)")
+
+    let session = setup.settledRecords(push)
+    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    setup.expectFailedTransfer(try #require(session.last))
+    try setup.expectRecovered()
+  }
+
+  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+  func serverRsyncKilledMidTransfer() throws {
+    let setup = try SSHDSetup()
+    defer { setup.remove() }
+    try setup.pushBaseline()
+    let push = try setup.startSlowPush()
+    let rsync = try #require(waitForChild(of: push.gate, named: "rsync"))
+    kill(rsync, SIGKILL)
+    let clientStatus = try #require(push.client.wait(within: 30), "client still runs")
+    #expect(clientStatus != 0, "client: \(push.client.err)")
+
+    let session = setup.settledRecords(push)
+    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    let ended = try #require(session.last)
+    #expect(ended["signal"] as? Int == 9, "log: \(read(setup.auditLog))")
+    #expect(ended["status"] == nil)
+    #expect(ended["hook_status"] == nil)  // rsync died before its post-xfer hook
+    #expect(setup.files(in: setup.root + "/.pushgate") == [], "evidence files are consumed")
+    #expect(ended["snapshot"] as? String == "skipped")
+    #expect(ended["snapshot_reason"] as? String == "rsync-signaled")
+    try setup.expectRecovered()
+  }
+
+  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+  func gateKilledMidTransfer() throws {
+    let setup = try SSHDSetup()
+    defer { setup.remove() }
+    try setup.pushBaseline()
+    let push = try setup.startSlowPush()
+    let rsync = try #require(waitForChild(of: push.gate, named: "rsync"))
+    kill(push.gate, SIGKILL)
+    // PR_SET_PDEATHSIG: the kernel stops the gate's rsync too, so it holds no slot.
+    #expect(eventually(within: 15) { isGone(rsync) }, "rsync \(rsync) outlived its gate")
+    let clientStatus = try #require(push.client.wait(within: 30), "client still runs")
+    #expect(clientStatus != 0, "client: \(push.client.err)")
+
+    // The cut-short session keeps its decision, and nothing after it.
+    let session = setup.settledRecords(push)
+    #expect(session.map { $0["event"] as? String } == ["allowed"], "log: \(read(setup.auditLog))")
+    // A killed gate cannot remove its evidence file; the next session removes it once it is
+    // older than the 60 s grace. Age it instead of waiting.
+    let leftovers = setup.files(in: setup.root + "/.pushgate")
+    #expect(leftovers == [push.session], "the dead session's evidence")
+    for name in leftovers {
+      var times = [timeval(tv_sec: time(nil) - 600, tv_usec: 0), timeval(tv_sec: time(nil) - 600, tv_usec: 0)]
+      #expect(utimes(setup.root + "/.pushgate/" + name, &times) == 0)
+    }
+    try setup.expectRecovered()
+    #expect(setup.records(session: push.session).count == 1)
+    #expect(setup.files(in: setup.root + "/.pushgate") == [])
+  }
+}
