@@ -10,7 +10,7 @@ extension SetupRequest {
     var lines = [
       "# rsyncd.conf for the backup root \(root), written by 'pushgate init'.",
       "# pushgate-serve starts rsync with --config=\(root)/rsyncd.conf and adds the",
-      "# pre-xfer and post-xfer hooks, the timeout and the refused options with --dparam.",
+      "# pre-xfer and post-xfer hooks and the timeout with --dparam.",
       "# Keep those out of this file: a value set inside a module wins over --dparam, so a",
       "# module-level 'pre-xfer exec' or 'post-xfer exec' turns the snapshots off.",
       "# No 'max connections' or 'lock file': pushgate-serve counts the connection slots.",

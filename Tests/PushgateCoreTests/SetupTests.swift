@@ -23,7 +23,7 @@ private func setupSettingLines(_ text: String) -> [Substring] {
 private let rsyncdHeader = """
   # rsyncd.conf for the backup root /backup, written by 'pushgate init'.
   # pushgate-serve starts rsync with --config=/backup/rsyncd.conf and adds the
-  # pre-xfer and post-xfer hooks, the timeout and the refused options with --dparam.
+  # pre-xfer and post-xfer hooks and the timeout with --dparam.
   # Keep those out of this file: a value set inside a module wins over --dparam, so a
   # module-level 'pre-xfer exec' or 'post-xfer exec' turns the snapshots off.
   # No 'max connections' or 'lock file': pushgate-serve counts the connection slots.
