@@ -1,0 +1,261 @@
+// Load tests' backup root: a fake rsync and rsnapshot that count each other while they run,
+// and pushgate-serve processes started all at once with stdin at EOF.
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// What one fake rsync or rsnapshot saw when it started: how many of each were running.
+struct LoadMeasurement: Equatable, CustomStringConvertible {
+  let kind: String
+  let rsyncs: Int
+  let snapshots: Int
+  var description: String { "\(kind) \(rsyncs) \(snapshots)" }
+}
+
+/// pushgate-serve started as sshd starts it (no signal blocked, every signal at its default),
+/// with stdin from /dev/null — at EOF, so a refused daemon-form session does not wait for the
+/// client's lines — and stdout and stderr in `<output>.out` and `<output>.err`. No pipe: a
+/// pipe's write end could leak into a child a parallel test starts and hold stdin open.
+final class LoadAttempt {
+  let index: Int
+  let pid: pid_t
+  let output: String
+  private var status: Int32?
+
+  init(index: Int, argv: [String], environment: [String: String], output: String) throws {
+    self.index = index
+    self.output = output
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(
+      &actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(
+      &actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    var all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
+    let arguments = strings(argv)
+    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
+    defer { for pointer in arguments + variables { free(pointer) } }
+    var child: pid_t = 0
+    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+    pid = child
+  }
+
+  deinit {
+    if isRunning { Glibc.kill(pid, SIGKILL) }
+    _ = wait()
+  }
+
+  var out: String { read(output + ".out") }
+  var err: String { read(output + ".err") }
+
+  var isRunning: Bool {
+    if status != nil { return false }
+    var raw: Int32 = 0
+    if waitpid(pid, &raw, WNOHANG) == pid { status = Self.decode(raw) }
+    return status == nil
+  }
+
+  /// Waits for the end: the exit status, or 128 + the signal.
+  func wait() -> Int32 {
+    if let status { return status }
+    var raw: Int32 = 0
+    while waitpid(pid, &raw, 0) == -1 {
+      if errno != EINTR { return -1 }
+    }
+    status = Self.decode(raw)
+    return status ?? -1
+  }
+
+  private static func decode(_ raw: Int32) -> Int32 {
+    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+  }
+}
+
+/// A backup root whose fake rsync and rsnapshot count each other in `running/`: each creates
+/// `running/<kind>-<pid>` on start, counts the files there, appends the counts to
+/// `concurrency.log`, and removes its file before it exits (so strictly inside the time its
+/// gate holds the slot or the tree).
+struct LoadRoot {
+  let directory: TemporaryDirectory
+  var path: String { directory.path }
+  var config: String { path + "/pushgate.conf" }
+  var lockFile: String { path + "/pushgate.lock" }
+  var allowedCommand: String { "cd \(path) && rsync --server --daemon ." }
+
+  init(settings: [String]) throws {
+    directory = try TemporaryDirectory()
+    for name in ["running", "out"] {
+      try FileManager.default.createDirectory(
+        atPath: "\(path)/\(name)", withIntermediateDirectories: false)
+    }
+    try writeExecutable(Array(rsyncScript.utf8), to: path + "/load-rsync")
+    try writeExecutable(Array(rsnapshotScript.utf8), to: path + "/load-rsnapshot")
+    let lines = [
+      "root = \(path)", "rsync = \(path)/load-rsync", "snapshot = \(path)/load-rsnapshot hourly",
+    ]
+    try write((lines + settings).joined(separator: "\n") + "\n", to: config, mode: 0o644)
+  }
+
+  func setScenario(hooks: Bool, hold: Bool) throws {
+    try write(
+      "HOOKS=\(hooks ? "yes" : "no")\nHOLD=\(hold ? "yes" : "no")\n", to: path + "/scenario")
+  }
+
+  /// Lets held fake rsyncs go on.
+  func release() throws { try write("", to: path + "/release") }
+
+  func start(_ index: Int) throws -> LoadAttempt {
+    let output = "\(path)/out/\(index)"
+    return try LoadAttempt(
+      index: index, argv: [Binaries.serve, "--config", config, "--key", "laptop"],
+      environment: sshEnvironment(command: allowedCommand), output: output)
+  }
+
+  func measurements() -> [LoadMeasurement] {
+    read(path + "/concurrency.log").split(separator: "\n").compactMap { line in
+      let words = line.split(separator: " ")
+      guard words.count == 3, let r = Int(words[1]), let s = Int(words[2]) else { return nil }
+      return LoadMeasurement(kind: String(words[0]), rsyncs: r, snapshots: s)
+    }
+  }
+
+  /// The audit records grouped by session, each group in log order.
+  func sessions() throws -> [String: [[String: Any]]] {
+    let lines = read(path + "/pushgate.log").split(separator: "\n")
+    let records = auditRecords(path + "/pushgate.log")
+    #expect(records.count == lines.count, "some log lines are not JSON objects")
+    return Dictionary(grouping: records) { $0["session"] as? String ?? "" }
+  }
+
+  /// Whatever a finished burst must not leave: measuring files of fakes still running, and
+  /// evidence files in `.pushgate/`.
+  func leftovers() -> [String] {
+    let files = FileManager.default
+    let running = ((try? files.contentsOfDirectory(atPath: path + "/running")) ?? []).map {
+      "running/" + $0
+    }
+    let evidence = ((try? files.contentsOfDirectory(atPath: path + "/.pushgate")) ?? []).map {
+      ".pushgate/" + $0
+    }
+    return (running + evidence).sorted()
+  }
+
+  /// Processes whose command line mentions this root (pushgate-serve, the fakes, a detached
+  /// snapshot), as `pid: command line`; zombies have no command line and are not listed.
+  func processes() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return names.compactMap { name -> String? in
+      guard let pid = Int32(name), pid != getpid(),
+        let raw = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
+      else { return nil }
+      let line = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+      return line.contains(path + "/") ? "\(pid): \(line)" : nil
+    }
+  }
+
+  /// Kills fakes a failed test left running (pids from `running/`, only while they still work
+  /// in this root), then removes the directory.
+  func cleanUp() {
+    try? release()
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path + "/running")) ?? []
+    for name in names {
+      guard let pid = name.split(separator: "-").last.flatMap({ Int32($0) }), !isGone(pid) else {
+        continue
+      }
+      if (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains(path)
+        == true
+      {
+        kill(pid, SIGKILL)
+      }
+    }
+    directory.remove()
+  }
+
+  /// A stand-in for rsync. With HOOKS=yes it runs our pre-xfer and post-xfer hooks as rsync
+  /// does for a push into `push` (so a snapshot is due); with HOLD=yes it waits (polling, at
+  /// most 120 s) for `release`; then it runs for 0.2 s.
+  private var rsyncScript: String {
+    #"""
+    #!/bin/sh
+    set -f
+    R='\#(path)'
+    . "$R/scenario"
+    count() {
+      c=0
+      set +f
+      for f in "$R/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
+      set -f
+    }
+    : > "$R/running/rsync-$$"
+    count rsync; r=$c
+    count snapshot; s=$c
+    echo "rsync $r $s" >> "$R/concurrency.log"
+    pre= post=
+    for a in "$@"; do
+      case "$a" in
+      "--dparam=pre-xfer exec="*) pre=${a#*exec=} ;;
+      "--dparam=post-xfer exec="*) post=${a#*exec=} ;;
+      esac
+    done
+    if [ "$HOOKS" = yes ]; then
+      (
+        export RSYNC_MODULE_NAME=push RSYNC_MODULE_PATH="$R/incoming" RSYNC_HOST_ADDR=203.0.113.7 \
+          RSYNC_HOST_NAME=UNDETERMINED RSYNC_USER_NAME= RSYNC_PID=$$ RSYNC_REQUEST=push/ \
+          RSYNC_ARG0=rsyncd RSYNC_ARG1=--server RSYNC_ARG2=-logDtpre.iLsfxCIvu RSYNC_ARG3=. RSYNC_ARG4=.
+        exec /bin/sh -c "$pre"
+      )
+    fi
+    i=0
+    while [ "$HOLD" = yes ] && [ ! -e "$R/release" ] && [ "$i" -lt 2400 ]; do
+      sleep 0.05
+      i=$((i + 1))
+    done
+    sleep 0.2
+    if [ "$HOOKS" = yes ]; then
+      (
+        export RSYNC_MODULE_NAME=push RSYNC_EXIT_STATUS=0 RSYNC_RAW_STATUS=0 RSYNC_PID=$$
+        exec /bin/sh -c "$post"
+      )
+    fi
+    rm -f "$R/running/rsync-$$"
+    exit 0
+
+    """#
+  }
+
+  /// A stand-in for rsnapshot: measures, runs for 0.1 s, exits 0.
+  private var rsnapshotScript: String {
+    #"""
+    #!/bin/sh
+    R='\#(path)'
+    count() {
+      c=0
+      for f in "$R/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
+    }
+    : > "$R/running/snapshot-$$"
+    count rsync; r=$c
+    count snapshot; s=$c
+    echo "snapshot $r $s" >> "$R/concurrency.log"
+    sleep 0.1
+    rm -f "$R/running/snapshot-$$"
+    exit 0
+
+    """#
+  }
+}
+
+func loadRefusal(_ message: String) -> String { "@RSYNCD: 31.0\n@ERROR: \(message)\n" }

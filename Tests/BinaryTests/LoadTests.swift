@@ -1,0 +1,216 @@
+// Load: bursts of simultaneous pushgate-serve processes against one root, with a fake rsync
+// and rsnapshot that measure how many of them run at once. Slots must never be exceeded,
+// every attempt must end in exactly one final audit outcome, and waiters must all be served.
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// One burst: how many slots, whether the fake rsync runs the hooks (so a snapshot is due and
+/// the tree is held exclusively in between), in which snapshot mode, and whether the first
+/// sessions hold their slots until every other attempt has been refused.
+private struct BurstCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let slots: Int
+  var attempts = 100
+  var snapshots = false
+  var detach = false
+  var hold = false
+  var testDescription: String { name }
+}
+
+private let burstCases: [BurstCase] = [
+  BurstCase(name: "100 at once, 1 slot", slots: 1),
+  BurstCase(name: "100 at once, 3 slots", slots: 3),
+  BurstCase(name: "100 at once, 1 slot, snapshots in wait mode", slots: 1, snapshots: true),
+  BurstCase(name: "100 at once, 3 slots, snapshots in wait mode", slots: 3, snapshots: true),
+  BurstCase(
+    name: "100 at once, 1 slot, detached snapshots", slots: 1, snapshots: true, detach: true),
+  BurstCase(
+    name: "100 at once, 3 slots, detached snapshots", slots: 3, snapshots: true, detach: true),
+  BurstCase(name: "100 at once, 3 slots held until the rest is refused", slots: 3, hold: true),
+]
+
+@Test(
+  "a burst never runs more rsyncs than slots and logs one outcome per attempt",
+  arguments: burstCases)
+private func burst(_ c: BurstCase) throws {
+  let root = try LoadRoot(settings: [
+    "max_connections = \(c.slots)", "slot_wait = 0",
+    "snapshot_mode = \(c.detach ? "detach" : "wait")",
+  ])
+  defer { root.cleanUp() }
+  try root.setScenario(hooks: c.snapshots, hold: c.hold)
+  let begin = Date()
+  let started = try (0..<c.attempts).map { try root.start($0) }
+  if c.hold {
+    // Everyone but the slot holders is refused at once; then the holders may finish.
+    let refusedAll = eventually(within: 60) {
+      started.filter { !$0.isRunning }.count >= c.attempts - c.slots
+    }
+    #expect(
+      refusedAll,
+      "only \(started.filter { !$0.isRunning }.count) attempts ended while slots were held")
+    #expect(eventually { root.measurements().filter { $0.kind == "rsync" }.count == c.slots })
+    try root.release()
+  }
+  let statuses = started.map { $0.wait() }
+  if c.detach {
+    // Detached snapshots log their end later; wait for one per due transfer.
+    let done = eventually(within: 60) {
+      let records = auditRecords(root.path + "/pushgate.log")
+      let due = records.filter { $0["snapshot"] as? String == "due" }.count
+      return records.filter { $0["event"] as? String == "snapshot-ended" }.count == due
+    }
+    #expect(done, "detached snapshots did not all end")
+  }
+  let seconds = Date().timeIntervalSince(begin)
+
+  var allowedPids: Set<Int> = []
+  var refusals: [String: Int] = [:]
+  for (process, status) in zip(started, statuses) {
+    let out = read(process.output + ".out")
+    let err = read(process.output + ".err")
+    switch status {
+    case 0:
+      allowedPids.insert(Int(process.pid))
+      #expect(out == "", "attempt \(process.index) wrote to stdout")
+      #expect(err == (c.snapshots && !c.detach ? "pushgate: snapshot taken\n" : ""))
+    case 75:
+      refusals[out, default: 0] += 1
+      #expect(err == "", "attempt \(process.index): \(err)")
+    default:
+      Issue.record("attempt \(process.index) exited \(status): \(out) \(err)")
+    }
+  }
+  let busy = loadRefusal("max connections (\(c.slots)) reached -- try again later")
+  let snapshotRunning = loadRefusal("a snapshot is running -- try again later")
+  // With one slot held through the snapshot (wait mode), nobody else reaches the tree lock.
+  let allowedRefusals = c.snapshots && (c.slots > 1 || c.detach) ? [busy, snapshotRunning] : [busy]
+  #expect(Set(refusals.keys).isSubset(of: allowedRefusals), "refusals: \(refusals)")
+  #expect(allowedPids.count + refusals.values.reduce(0, +) == c.attempts)
+  if c.hold { #expect(allowedPids.count == c.slots) }
+  #expect(allowedPids.count >= 1)
+
+  // The log: one session per attempt, each with exactly one final outcome.
+  let sessions = try root.sessions()
+  #expect(sessions.count == c.attempts)
+  var refusedReasons: [String: Int] = [:]
+  var loggedPids: Set<Int> = []
+  for (id, records) in sessions {
+    let events = records.map { $0["event"] as? String ?? "?" }
+    switch events {
+    case ["refused"]:
+      refusedReasons[records[0]["reason"] as? String ?? "?", default: 0] += 1
+    case ["allowed", "transfer-ended"] where !c.snapshots:
+      #expect(records[1]["snapshot"] as? String == "skipped")
+      #expect(records[1]["snapshot_reason"] as? String == "no-pre-xfer-evidence")
+      #expect(records[1]["status"] as? Int == 0)
+    case ["allowed", "transfer-ended", "snapshot-ended"] where c.snapshots:
+      #expect(records[1]["snapshot"] as? String == "due")
+      #expect(records[2]["result"] as? String == "ok")
+    default:
+      Issue.record("session \(id): events \(events)")
+    }
+    if events.first == "allowed" {
+      let slot = records[0]["slot"] as? Int ?? -1
+      #expect((0..<c.slots).contains(slot), "session \(id) logged slot \(slot)")
+      if let pid = records[0]["pid"] as? Int { loggedPids.insert(pid) }
+    }
+  }
+  #expect(loggedPids == allowedPids)
+  #expect(refusedReasons["busy"] ?? 0 == refusals[busy] ?? 0)
+  #expect(refusedReasons["snapshot-running"] ?? 0 == refusals[snapshotRunning] ?? 0)
+  #expect(refusedReasons.keys.allSatisfy { $0 == "busy" || $0 == "snapshot-running" })
+
+  // The fakes' measurements: never more rsyncs than slots, never an rsync beside a snapshot.
+  let measured = root.measurements()
+  let rsyncs = measured.filter { $0.kind == "rsync" }
+  let snapshots = measured.filter { $0.kind == "snapshot" }
+  #expect(rsyncs.count == allowedPids.count)
+  let most = rsyncs.map(\.rsyncs).max() ?? 0
+  #expect(most <= c.slots, "\(most) rsyncs ran at once with \(c.slots) slots")
+  if c.hold { #expect(most == c.slots) }
+  #expect(rsyncs.allSatisfy { $0.snapshots == 0 }, "an rsync started while a snapshot ran")
+  #expect(
+    snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 },
+    "a snapshot overlapped: \(snapshots)")
+  #expect(snapshots.count == (c.snapshots ? allowedPids.count : 0))
+  #expect(root.leftovers() == [], "left behind")
+  #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
+  report(
+    "burst '\(c.name)': \(allowedPids.count) served, \(refusals[busy] ?? 0) busy, "
+      + "\(refusals[snapshotRunning] ?? 0) snapshot-running, at most \(most) rsyncs at once, "
+      + String(format: "%.1f s", seconds))
+}
+
+/// With `slot_wait`, every waiter is served in turn: none is refused, none lost.
+private struct WaitCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let snapshots: Bool
+  var testDescription: String { name }
+}
+
+@Test(
+  "slot_wait: 30 attempts on 3 slots are all served",
+  arguments: [
+    WaitCase(name: "without snapshots", snapshots: false),
+    WaitCase(name: "with a snapshot after each push", snapshots: true),
+  ])
+private func slotWaitServesEveryone(_ c: WaitCase) throws {
+  let attempts = 30
+  let slots = 3
+  let root = try LoadRoot(settings: [
+    "max_connections = \(slots)", "slot_wait = 120", "snapshot_mode = wait",
+  ])
+  defer { root.cleanUp() }
+  try root.setScenario(hooks: c.snapshots, hold: true)
+  let begin = Date()
+  let started = try (0..<attempts).map { try root.start($0) }
+  // The first three hold their slots until every other attempt is waiting for one.
+  let allWaiting = eventually(within: 60) {
+    root.measurements().count == slots
+      && started.allSatisfy { $0.isRunning && hasOpen($0.pid, root.lockFile) }
+  }
+  #expect(allWaiting, "not every attempt reached the slot wait")
+  try root.release()
+  let statuses = started.map { $0.wait() }
+  let elapsed = Int(Date().timeIntervalSince(begin) * 1000)
+
+  #expect(statuses == Array(repeating: 0, count: attempts))
+  #expect(started.allSatisfy { read($0.output + ".out") == "" })
+  let sessions = try root.sessions()
+  #expect(sessions.count == attempts)
+  let expected =
+    c.snapshots ? ["allowed", "transfer-ended", "snapshot-ended"] : ["allowed", "transfer-ended"]
+  for (id, records) in sessions {
+    #expect(records.map { $0["event"] as? String ?? "?" } == expected, "session \(id)")
+  }
+  let waits = sessions.values.compactMap { $0.first?["wait_ms"] as? Int }.sorted()
+  #expect(waits.count == attempts)
+  #expect(waits.allSatisfy { $0 >= 0 && $0 <= elapsed }, "waits \(waits) beyond \(elapsed) ms")
+  // After the release every session still ran its rsync for at least 0.2 s, at most three at
+  // a time: the last of the 27 waiters got its slot at least 9 × 0.2 s after the release.
+  #expect((waits.last ?? 0) >= 1700, "longest wait \(waits.last ?? 0) ms")
+  // The three that took the slots at once waited less than the last waiter.
+  #expect(waits.prefix(slots).allSatisfy { $0 < (waits.last ?? 0) })
+
+  let measured = root.measurements()
+  let rsyncs = measured.filter { $0.kind == "rsync" }
+  #expect(rsyncs.count == attempts)
+  #expect((rsyncs.map(\.rsyncs).max() ?? 0) <= slots)
+  #expect(rsyncs.allSatisfy { $0.snapshots == 0 })
+  let snapshots = measured.filter { $0.kind == "snapshot" }
+  #expect(snapshots.count == (c.snapshots ? attempts : 0))
+  #expect(snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 })
+  #expect(root.leftovers() == [], "left behind")
+  #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
+  report(
+    "slot_wait \(c.name): \(attempts) served, waits \(waits.first ?? 0)–\(waits.last ?? 0) ms, "
+      + "at most \(rsyncs.map(\.rsyncs).max() ?? 0) rsyncs at once, \(elapsed) ms")
+}
+
+/// One line on stderr with what a load test measured, for the CI log.
+private func report(_ line: String) {
+  FileHandle.standardError.write(Data("LOAD: \(line)\n".utf8))
+}

@@ -1,0 +1,179 @@
+// Load tests' helpers: a backup root whose rsync and rsnapshot are wrapped by measuring
+// scripts, and processes started all at once (not through Foundation, which cannot start
+// dozens of children without a thread each).
+import Foundation
+import Glibc
+import TestSupport
+
+/// What one wrapped server rsync or rsnapshot saw when it started.
+struct LoadMeasurement: Equatable, CustomStringConvertible {
+  let kind: String
+  let rsyncs: Int
+  let snapshots: Int
+  /// The descriptor numbers the wrapper shell itself had at start (space-separated).
+  let descriptors: String
+  var description: String { "\(kind) \(rsyncs) \(snapshots) [\(descriptors)]" }
+}
+
+/// Wraps `/usr/bin/rsync` and `/usr/bin/rsnapshot` in `directory` with /bin/sh scripts that
+/// count each other: each creates `running/<kind>-<pid>` on start, counts the files there,
+/// appends the counts (and its own descriptors) to `concurrency.log`, runs the real program
+/// with the same argv and environment, removes its file and exits with the program's status.
+/// The file exists strictly inside the time the gate holds the slot (or the tree).
+struct LoadWrappers {
+  let directory: String
+  var rsync: String { directory + "/rsync-wrapper" }
+  var rsnapshot: String { directory + "/rsnapshot-wrapper" }
+
+  init(directory: String) throws {
+    self.directory = directory
+    try FileManager.default.createDirectory(
+      atPath: directory + "/running", withIntermediateDirectories: true)
+    try writeLoadExecutable(script(kind: "rsync", program: "/usr/bin/rsync"), to: rsync)
+    try writeLoadExecutable(script(kind: "snapshot", program: "/usr/bin/rsnapshot"), to: rsnapshot)
+  }
+
+  private func script(kind: String, program: String) -> String {
+    #"""
+    #!/bin/sh
+    D='\#(directory)'
+    fds=
+    for f in /proc/$$/fd/*; do fds="$fds${fds:+ }${f##*/}"; done
+    count() {
+      c=0
+      for f in "$D/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
+    }
+    : > "$D/running/\#(kind)-$$"
+    count rsync; r=$c
+    count snapshot; s=$c
+    echo "\#(kind) $r $s $fds" >> "$D/concurrency.log"
+    \#(program) "$@"
+    status=$?
+    rm -f "$D/running/\#(kind)-$$"
+    exit "$status"
+
+    """#
+  }
+
+  func measurements() -> [LoadMeasurement] {
+    read(directory + "/concurrency.log").split(separator: "\n").compactMap { line in
+      let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+      guard words.count >= 3, let r = Int(words[1]), let s = Int(words[2]) else { return nil }
+      return LoadMeasurement(
+        kind: words[0], rsyncs: r, snapshots: s, descriptors: words.count > 3 ? words[3] : "")
+    }
+  }
+
+  /// Wrappers still running (their files in `running/`).
+  func stillRunning() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/running")) ?? []).sorted()
+  }
+}
+
+/// Writes an executable through a close-on-exec descriptor (see BinaryTests' writeExecutable:
+/// a descriptor open for writing that leaks into a parallel test's child causes ETXTBSY).
+func writeLoadExecutable(_ text: String, to path: String) throws {
+  try write(text, to: path, mode: 0o755)
+}
+
+/// A child started with posix_spawn: no signal blocked, every signal at its default, stdin
+/// from /dev/null, stdout and stderr into `<output>.out` and `<output>.err`.
+final class LoadProcess {
+  let pid: pid_t
+  let output: String
+  private var status: Int32?
+
+  init(_ argv: [String], environment: [String: String], output: String) throws {
+    self.output = output
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(
+      &actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(
+      &actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    var all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
+    let arguments = strings(argv)
+    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
+    defer { for pointer in arguments + variables { free(pointer) } }
+    var child: pid_t = 0
+    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+    pid = child
+  }
+
+  deinit {
+    if status == nil { Glibc.kill(pid, SIGKILL) }
+    _ = wait()
+  }
+
+  var out: String { read(output + ".out") }
+  var err: String { read(output + ".err") }
+
+  /// Waits for the end: the exit status, or 128 + the signal.
+  func wait() -> Int32 {
+    if let status { return status }
+    var raw: Int32 = 0
+    while waitpid(pid, &raw, 0) == -1 {
+      if errno != EINTR { return -1 }
+    }
+    let decoded = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+    status = decoded
+    return decoded
+  }
+}
+
+/// Processes anywhere on the machine whose command line mentions `text` (a root's path), as
+/// `pid: command line`; the test's own process is left out.
+func processesMentioning(_ text: String) -> [String] {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+  return names.compactMap { name -> String? in
+    guard let pid = Int32(name), pid != getpid(),
+      let raw = FileManager.default.contents(atPath: "/proc/\(name)/cmdline")
+    else { return nil }
+    let line = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+    return line.contains(text) ? "\(pid): \(line)" : nil
+  }
+}
+
+/// The test process's open descriptors, as numbers and link targets.
+func ownDescriptors() -> [(Int, String)] {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+  return names.compactMap { name in
+    guard let fd = Int(name) else { return nil }
+    let target =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name)) ?? "?"
+    return (fd, target)
+  }
+}
+
+/// Children of the test process (pid and state letter), from /proc/<pid>/stat.
+func ownChildren() -> [(pid: Int32, state: Character, command: String)] {
+  let me = getpid()
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+  return names.compactMap { name in
+    guard let pid = Int32(name),
+      let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+      let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 2, Int32(fields[1]) == me, let state = fields[0].first else { return nil }
+    return (pid, state, String(stat[stat.index(after: open)..<close]))
+  }
+}
+
+/// One line on stderr with what a load test measured, for the CI log.
+func loadReport(_ line: String) {
+  FileHandle.standardError.write(Data("LOAD: \(line)\n".utf8))
+}

@@ -1,0 +1,250 @@
+// Load with the real rsync client (through scripts/fake-ssh) and the real rsync daemon and
+// rsnapshot behind the gate: a burst of simultaneous pushes, and 500 pushes in a row.
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// A BackupRoot whose pushgate.conf runs rsync and rsnapshot through measuring wrappers.
+private func measuredRoot(_ settings: [String], retain: Int? = nil) throws -> (
+  BackupRoot, LoadWrappers
+) {
+  let root = try BackupRoot()
+  let wrappers = try LoadWrappers(directory: root.temporary.path + "/measure")
+  let lines =
+    [
+      "root = \(root.path)", "rsync = \(wrappers.rsync)",
+      "snapshot = \(wrappers.rsnapshot) -c \(root.path)/rsnapshot.conf hourly",
+    ] + settings
+  try write(lines.joined(separator: "\n") + "\n", to: root.path + "/pushgate.conf", mode: 0o644)
+  if let retain {
+    let conf = root.path + "/rsnapshot.conf"
+    try write(
+      read(conf).replacingOccurrences(of: "retain\thourly\t5", with: "retain\thourly\t\(retain)"),
+      to: conf)
+    #expect(read(conf).contains("retain\thourly\t\(retain)\n"))
+  }
+  return (root, wrappers)
+}
+
+/// The environment the tests give the rsync client (fake-ssh reads the forced command from it).
+private func clientEnvironment(_ root: BackupRoot) -> [String: String] {
+  [
+    "PATH": "/usr/bin:/bin", "HOME": root.temporary.path,
+    "PUSHGATE_FORCED_COMMAND": "\(Binaries.serve) --config \(root.path)/pushgate.conf --key laptop",
+  ]
+}
+
+/// A burst of real clients: how many at once, against how many slots, waiting how long.
+struct ClientBurst: Sendable, CustomTestStringConvertible {
+  let clients: Int
+  let slots: Int
+  var slotWait = 0
+  var testDescription: String { "\(clients) clients, \(slots) slots, slot_wait \(slotWait)" }
+}
+
+@Test(
+  .enabled(if: realProgramsInstalled),
+  arguments: [
+    ClientBurst(clients: 100, slots: 1), ClientBurst(clients: 100, slots: 3),
+    ClientBurst(clients: 20, slots: 3, slotWait: 300),
+  ])
+func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
+  let clients = c.clients
+  let (root, wrappers) = try measuredRoot([
+    "max_connections = \(c.slots)", "slot_wait = \(c.slotWait)", "snapshot_mode = wait",
+  ])
+  defer { root.remove() }
+  let begin = Date()
+  let files = FileManager.default
+  try files.createDirectory(
+    atPath: root.temporary.path + "/out", withIntermediateDirectories: false)
+  for i in 0..<clients {
+    try files.createDirectory(atPath: "\(root.source)/c\(i)", withIntermediateDirectories: false)
+    try write("client \(i)\n", to: "\(root.source)/c\(i)/file.txt")
+  }
+  let started = try (0..<clients).map { i in
+    try LoadProcess(
+      [
+        "/usr/bin/rsync", "-e", Binaries.fakeSSH, "--rsync-path=cd \(root.path) && rsync", "-a",
+        "\(root.source)/c\(i)", "localhost::push/",
+      ],
+      environment: clientEnvironment(root), output: "\(root.temporary.path)/out/\(i)")
+  }
+  let statuses = started.map { $0.wait() }
+
+  let busy = "@ERROR: max connections (\(c.slots)) reached -- try again later"
+  let snapshotRunning = "@ERROR: a snapshot is running -- try again later"
+  var succeeded: [Int] = []
+  var refusedLines: [String: Int] = [:]
+  for (i, (client, status)) in zip(started, statuses).enumerated() {
+    let first = lines(client.err).first ?? ""
+    switch status {
+    case 0:
+      succeeded.append(i)
+      #expect(client.err == "pushgate: snapshot taken\n", "client \(i)")
+    case 5:
+      refusedLines[first, default: 0] += 1
+      #expect(client.err.contains("(code 5)"), "client \(i): \(client.err)")
+    default:
+      Issue.record("client \(i) exited \(status): \(client.err)")
+    }
+    #expect(client.out == "", "client \(i)")
+  }
+  // With one slot, held through the snapshot, nobody else reaches the tree lock; with more, a
+  // client may also be turned away by a snapshot holding the tree; with slot_wait, nobody.
+  let expectedRefusals: Set<String> =
+    c.slotWait > 0 ? [] : c.slots == 1 ? [busy] : [busy, snapshotRunning]
+  #expect(Set(refusedLines.keys).isSubset(of: expectedRefusals), "\(refusedLines)")
+  #expect(!succeeded.isEmpty)
+  #expect(succeeded.count + refusedLines.values.reduce(0, +) == clients)
+
+  // One session per client, each with exactly one final outcome.
+  let sessions = Dictionary(grouping: root.records) { $0["session"] as? String ?? "" }
+  #expect(sessions.count == clients)
+  var refusedReasons: [String: Int] = [:]
+  var snapshotsOK = 0
+  for (id, records) in sessions {
+    let events = records.map { $0["event"] as? String ?? "?" }
+    switch events {
+    case ["refused"]:
+      refusedReasons[records[0]["reason"] as? String ?? "?", default: 0] += 1
+    case ["allowed", "transfer-ended", "snapshot-ended"]:
+      #expect(records[1]["status"] as? Int == 0)
+      #expect(records[1]["snapshot"] as? String == "due")
+      if records[2]["result"] as? String == "ok" { snapshotsOK += 1 }
+    default:
+      Issue.record("session \(id): \(events)")
+    }
+  }
+  #expect(snapshotsOK == succeeded.count)
+  #expect(refusedReasons["busy"] ?? 0 == refusedLines[busy] ?? 0)
+  #expect(refusedReasons["snapshot-running"] ?? 0 == refusedLines[snapshotRunning] ?? 0)
+
+  // Every successful push arrived; refused ones wrote nothing; the last snapshot (taken after
+  // every successful transfer had ended) holds all of them.
+  let arrived = root.names(in: root.incoming)
+  #expect(arrived == succeeded.map { "c\($0)" }.sorted())
+  for i in succeeded {
+    #expect(read("\(root.incoming)/c\(i)/file.txt") == "client \(i)\n")
+    #expect(read(root.snapshotFile("hourly.0", "c\(i)/file.txt")) == "client \(i)\n")
+  }
+  #expect(root.snapshots.count == min(succeeded.count, 5))
+
+  let measured = wrappers.measurements()
+  let rsyncs = measured.filter { $0.kind == "rsync" }
+  let snapshots = measured.filter { $0.kind == "snapshot" }
+  #expect(rsyncs.count == succeeded.count)
+  let most = rsyncs.map(\.rsyncs).max() ?? 0
+  #expect(most <= c.slots, "\(rsyncs)")
+  #expect(rsyncs.allSatisfy { $0.snapshots == 0 }, "an rsync started during a snapshot")
+  #expect(snapshots.count == succeeded.count)
+  #expect(snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 }, "\(snapshots)")
+  #expect(wrappers.stillRunning() == [])
+  #expect(root.names(in: root.path + "/.pushgate") == [])
+  // A refused client may end before its gate has quite exited.
+  #expect(
+    eventually(within: 10) { processesMentioning(root.path).isEmpty },
+    "\(processesMentioning(root.path))")
+  loadReport(
+    "real clients, \(c.testDescription): \(succeeded.count) pushed, \(refusedLines[busy] ?? 0) busy, "
+      + "\(refusedLines[snapshotRunning] ?? 0) snapshot-running, at most \(most) rsyncs at once, "
+      + String(format: "%.1f s", Date().timeIntervalSince(begin)))
+}
+
+@Test(.enabled(if: realProgramsInstalled))
+func fiveHundredPushesInARowLeakNothing() throws {
+  let pushes = 500
+  let (root, wrappers) = try measuredRoot(
+    ["max_connections = 1", "snapshot_mode = wait"], retain: 3)
+  defer { root.remove() }
+  try root.writeSource("kept.txt", "unchanged\n")
+  let environment = clientEnvironment(root)
+  let arguments = [
+    "-e", Binaries.fakeSSH, "--rsync-path=cd \(root.path) && rsync", "-a", root.source + "/",
+    "localhost::push",
+  ]
+  // One push first, so everything a first run opens or creates once is already there.
+  try change(root, 0)
+  let first = try run("/usr/bin/rsync", arguments, environment: environment)
+  try #require(first.status == 0, "\(first.err)")
+  let descriptorsBefore = ownDescriptors()
+  let childrenBefore = ownChildren()
+  let lockSize = try fileSize(root.lockFile)
+
+  let begin = Date()
+  var failures: [String] = []
+  for i in 1..<pushes {
+    try change(root, i)
+    let result = try run("/usr/bin/rsync", arguments, environment: environment)
+    if result.status != 0 || result.err != "pushgate: snapshot taken\n" {
+      failures.append("push \(i): \(result.status) \(result.err)")
+      if failures.count > 5 { break }
+    }
+  }
+  let seconds = Date().timeIntervalSince(begin)
+  loadReport(
+    "\(pushes - 1) sequential pushes (after a first one) took \(String(format: "%.1f", seconds)) s")
+  #expect(failures == [])
+
+  // Nothing left running or open: no pushgate-serve, rsync (client or server), rsnapshot or
+  // wrapper of this root, no descriptor into it.
+  #expect(
+    eventually(within: 10) { processesMentioning(root.temporary.path).isEmpty },
+    "\(processesMentioning(root.temporary.path))")
+  #expect(ownDescriptors().filter { $0.1.contains(root.temporary.path) }.isEmpty)
+  // Other tests run in this process at the same time and open descriptors and start children
+  // of their own: allow for those (and wait out a passing peak), but not for one per push.
+  let settled = eventually(within: 30) {
+    ownDescriptors().count <= descriptorsBefore.count + 50
+      && ownChildren().count <= childrenBefore.count + 20
+  }
+  #expect(
+    settled,
+    "descriptors \(descriptorsBefore.count) → \(ownDescriptors().count), children \(childrenBefore.count) → \(ownChildren().count)"
+  )
+  #expect(root.names(in: root.path + "/.pushgate") == [])
+  #expect(wrappers.stillRunning() == [])
+  #expect(try fileSize(root.lockFile) == lockSize)
+  #expect(lockSize <= 4096 + 256)
+
+  // Every push, and every snapshot, in the log.
+  let records = root.records
+  #expect(records.count == 3 * pushes)
+  #expect(root.records("allowed").count == pushes)
+  #expect(
+    root.records("transfer-ended").filter { $0["snapshot"] as? String == "due" }.count == pushes)
+  #expect(root.records("snapshot-ended").filter { $0["result"] as? String == "ok" }.count == pushes)
+  #expect(Set(records.compactMap { $0["session"] as? String }).count == pushes)
+
+  // One snapshot per push; rsnapshot kept three.
+  let measured = wrappers.measurements()
+  #expect(measured.filter { $0.kind == "rsync" }.count == pushes)
+  #expect(measured.filter { $0.kind == "snapshot" }.count == pushes)
+  #expect(measured.allSatisfy { $0.rsyncs + $0.snapshots == 1 }, "overlap")
+  // Each wrapper started with the same descriptors: nothing accumulates from push to push.
+  let descriptorSets = Set(measured.filter { $0.kind == "rsync" }.map(\.descriptors))
+  #expect(descriptorSets.count == 1, "\(descriptorSets)")
+  loadReport(
+    "after \(pushes) pushes: wrapper descriptors [\(descriptorSets.sorted().joined(separator: "|"))], "
+      + "lock file \(lockSize) bytes, test process \(descriptorsBefore.count) → \(ownDescriptors().count) descriptors"
+  )
+  #expect(root.snapshots == ["hourly.0", "hourly.1", "hourly.2"])
+  for (n, snapshot) in root.snapshots.enumerated() {
+    #expect(read(root.snapshotFile(snapshot, "changing.txt")) == "push \(pushes - 1 - n)\n")
+    #expect(read(root.snapshotFile(snapshot, "kept.txt")) == "unchanged\n")
+  }
+}
+
+/// Rewrites `changing.txt` for push `i` with its own modification time: several pushes fall
+/// into one second, and rsync's quick check (size and mtime) would skip a same-size file.
+private func change(_ root: BackupRoot, _ i: Int) throws {
+  try root.writeSource("changing.txt", "push \(i)\n")
+  try FileManager.default.setAttributes(
+    [.modificationDate: Date(timeIntervalSince1970: TimeInterval(1_800_000_000 + i))],
+    ofItemAtPath: root.source + "/changing.txt")
+}
+
+private func fileSize(_ path: String) throws -> Int {
+  (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? -1
+}
