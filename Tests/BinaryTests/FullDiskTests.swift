@@ -1,0 +1,55 @@
+// The audit log on a full filesystem: the session is refused (fail closed), nothing runs, and
+// the next session works once there is room again.
+import Foundation
+import Testing
+import TestSupport
+
+/// Whether a tmpfs can be mounted here (root, and a container that allows it); says so loudly.
+private let canMountTmpfs: Bool = {
+  guard let probe = try? TemporaryDirectory() else { return false }
+  defer { probe.remove() }
+  guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe.path]))?.status == 0 else {
+    FileHandle.standardError.write(Data("SKIPPING: cannot mount a tmpfs here; the full-log test needs it\n".utf8))
+    return false
+  }
+  _ = try? run("/bin/umount", [probe.path])
+  return true
+}()
+
+@Test("an audit log on a full filesystem refuses the session and loses nothing", .enabled(if: canMountTmpfs),
+  arguments: [false, true])
+func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
+  let root = try Root()
+  defer { root.remove() }
+  let logs = root.path + "/logs"
+  try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: false)
+  #expect(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", logs]).status == 0)
+  defer { _ = try? run("/bin/umount", ["-l", logs]) }
+  try root.writeSettings(["audit_log = \(logs)/pushgate.log"])
+  if logExistsAlready {
+    // Two earlier records padded to exactly two 4 KiB pages: tmpfs allocates whole pages, so an
+    // append that fits in a partly used last page would still succeed on a "full" filesystem.
+    let record = #"{"v":1,"event":"earlier"}"#
+    let line = record + String(repeating: " ", count: 4095 - record.utf8.count) + "\n"
+    try write(line + line, to: logs + "/pushgate.log", mode: 0o640)
+  }
+  let linesBefore = read(logs + "/pushgate.log").split(separator: "\n").count
+  // Fill every remaining block (head stops with ENOSPC, which is the point).
+  _ = try run("/bin/sh", ["-c", "head -c 1048576 /dev/zero > \(logs)/filler"])
+  let runsBefore = root.rsyncRuns().count
+
+  let refused = try root.serve(root.allowedCommand)
+  #expect(refused.status == 71)
+  #expect(refused.err == "pushgate: server error: cannot write the audit log; refusing to serve\n")
+  #expect(refused.stdout.isEmpty)
+  #expect(root.rsyncRuns().count == runsBefore, "rsync must not run without its allowed record")
+  #expect(read(logs + "/pushgate.log").split(separator: "\n").count == linesBefore)
+  #expect(read(logs + "/pushgate.log").isEmpty || read(logs + "/pushgate.log").hasSuffix("\n"),
+    "no partial record")
+
+  try FileManager.default.removeItem(atPath: logs + "/filler")
+  let served = try root.serve(root.allowedCommand)
+  #expect(served.status == 0, "stderr: \(served.err)")
+  let events = auditRecords(logs + "/pushgate.log").compactMap { $0["event"] as? String }
+  #expect(events.suffix(3) == ["allowed", "transfer-ended", "snapshot-ended"])
+}
