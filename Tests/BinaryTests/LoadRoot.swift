@@ -13,78 +13,6 @@ struct LoadMeasurement: Equatable, CustomStringConvertible {
   var description: String { "\(kind) \(rsyncs) \(snapshots)" }
 }
 
-/// pushgate-serve started as sshd starts it (no signal blocked, every signal at its default),
-/// with stdin from /dev/null — at EOF, so a refused daemon-form session does not wait for the
-/// client's lines — and stdout and stderr in `<output>.out` and `<output>.err`. No pipe: a
-/// pipe's write end could leak into a child a parallel test starts and hold stdin open.
-final class LoadAttempt {
-  let index: Int
-  let pid: pid_t
-  let output: String
-  private var status: Int32?
-
-  init(index: Int, argv: [String], environment: [String: String], output: String) throws {
-    self.index = index
-    self.output = output
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(
-      &actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(
-      &actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    var all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
-    let arguments = strings(argv)
-    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
-    defer { for pointer in arguments + variables { free(pointer) } }
-    var child: pid_t = 0
-    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
-    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-    pid = child
-  }
-
-  deinit {
-    if isRunning { Glibc.kill(pid, SIGKILL) }
-    _ = wait()
-  }
-
-  var out: String { read(output + ".out") }
-  var err: String { read(output + ".err") }
-
-  var isRunning: Bool {
-    if status != nil { return false }
-    var raw: Int32 = 0
-    if waitpid(pid, &raw, WNOHANG) == pid { status = Self.decode(raw) }
-    return status == nil
-  }
-
-  /// Waits for the end: the exit status, or 128 + the signal.
-  func wait() -> Int32 {
-    if let status { return status }
-    var raw: Int32 = 0
-    while waitpid(pid, &raw, 0) == -1 {
-      if errno != EINTR { return -1 }
-    }
-    status = Self.decode(raw)
-    return status ?? -1
-  }
-
-  private static func decode(_ raw: Int32) -> Int32 {
-    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-  }
-}
-
 /// A backup root whose fake rsync and rsnapshot count each other in `running/`: each creates
 /// `running/<kind>-<pid>` on start, counts the files there, appends the counts to
 /// `concurrency.log`, and removes its file before it exits (so strictly inside the time its
@@ -118,10 +46,10 @@ struct LoadRoot {
   /// Lets held fake rsyncs go on.
   func release() throws { try write("", to: path + "/release") }
 
-  func start(_ index: Int) throws -> LoadAttempt {
+  func start(_ index: Int) throws -> SpawnedProcess {
     let output = "\(path)/out/\(index)"
-    return try LoadAttempt(
-      index: index, argv: [Binaries.serve, "--config", config, "--key", "laptop"],
+    return try SpawnedProcess(
+      [Binaries.serve, "--config", config, "--key", "laptop"],
       environment: sshEnvironment(command: allowedCommand), output: output)
   }
 

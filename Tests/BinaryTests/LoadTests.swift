@@ -74,13 +74,13 @@ private func burst(_ c: BurstCase) throws {
     switch status {
     case 0:
       allowedPids.insert(Int(process.pid))
-      #expect(out == "", "attempt \(process.index) wrote to stdout")
+      #expect(out == "", "attempt \(URL(fileURLWithPath: process.output).lastPathComponent) wrote to stdout")
       #expect(err == (c.snapshots && !c.detach ? "pushgate: snapshot taken\n" : ""))
     case 75:
       refusals[out, default: 0] += 1
-      #expect(err == "", "attempt \(process.index): \(err)")
+      #expect(err == "", "attempt \(URL(fileURLWithPath: process.output).lastPathComponent): \(err)")
     default:
-      Issue.record("attempt \(process.index) exited \(status): \(out) \(err)")
+      Issue.record("attempt \(URL(fileURLWithPath: process.output).lastPathComponent) exited \(status): \(out) \(err)")
     }
   }
   let busy = loadRefusal("max connections (\(c.slots)) reached -- try again later")

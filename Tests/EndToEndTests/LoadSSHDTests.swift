@@ -88,8 +88,8 @@ private struct LoadSSHD {
   }
 
   /// Starts client `i` pushing `src/c<i>` into the push module, without waiting.
-  func startPush(_ i: Int) throws -> LoadProcess {
-    try LoadProcess(
+  func startPush(_ i: Int) throws -> SpawnedProcess {
+    try SpawnedProcess(
       [
         "/usr/bin/rsync", "-e", rsh, "--rsync-path=cd \(root) && rsync", "-a", "\(path)/src/c\(i)",
         "\(user)@localhost::push/",

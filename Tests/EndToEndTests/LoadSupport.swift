@@ -76,64 +76,6 @@ func writeLoadExecutable(_ text: String, to path: String) throws {
   try write(text, to: path, mode: 0o755)
 }
 
-/// A child started with posix_spawn: no signal blocked, every signal at its default, stdin
-/// from /dev/null, stdout and stderr into `<output>.out` and `<output>.err`.
-final class LoadProcess {
-  let pid: pid_t
-  let output: String
-  private var status: Int32?
-
-  init(_ argv: [String], environment: [String: String], output: String) throws {
-    self.output = output
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(
-      &actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(
-      &actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    var all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
-    let arguments = strings(argv)
-    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
-    defer { for pointer in arguments + variables { free(pointer) } }
-    var child: pid_t = 0
-    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
-    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-    pid = child
-  }
-
-  deinit {
-    if status == nil { Glibc.kill(pid, SIGKILL) }
-    _ = wait()
-  }
-
-  var out: String { read(output + ".out") }
-  var err: String { read(output + ".err") }
-
-  /// Waits for the end: the exit status, or 128 + the signal.
-  func wait() -> Int32 {
-    if let status { return status }
-    var raw: Int32 = 0
-    while waitpid(pid, &raw, 0) == -1 {
-      if errno != EINTR { return -1 }
-    }
-    let decoded = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-    status = decoded
-    return decoded
-  }
-}
-
 /// Processes anywhere on the machine whose command line mentions `text` (a root's path), as
 /// `pid: command line`; the test's own process is left out.
 func processesMentioning(_ text: String) -> [String] {

@@ -64,7 +64,7 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
     try write("client \(i)\n", to: "\(root.source)/c\(i)/file.txt")
   }
   let started = try (0..<clients).map { i in
-    try LoadProcess(
+    try SpawnedProcess(
       [
         "/usr/bin/rsync", "-e", Binaries.fakeSSH, "--rsync-path=cd \(root.path) && rsync", "-a",
         "\(root.source)/c\(i)", "localhost::push/",

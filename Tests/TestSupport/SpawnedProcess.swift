@@ -1,0 +1,78 @@
+// A child started as sshd starts a forced command, for tests that run many at once.
+import Foundation
+import Glibc
+
+/// A child started with posix_spawn: no signal blocked, every signal at its default (as sshd
+/// starts a forced command; Foundation's Process passes the test runner's blocked signals on),
+/// stdin from /dev/null — at EOF, so a refused daemon-form session does not wait for a client —
+/// and stdout and stderr in `<output>.out` and `<output>.err`. No pipes: a pipe's write end
+/// could leak into a child a parallel test starts and hold a stream open.
+public final class SpawnedProcess {
+  /// The child's pid.
+  public let pid: pid_t
+  /// The prefix of its `.out` and `.err` files.
+  public let output: String
+  private var status: Int32?
+
+  /// Starts `argv` (absolute path first) with exactly `environment`.
+  public init(_ argv: [String], environment: [String: String], output: String) throws {
+    self.output = output
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    var all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
+    let arguments = strings(argv)
+    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
+    defer { for pointer in arguments + variables { free(pointer) } }
+    var child: pid_t = 0
+    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+    pid = child
+  }
+
+  deinit {
+    if isRunning { Glibc.kill(pid, SIGKILL) }
+    _ = wait()
+  }
+
+  /// What it wrote to stdout.
+  public var out: String { read(output + ".out") }
+  /// What it wrote to stderr.
+  public var err: String { read(output + ".err") }
+
+  /// Whether it still runs (reaps it if it ended).
+  public var isRunning: Bool {
+    if status != nil { return false }
+    var raw: Int32 = 0
+    if waitpid(pid, &raw, WNOHANG) == pid { status = Self.decode(raw) }
+    return status == nil
+  }
+
+  /// Waits for the end: the exit status, or 128 + the signal.
+  public func wait() -> Int32 {
+    if let status { return status }
+    var raw: Int32 = 0
+    while waitpid(pid, &raw, 0) == -1 {
+      if errno != EINTR { return -1 }
+    }
+    status = Self.decode(raw)
+    return status ?? -1
+  }
+
+  private static func decode(_ raw: Int32) -> Int32 {
+    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+  }
+}
