@@ -134,33 +134,12 @@ final class ServeProcess {
     guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
     for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     defer { Glibc.close(fds[0]) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    var all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
-    let arguments = strings(argv)
-    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
-    defer { (arguments + variables).forEach { free($0) } }
-    var child: pid_t = 0
-    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
-    guard result == 0 else {
+    do {
+      pid = try spawnAsSSHDWould(argv, environment: environment, output: output, input: fds[0])
+    } catch {
       Glibc.close(fds[1])
-      throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO)
+      throw error
     }
-    pid = child
     input = fds[1]
   }
 
@@ -173,7 +152,7 @@ final class ServeProcess {
   var isRunning: Bool {
     if status != nil { return false }
     var raw: Int32 = 0
-    if waitpid(pid, &raw, WNOHANG) == pid { status = Self.decode(raw) }
+    if waitpid(pid, &raw, WNOHANG) == pid { status = decodeWaitStatus(raw) }
     return status == nil
   }
 
@@ -184,7 +163,7 @@ final class ServeProcess {
     while waitpid(pid, &raw, 0) == -1 {
       if errno != EINTR { return -1 }
     }
-    status = Self.decode(raw)
+    status = decodeWaitStatus(raw)
     return status ?? -1
   }
 
@@ -197,10 +176,6 @@ final class ServeProcess {
   func closeInput() {
     if input >= 0 { Glibc.close(input) }
     input = -1
-  }
-
-  private static func decode(_ raw: Int32) -> Int32 {
-    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
   }
 }
 

@@ -15,32 +15,7 @@ final class Background {
 
   init(_ argv: [String], environment: [String: String], output: String) throws {
     self.output = output
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    var all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
-    let arguments = strings(argv)
-    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
-    defer { (arguments + variables).forEach { free($0) } }
-    var child: pid_t = 0
-    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
-    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-    pid = child
+    pid = try spawnAsSSHDWould(argv, environment: environment, output: output, ownProcessGroup: true)
   }
 
   deinit {
@@ -57,7 +32,7 @@ final class Background {
       if status != nil { return true }
       var raw: Int32 = 0
       if waitpid(pid, &raw, WNOHANG) == pid {
-        status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        status = decodeWaitStatus(raw)
       }
       return status != nil
     }

@@ -17,30 +17,7 @@ public final class SpawnedProcess {
   /// Starts `argv` (absolute path first) with exactly `environment`.
   public init(_ argv: [String], environment: [String: String], output: String) throws {
     self.output = output
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    var all = sigset_t()
-    sigemptyset(&none)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
-    let arguments = strings(argv)
-    let variables = strings(environment.map { "\($0.key)=\($0.value)" })
-    defer { for pointer in arguments + variables { free(pointer) } }
-    var child: pid_t = 0
-    let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
-    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-    pid = child
+    pid = try spawnAsSSHDWould(argv, environment: environment, output: output)
   }
 
   deinit {
@@ -57,7 +34,7 @@ public final class SpawnedProcess {
   public var isRunning: Bool {
     if status != nil { return false }
     var raw: Int32 = 0
-    if waitpid(pid, &raw, WNOHANG) == pid { status = Self.decode(raw) }
+    if waitpid(pid, &raw, WNOHANG) == pid { status = decodeWaitStatus(raw) }
     return status == nil
   }
 
@@ -68,11 +45,55 @@ public final class SpawnedProcess {
     while waitpid(pid, &raw, 0) == -1 {
       if errno != EINTR { return -1 }
     }
-    status = Self.decode(raw)
+    status = decodeWaitStatus(raw)
     return status ?? -1
   }
+}
 
-  private static func decode(_ raw: Int32) -> Int32 {
-    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+/// Starts `argv` as sshd starts a forced command: no signal blocked, every signal at its
+/// default, exactly `environment`, stdin from `input` (a descriptor to dup) or /dev/null,
+/// stdout and stderr into `<output>.out` and `<output>.err`, optionally in its own process
+/// group. Returns the pid.
+public func spawnAsSSHDWould(
+  _ argv: [String], environment: [String: String], output: String, input: Int32? = nil,
+  ownProcessGroup: Bool = false
+) throws -> pid_t {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  if let input {
+    posix_spawn_file_actions_adddup2(&actions, input, 0)
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
   }
+  posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  var attributes = posix_spawnattr_t()
+  posix_spawnattr_init(&attributes)
+  defer { posix_spawnattr_destroy(&attributes) }
+  var none = sigset_t()
+  var all = sigset_t()
+  sigemptyset(&none)
+  sigfillset(&all)
+  posix_spawnattr_setsigmask(&attributes, &none)
+  posix_spawnattr_setsigdefault(&attributes, &all)
+  var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+  if ownProcessGroup {
+    posix_spawnattr_setpgroup(&attributes, 0)
+    flags |= POSIX_SPAWN_SETPGROUP
+  }
+  posix_spawnattr_setflags(&attributes, Int16(flags))
+  let strings = { (words: [String]) in words.map { strdup($0) } + [nil] }
+  let arguments = strings(argv)
+  let variables = strings(environment.map { "\($0.key)=\($0.value)" })
+  defer { (arguments + variables).forEach { free($0) } }
+  var child: pid_t = 0
+  let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, variables)
+  guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+  return child
+}
+
+/// A waitpid status as a shell reports it: the exit status, or 128 + the signal.
+public func decodeWaitStatus(_ raw: Int32) -> Int32 {
+  raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
 }
