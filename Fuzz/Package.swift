@@ -18,5 +18,6 @@ let package = Package(
     .executableTarget(name: "FuzzAuditEntry", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzAuthorizedKeys", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzHookEvidence", dependencies: [core, "FuzzCheck"]),
+    .executableTarget(name: "FuzzTransferLog", dependencies: [core, "FuzzCheck"]),
   ]
 )

@@ -41,7 +41,7 @@ int pg_ofd_getlk(int fd, off_t start, off_t length) {
 // (PR_SET_PDEATHSIG) to signal it when we die, so a killed gate never leaves an rsync
 // running after its slot is free. Between fork and execve the child makes system calls only.
 pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int session, int death_signal) {
+               int err, int keep, int session, int death_signal) {
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) return -errno;
   sigset_t all, previous;
@@ -65,7 +65,13 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in,
     for (int target = 0; target < 3; target++) {
       if (sources[target] >= 0 && sources[target] != target) dup2(sources[target], target);
     }
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    unsigned int first_closed = 3U;
+    if (keep >= 0) {
+      if (keep == 3) fcntl(3, F_SETFD, 0);
+      else dup2(keep, 3);  // the copy is not close-on-exec
+      first_closed = 4U;
+    }
+    syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

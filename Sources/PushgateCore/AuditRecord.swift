@@ -37,7 +37,7 @@ public enum AuditRecord {
 
   /// A refused session: the escaped command and the reason code.
   public static func refused(_ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil) -> [UInt8] {
-    var line = start("refused", context, time: time, identity: !refusal.isDaemonReply)
+    var line = start("refused", context, time: time, identity: !refusal.isBusy)
     addCommand(context, to: &line)
     line.add("reason", refusal.code)
     if let waitedMilliseconds { line.add("wait_ms", waitedMilliseconds) }
@@ -66,10 +66,12 @@ public enum AuditRecord {
     return line.line
   }
 
-  /// rsync ended: its status, what the hooks saw and the snapshot decision.
+  /// rsync ended: its status, what the client asked for (the pre-xfer hook), what rsync
+  /// recorded it changed, what the session was, and the snapshot decision. File names never
+  /// appear: they are the client's.
   public static func transferEnded(
     _ context: SessionContext, _ end: ProcessEnd, milliseconds: Int, evidence: HookEvidence,
-    decision: SnapshotDecision, time: Int
+    changes: TransferChanges, activity: SessionActivity, decision: SnapshotDecision, time: Int
   ) -> [UInt8] {
     var line = start("transfer-ended", context, time: time, identity: false)
     end.record(into: &line)
@@ -81,13 +83,15 @@ public enum AuditRecord {
       line.add("pull", pre.isPull)
       line.add("args", pre.arguments.joined(separator: " "), limit: 512)
     }
-    if let post = evidence.post.first { line.add("hook_status", post.status, limit: 16) }
-    switch decision {
-    case .due: line.add("snapshot", "due")
-    case .skipped(let reason):
-      line.add("snapshot", "skipped")
-      line.add("snapshot_reason", reason)
-    }
+    line.add("activity", activity.rawValue)
+    line.add("created", changes.created)
+    line.add("changed", changes.changed)
+    line.add("deleted", changes.deleted)
+    line.add("bytes_received", changes.bytesReceived)
+    if changes.sent > 0 { line.add("sent", changes.sent) }
+    if changes.isUnknown { line.add("transfer_log", "unreadable") }
+    line.add("snapshot", decision.code)
+    if let reason = decision.reason { line.add("snapshot_reason", reason) }
     return line.line
   }
 
@@ -105,5 +109,62 @@ public enum AuditRecord {
     line.add("duration_ms", milliseconds)
     if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
     return line.line
+  }
+}
+
+extension AuditRecord {
+  /// `pushgate rotate` ran (or skipped) one level of one area. `session` is a fresh id.
+  public static func rotateEnded(
+    session: String, key: String, level: String, result: RotateResult, milliseconds: Int,
+    waitedMilliseconds: Int, outputTail: [UInt8], time: Int
+  ) -> [UInt8] {
+    var line = JSONLine()
+    line.add("v", version)
+    line.add("time", Timestamp.iso8601(time))
+    line.add("session", session)
+    line.add("event", "rotate-ended")
+    line.add("key", key)
+    line.add("level", level)
+    line.add("result", result.code)
+    switch result {
+    case .ran(let outcome):
+      if case .ended(let end) = outcome { end.record(into: &line) }
+      if case .notStarted(let detail) = outcome { line.add("detail", detail, limit: 512) }
+    case .skipped(let reason): line.add("reason", reason)
+    case .busy: break
+    }
+    line.add("wait_ms", waitedMilliseconds)
+    line.add("duration_ms", milliseconds)
+    if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
+    return line.line
+  }
+}
+
+/// What `pushgate rotate` did with one area.
+public enum RotateResult: Equatable, Sendable {
+  /// It ran the level; the outcome of rsnapshot.
+  case ran(SnapshotOutcome)
+  /// It had nothing to do: the lowest level with nothing pending (`unchanged`), pending
+  /// changes younger than the interval (`min-interval`) or a push cut short (`incomplete`).
+  case skipped(reason: String)
+  /// The area stayed busy (pushes or a snapshot) for the whole wait.
+  case busy
+
+  /// The stable result code.
+  public var code: String {
+    switch self {
+    case .ran(let outcome): outcome.code
+    case .skipped: "skipped"
+    case .busy: "busy"
+    }
+  }
+
+  /// Whether cron should hear about it.
+  public var isFailure: Bool {
+    switch self {
+    case .ran(let outcome): !outcome.isSuccess
+    case .skipped: false
+    case .busy: true
+    }
   }
 }

@@ -16,10 +16,12 @@ public enum DoctorChecks {
     if case .parsed(let settings) = facts.settings {
       results += [rsync(facts, settings)]
       results += rsyncd(facts, settings)
-      results += rsnapshot(facts, settings)
+      results += [rsnapshot(facts, settings)]
+      results += areas(facts, settings)
       results += [
         ownFile(facts, settings.lockFile, name: "lockfile"),
         ownFile(facts, settings.auditLog, name: "auditlog"),
+        evidence(facts, settings),
       ]
     }
     results += shell(facts)
@@ -28,44 +30,42 @@ public enum DoctorChecks {
     return results
   }
 
-  /// The paths whose lstat(2) the checks read, given the files already read into `facts`.
+  /// The paths whose lstat(2) the checks read, given what `facts` already holds (the
+  /// settings, rsyncd.conf, the names in ROOT/keys and authorized_keys).
   public static func pathsToInspect(_ facts: DoctorFacts) -> [String] {
     var paths = [facts.configPath]
     if case .parsed(let s) = facts.settings {
       paths += [
-        s.rsync, s.snapshot[0], s.lockFile, parent(s.lockFile), s.auditLog, parent(s.auditLog),
+        s.rsync, s.rsnapshot, s.lockFile, parent(s.lockFile), s.auditLog, parent(s.auditLog),
+        s.evidenceDirectory, s.root, s.rsyncdConf, s.keysDirectory,
       ]
       if case .success(let text) = facts.rsyncdConf {
         let conf = RsyncdConf.parse(text)
-        if let module = conf.module(s.pushModule) {
-          if let path = conf.effective("path", in: module) { paths.append(trimSlash(path.value)) }
+        for module in conf.modules where conf.effective("max connections", in: module) != nil {
           let lock = rsyncLockFile(conf, module)
           paths += [lock, parent(lock)]
         }
       }
-      if case .success(let text) = facts.rsnapshotConf,
-        let lock = rsnapshotValues(text, "lockfile").last?.first
-      {
-        paths += [lock, parent(lock)]
+      if case .success(let names) = facts.keysEntries {
+        for name in names {
+          let area = s.area(name)
+          paths.append(area.directory)
+          if Gate.isKeyLabel(name) {
+            paths += [area.incoming, area.snapshots, area.state, area.rsnapshotConf]
+          }
+        }
       }
     }
     if case .success(let text) = facts.authorizedKeys {
       for entry in AuthorizedKeysFile(Array(text.utf8)).pushgateEntries {
         paths += [entry.serve, entry.config ?? SettingsDefaults.path]
+        if case .parsed(let s) = facts.settings, let key = entry.key, Gate.isKeyLabel(key) {
+          paths.append(s.area(key).directory)
+        }
       }
     }
     var seen = Set<String>()
     return paths.filter { seen.insert($0).inserted }
-  }
-
-  /// The rsnapshot.conf named by a snapshot command `rsnapshot [-c FILE] ...`; `nil` when
-  /// the program is not rsnapshot.
-  public static func rsnapshotConfig(_ snapshot: [String]) -> String? {
-    guard let program = snapshot.first, basename(program) == "rsnapshot" else { return nil }
-    if let flag = snapshot.firstIndex(of: "-c"), flag + 1 < snapshot.count {
-      return snapshot[flag + 1]
-    }
-    return "/etc/rsnapshot.conf"
   }
 
   /// The settings file: readable, a regular file, owned by root (or the account), not writable
@@ -143,53 +143,18 @@ public enum DoctorChecks {
     }
   }
 
-  /// The lock file or audit log: not a symlink, a regular file the account can write and
-  /// pushgate-serve accepts (owner root or the account, not writable by others), or absent in
-  /// a directory where the account can create it.
-  static func ownFile(_ facts: DoctorFacts, _ path: String, name: String) -> DoctorResult {
-    guard let account = facts.account else {
-      return DoctorResult(
-        .warn, name, "\(path) not checked: unknown account '\(facts.accountName)'",
-        fix: "pass --account")
-    }
-    let file = facts.file(path)
-    let who = "\(account.name) (owner \(file.owner), mode \(file.octalMode))"
-    switch file.kind {
-    case .missing:
-      let directory = parent(path)
-      let dir = facts.file(directory)
-      if dir.kind == .directory && dir.isWritable(by: account) {
-        return DoctorResult(.ok, name, "\(path) does not exist yet; \(account.name) can create it")
+  /// `pushgate authorize` as a fix: creates `label`'s area (and, with `replacing`, puts the
+  /// key's line back in place of the one already there).
+  static func authorizeCommand(_ facts: DoctorFacts, label: String, replacing: Bool) -> String {
+    var words = ["pushgate authorize --config \(facts.configPath)"]
+    if let account = facts.account {
+      if facts.runsAsRoot && account.uid != 0 { words.append("--account \(account.name)") }
+      if facts.authorizedKeysPath != account.home + "/.ssh/authorized_keys" {
+        words.append("--authorized-keys \(facts.authorizedKeysPath)")
       }
-      return DoctorResult(
-        .fail, name, "\(path) does not exist and \(account.name) cannot create it in \(directory)",
-        fix: "create it: touch \(path) && chown \(account.name) \(path)")
-    case .symlink:
-      return DoctorResult(
-        .fail, name, "\(path) is a symbolic link -- pushgate-serve refuses to open it",
-        fix: "rm \(path) (pushgate-serve creates it again)")
-    case .regular: break
-    case .unknown(let reason):
-      return DoctorResult(
-        .warn, name, "cannot inspect \(path): \(reason)", fix: "run doctor as root")
-    case .directory, .other:
-      return DoctorResult(.fail, name, "\(path) is not a regular file", fix: "remove it")
     }
-    if file.uid != 0 && file.uid != account.uid {
-      return DoctorResult(
-        .fail, name, "\(path) is owned by \(file.owner) -- pushgate-serve refuses it",
-        fix: "chown \(account.name) \(path)")
-    }
-    if file.mode & 0o002 != 0 {
-      return DoctorResult(
-        .fail, name, "\(path) is writable by others (mode \(file.octalMode))",
-        fix: "chmod o-w \(path)")
-    }
-    guard file.isWritable(by: account) else {
-      return DoctorResult(
-        .fail, name, "\(path) is not writable by \(who)", fix: "chown \(account.name) \(path)")
-    }
-    return DoctorResult(.ok, name, "\(path) is writable by \(who)")
+    words.append("--key \(label)" + (replacing ? " --replace" : ""))
+    return (words + ["CLIENT-KEY.pub"]).joined(separator: " ")
   }
 
   /// The directory part of an absolute path (`/` for a top-level name).

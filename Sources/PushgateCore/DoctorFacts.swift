@@ -51,6 +51,13 @@ public struct DoctorFile: Equatable, Sendable {
     return (mode >> shift) & bits == bits
   }
 
+  /// Whether `account` may enter it (search permission on a directory): root always may.
+  public func isSearchable(by account: DoctorAccount) -> Bool {
+    if account.uid == 0 { return true }
+    let shift: UInt32 = uid == account.uid ? 6 : account.groups.contains(gid) ? 3 : 0
+    return kind == .directory && (mode >> shift) & 0o1 != 0
+  }
+
   /// Whether the owner may run it (or anyone, for a root-owned program run by root).
   public var isExecutable: Bool { kind == .regular && mode & 0o111 != 0 }
 
@@ -118,14 +125,21 @@ public struct DoctorFacts: Equatable, Sendable {
   public var account: DoctorAccount?
   /// The account name asked for (or found), for messages.
   public var accountName: String
-  /// Whether doctor runs as root.
-  public var runsAsRoot: Bool
+  /// The user doctor runs as: its uid.
+  public var userId: UInt32
+  /// The user doctor runs as: its name, for messages.
+  public var userName: String
   /// lstat(2) of every path a check needs (see ``DoctorChecks/pathsToInspect(_:)``).
   public var files: [String: DoctorFile] = [:]
   /// rsyncd.conf's text, or why it could not be read.
   public var rsyncdConf: Result<String, DoctorReadError> = .failure(DoctorReadError("not read"))
-  /// rsnapshot.conf's text (when the snapshot command is rsnapshot).
-  public var rsnapshotConf: Result<String, DoctorReadError> = .failure(DoctorReadError("not read"))
+  /// The names in `ROOT/keys` (readdir(3), without `.` and `..`), sorted as bytes.
+  public var keysEntries: Result<[String], DoctorReadError> = .failure(DoctorReadError("not read"))
+  /// Each area's rsnapshot.conf text, by label.
+  public var rsnapshotConfs: [String: Result<String, DoctorReadError>] = [:]
+  /// Each area's `rsnapshot -c AREA/rsnapshot.conf configtest`, by label; only for the areas
+  /// ``DoctorChecks/mayRunConfigtest(_:_:_:)`` allows.
+  public var configtests: [String: DoctorRun] = [:]
   /// authorized_keys' path.
   public var authorizedKeysPath: String = ""
   /// authorized_keys' text.
@@ -134,8 +148,6 @@ public struct DoctorFacts: Equatable, Sendable {
   public var rsyncVersion: DoctorRun = .notRun("not run")
   /// `rsnapshot version`.
   public var rsnapshotVersion: DoctorRun = .notRun("not run")
-  /// `rsnapshot -c FILE configtest`.
-  public var configtest: DoctorRun = .notRun("not run")
   /// The login shell run as sshd would run it: `SHELL -c true` as the account.
   public var shellRun: DoctorRun = .notRun("not run")
   /// sshd's binary path.
@@ -146,14 +158,18 @@ public struct DoctorFacts: Equatable, Sendable {
   /// Facts with nothing gathered yet beyond the settings.
   public init(
     configPath: String, settings: DoctorSettings, account: DoctorAccount?, accountName: String,
-    runsAsRoot: Bool
+    userId: UInt32, userName: String
   ) {
     self.configPath = configPath
     self.settings = settings
     self.account = account
     self.accountName = accountName
-    self.runsAsRoot = runsAsRoot
+    self.userId = userId
+    self.userName = userName
   }
+
+  /// Whether doctor runs as root.
+  public var runsAsRoot: Bool { userId == 0 }
 
   /// lstat facts for `path` (missing when not gathered).
   public func file(_ path: String) -> DoctorFile { files[path] ?? .missing }

@@ -1,4 +1,4 @@
-// doctor's checks of the way in: the account's login shell, authorized_keys, sshd's settings.
+// doctor's checks of the way in: the account's login shell and sshd's settings.
 
 extension DoctorChecks {
   /// Variables a client must never set for the login shell: each makes a shell run code.
@@ -55,76 +55,6 @@ extension DoctorChecks {
           fix: "run doctor as root")
       ]
     }
-  }
-
-  /// Every key line is forced into pushgate-serve with `restrict`, naming a pushgate-serve
-  /// and a settings file that exist.
-  static func authorizedKeys(_ facts: DoctorFacts) -> [DoctorResult] {
-    let path = facts.authorizedKeysPath
-    let text: String
-    switch facts.authorizedKeys {
-    case .success(let read): text = read
-    case .failure(let error):
-      return [
-        DoctorResult(
-          .warn, "keys", "cannot read \(path): \(error.reason) -- no client can log in",
-          fix: "add the line 'pushgate init' prints, with the client's key")
-      ]
-    }
-    var results: [DoctorResult] = []
-    let lines = AuthorizedKeysFile(Array(text.utf8)).keyLines
-    for (number, line) in lines {
-      let at = "\(path):\(number)"
-      guard let command = line.option("command")?.value else {
-        results.append(
-          DoctorResult(
-            .fail, "keys", "\(at) has no command= -- that key gets a shell on the backup account",
-            fix: "use the line 'pushgate init' prints"))
-        continue
-      }
-      guard let entry = PushgateKeyEntry(lineNumber: number, line: line) else {
-        results.append(
-          DoctorResult(
-            .warn, "keys", "\(at) runs '\(command.prefix(60))', not pushgate-serve",
-            fix: "remove it if it is not meant to be there"))
-        continue
-      }
-      if !entry.isRestricted {
-        results.append(
-          DoctorResult(
-            .fail, "keys", "\(at) lacks 'restrict' -- the key may forward ports and get a pty",
-            fix: "start the line with 'restrict,'"))
-      }
-      if !facts.file(entry.serve).isExecutable {
-        results.append(
-          DoctorResult(
-            .fail, "keys", "\(at) runs \(entry.serve), which is not an executable file",
-            fix: "install pushgate-serve there, or correct the path"))
-      }
-      let config = entry.config ?? SettingsDefaults.path
-      if facts.file(config).kind != .regular {
-        results.append(
-          DoctorResult(
-            .fail, "keys", "\(at) names settings \(config), which is not a regular file",
-            fix: "correct --config in the line"))
-      }
-    }
-    if results.isEmpty {
-      let count = lines.count
-      if count == 0 {
-        return [
-          DoctorResult(
-            .warn, "keys", "\(path) has no key lines -- no client can log in",
-            fix: "add the line 'pushgate init' prints, with the client's key")
-        ]
-      }
-      results.append(
-        DoctorResult(
-          .ok, "keys",
-          "\(path): \(count) key line\(count == 1 ? "" : "s"), each restricted to an existing pushgate-serve and settings file"
-        ))
-    }
-    return results
   }
 
   /// sshd's effective settings (`sshd -T`): ExposeAuthInfo, AcceptEnv, PermitUserEnvironment.

@@ -23,7 +23,7 @@ public enum DoctorLevel: Int, Comparable, Sendable {
 }
 
 /// The outcome of one check.
-public struct DoctorResult: Equatable, Sendable, CustomStringConvertible {
+public struct DoctorResult: Hashable, Sendable, CustomStringConvertible {
   /// How bad it is.
   public let level: DoctorLevel
   /// The short name of the check (`settings`, `rsyncd`, ...).

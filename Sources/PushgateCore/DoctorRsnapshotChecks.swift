@@ -1,132 +1,227 @@
-// doctor's rsnapshot checks: the program, `configtest`, the backup point and the lockfile.
+// doctor's rsnapshot checks: the program, and each area's rsnapshot.conf (configtest, the
+// backup point, snapshot_root, the lockfile and the levels).
+//
+// rsnapshot runs commands a configuration names (include_conf with backquotes runs even
+// during configtest), so doctor runs configtest only on a file that no other account can
+// change: the file, the area's directory, ROOT/keys and ROOT must belong to root or to the
+// user doctor runs as, and none may be writable by group or others (a sticky directory may,
+// when the entry below it is root's or doctor's own).
 
 extension DoctorChecks {
-  /// The fields after `name` of every rsnapshot.conf line starting with `name` (fields are
+  /// The fields after the first of every rsnapshot.conf line starting with `name` (fields are
   /// separated by one or more TABs, as rsnapshot splits them).
   public static func rsnapshotValues(_ text: String, _ name: String) -> [[String]] {
+    rsnapshotLines(text).filter { $0.first == name }.map { Array($0.dropFirst()) }
+  }
+
+  /// The fields of every line that is not a comment.
+  static func rsnapshotLines(_ text: String) -> [[String]] {
     text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" }.compactMap { line in
-      guard !line.hasPrefix("#") else { return nil }
-      let fields = line.split(separator: "\t").map(String.init)
-      return fields.first == name ? Array(fields.dropFirst()) : nil
+      line.hasPrefix("#") ? nil : line.split(separator: "\t").map(String.init)
     }
   }
 
-  /// rsnapshot runs, `configtest` passes, a backup point is the push module's path, and the
-  /// lockfile can be written by the account.
-  static func rsnapshot(_ facts: DoctorFacts, _ settings: Settings) -> [DoctorResult] {
-    let program = settings.snapshot[0]
-    guard let config = rsnapshotConfig(settings.snapshot) else {
-      let file = facts.file(program)
-      if !file.isExecutable {
-        return [
-          DoctorResult(
-            .fail, "snapshot", "the snapshot command \(program) is not an executable file",
-            fix: "install it, or set 'snapshot' in \(facts.configPath)")
-        ]
+  /// rsnapshot runs and tells its version.
+  static func rsnapshot(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    program(
+      facts.rsnapshotVersion, name: "rsnapshot", command: "\(settings.rsnapshot) version",
+      fix: "apt-get install rsnapshot, or set 'rsnapshot' in \(facts.configPath)")
+  }
+
+  /// Whether doctor may run `rsnapshot configtest` on the area's rsnapshot.conf: a regular
+  /// file that no account but root and doctor's own user can change.
+  public static func mayRunConfigtest(_ facts: DoctorFacts, _ settings: Settings, _ label: String)
+    -> Bool
+  {
+    let area = settings.area(label)
+    return facts.file(area.rsnapshotConf).kind == .regular
+      && configtestHazard(facts, settings, area) == nil
+  }
+
+  /// What lets another account change the area's rsnapshot.conf before rsnapshot reads it,
+  /// and the fix; `nil` when nothing does.
+  static func configtestHazard(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
+    -> (found: String, fix: String)?
+  {
+    let trusted: Set<UInt32> = [0, facts.userId]
+    let conf = area.rsnapshotConf
+    let file = facts.file(conf)
+    if !trusted.contains(file.uid) {
+      return (
+        "\(conf) is owned by \(file.owner)",
+        "chown root:root \(conf) && chmod 0644 \(conf), or run doctor as \(file.owner)"
+      )
+    }
+    if file.mode & 0o022 != 0 {
+      return ("\(conf) has mode \(file.octalMode)", "chmod go-w \(conf)")
+    }
+    var child = file
+    for path in [area.directory, settings.keysDirectory, settings.root] {
+      let directory = facts.file(path)
+      switch directory.kind {
+      case .directory: break
+      case .unknown(let reason): return ("cannot inspect \(path): \(reason)", "run doctor as root")
+      case .symlink:
+        return ("\(path) is a symbolic link", "put the directory it points to at \(path)")
+      default: return ("\(path) is not a directory", "make \(path) a directory of root")
       }
+      if !trusted.contains(directory.uid) {
+        return ("\(path) is owned by \(directory.owner)", "chown root \(path)")
+      }
+      let guarded = directory.mode & 0o1000 != 0 && trusted.contains(child.uid)
+      if directory.mode & 0o022 != 0 && !guarded {
+        return ("\(path) has mode \(directory.octalMode)", "chmod go-w \(path)")
+      }
+      child = directory
+    }
+    return nil
+  }
+
+  /// One area's rsnapshot.conf: a regular file, configtest passes (or why it was not run),
+  /// and it snapshots the area's incoming/ into the area's snapshots/ with the settings'
+  /// levels and a lockfile in the area's state/.
+  static func areaRsnapshot(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
+    -> [DoctorResult]
+  {
+    let conf = area.rsnapshotConf
+    let file = facts.file(conf)
+    let authorize = authorizeCommand(facts, label: area.label, replacing: true)
+    switch file.kind {
+    case .regular: break
+    case .missing:
       return [
         DoctorResult(
-          .warn, "snapshot",
-          "the snapshot command \(program) is not rsnapshot; its configuration is not checked",
-          fix: "check it by hand")
+          .fail, "areas", "\(conf) does not exist -- no snapshot of the area would be taken",
+          fix: authorize)
+      ]
+    case .unknown(let reason):
+      return [
+        DoctorResult(.warn, "areas", "cannot inspect \(conf): \(reason)", fix: "run doctor as root")
+      ]
+    case .symlink, .directory, .other:
+      let kind = file.kind == .symlink ? "a symbolic link" : "not a regular file"
+      return [
+        DoctorResult(.fail, "areas", "\(conf) is \(kind)", fix: "rm \(conf), then \(authorize)")
       ]
     }
-    var results = [
-      DoctorChecks.program(
-        facts.rsnapshotVersion, name: "rsnapshot", command: "\(program) version",
-        fix: "apt-get install rsnapshot, or set 'snapshot' in \(facts.configPath)")
-    ]
-    let test = "\(program) -c \(config) configtest"
-    switch facts.configtest {
-    case .ran(0, let stdout, _) where stdout.contains("Syntax OK"):
-      results.append(DoctorResult(.ok, "rsnapshot", "'\(test)': Syntax OK"))
-    case .ran(let status, let stdout, let stderr):
-      let said =
-        (stdout + "\n" + stderr).split(separator: "\n").first { line in
-          !line.allSatisfy { $0 == "-" || $0 == " " }
-        }.map { ": " + $0 } ?? ""
+    var results: [DoctorResult] = []
+    if let hazard = configtestHazard(facts, settings, area) {
       results.append(
         DoctorResult(
-          .fail, "rsnapshot",
-          "'\(test)' fails with status \(status)\(said) -- no snapshot would be taken",
-          fix: "correct \(config) (fields are separated by TABs)"))
-    case .timedOut(let seconds):
-      results.append(
-        DoctorResult(
-          .fail, "rsnapshot", "'\(test)' did not finish in \(seconds) s", fix: "run it by hand"))
-    case .notRun(let reason):
-      results.append(
-        DoctorResult(
-          .fail, "rsnapshot", "cannot run '\(test)': \(reason)", fix: "install rsnapshot"))
+          .fail, "areas",
+          "configtest not run as \(facts.userName): \(hazard.found), so another account can change what rsnapshot reads",
+          fix: hazard.fix))
+    } else if let problem = configtest(facts, settings, area) {
+      results.append(problem)
     }
-    guard case .success(let text) = facts.rsnapshotConf else {
-      if case .failure(let error) = facts.rsnapshotConf {
-        results.append(
-          DoctorResult(
-            .fail, "rsnapshot", "cannot read \(config): \(error.reason)",
-            fix: "run 'pushgate init \(settings.root)'"))
-      }
-      return results
+    switch facts.rsnapshotConfs[area.label] ?? .failure(DoctorReadError("not read")) {
+    case .success(let text):
+      return results + rsnapshotSettings(facts, settings, area, text)
+    case .failure(let error):
+      let mustRead = facts.runsAsRoot || facts.userId == facts.account?.uid
+      return results + [
+        DoctorResult(
+          mustRead ? .fail : .warn, "areas", "cannot read \(conf): \(error.reason)",
+          fix: mustRead ? "chmod 0644 \(conf)" : "run doctor as root")
+      ]
     }
-    results.append(backupPoint(facts, settings, config, text))
-    results.append(lockfile(facts, config, text))
-    return results
   }
 
-  /// One `backup` line takes the push module's path.
-  private static func backupPoint(
-    _ facts: DoctorFacts, _ settings: Settings, _ config: String, _ text: String
-  )
-    -> DoctorResult
+  /// What `rsnapshot configtest` said, when it is a problem.
+  private static func configtest(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
+    -> DoctorResult?
   {
-    guard case .success(let rsyncd) = facts.rsyncdConf,
-      let module = RsyncdConf.parse(rsyncd).module(settings.pushModule),
-      let path = module.parameter("path").map({ trimSlash($0.value) })
-    else {
+    let test = "\(settings.rsnapshot) -c \(area.rsnapshotConf) configtest"
+    switch facts.configtests[area.label] ?? .notRun("not run") {
+    case .ran(0, let stdout, _) where stdout.contains("Syntax OK"):
+      return nil
+    case .ran(let status, let stdout, let stderr):
+      let said = rsnapshotError(stdout + "\n" + stderr).map { ": " + $0 } ?? ""
       return DoctorResult(
-        .warn, "rsnapshot", "backup point not checked: the push module's path is unknown",
-        fix: "fix the rsyncd lines first")
+        .fail, "areas",
+        "'\(test)' fails with status \(status)\(said) -- no snapshot of the area would be taken",
+        fix: "correct \(area.rsnapshotConf) (fields are separated by TABs)")
+    case .timedOut(let seconds):
+      return DoctorResult(
+        .fail, "areas", "'\(test)' did not finish in \(seconds) s", fix: "run it by hand")
+    case .notRun(let reason):
+      return DoctorResult(
+        .warn, "areas", "'\(test)' not run: \(reason)",
+        fix: "run it by hand as \(facts.account?.name ?? facts.accountName)")
+    }
+  }
+
+  /// The gist of rsnapshot's complaint: its first `ERROR:` line (with the next one when it
+  /// ends in `:`, as in `ERROR: FILE on line 14:` `ERROR: retain daily 7`), else its first
+  /// line that is not a rule of dashes.
+  public static func rsnapshotError(_ output: String) -> String? {
+    let lines = output.split(separator: "\n").map { trimmed(String($0)) }
+    let errors = lines.filter { $0.hasPrefix("ERROR: ") }
+    guard let first = errors.first else {
+      return lines.first { !$0.isEmpty && !$0.allSatisfy { $0 == "-" } }
+    }
+    guard first.hasSuffix(":"), errors.count > 1 else { return first }
+    return first + " " + errors[1].dropFirst("ERROR: ".count)
+  }
+
+  private static func trimmed(_ text: String) -> String {
+    var text = Substring(text)
+    while text.last == " " || text.last == "\t" || text.last == "\r" { text.removeLast() }
+    return String(text)
+  }
+
+  /// The lines pushgate depends on: snapshot_root, backup, lockfile and the levels.
+  private static func rsnapshotSettings(
+    _ facts: DoctorFacts, _ settings: Settings, _ area: Area, _ text: String
+  ) -> [DoctorResult] {
+    let conf = area.rsnapshotConf
+    var results: [DoctorResult] = []
+    if let root = rsnapshotValues(text, "snapshot_root").last?.first,
+      trimSlash(root) != area.snapshots
+    {
+      results.append(
+        DoctorResult(
+          .fail, "areas",
+          "\(conf) keeps snapshots in \(root), not \(area.snapshots)/ -- the area's history would be elsewhere",
+          fix: "set 'snapshot_root<TAB>\(area.snapshots)/'"))
     }
     let sources = rsnapshotValues(text, "backup").compactMap(\.first)
-    if sources.contains(where: { trimSlash($0) == path }) {
-      return DoctorResult(.ok, "rsnapshot", "\(config) backs up \(path)/, the push module's path")
+    if !sources.contains(where: { trimSlash($0) == area.incoming }) {
+      let found =
+        sources.isEmpty ? "no backup point" : "backup points " + sources.joined(separator: ", ")
+      results.append(
+        DoctorResult(
+          .fail, "areas",
+          "\(conf) has \(found), not \(area.incoming)/ -- snapshots would not hold the pushes",
+          fix: "set 'backup<TAB>\(area.incoming)/<TAB>./'"))
     }
-    let found =
-      sources.isEmpty ? "no backup point" : "backup points " + sources.joined(separator: ", ")
-    return DoctorResult(
-      .fail, "rsnapshot",
-      "\(config) has \(found), not the push module's path \(path)/ -- snapshots would not hold the pushes",
-      fix: "set 'backup<TAB>\(path)/<TAB>./'")
-  }
-
-  /// rsnapshot's lockfile is set and the account can create and remove it.
-  private static func lockfile(_ facts: DoctorFacts, _ config: String, _ text: String)
-    -> DoctorResult
-  {
-    guard let lock = rsnapshotValues(text, "lockfile").last?.first else {
-      return DoctorResult(
-        .warn, "rsnapshot",
-        "\(config) sets no lockfile -- a cron run could overlap a push's snapshot",
-        fix: "set 'lockfile<TAB>ROOT/rsnapshot.pid'")
+    if let lock = rsnapshotValues(text, "lockfile").last?.first {
+      if parent(lock) != area.state {
+        results.append(
+          DoctorResult(
+            .fail, "areas",
+            "\(conf) has lockfile \(lock), outside \(area.state)/ -- areas that share a lockfile fail each other's snapshots",
+            fix: "set 'lockfile<TAB>\(area.rsnapshotPidFile)'"))
+      }
+    } else {
+      results.append(
+        DoctorResult(
+          .warn, "areas",
+          "\(conf) sets no lockfile -- an rsnapshot run by hand could overlap the area's snapshots",
+          fix: "set 'lockfile<TAB>\(area.rsnapshotPidFile)'"))
     }
-    guard let account = facts.account else {
-      return DoctorResult(
-        .warn, "rsnapshot", "lockfile \(lock) not checked: unknown account", fix: "pass --account")
+    // rsnapshot 1.4 still reads the old name 'interval' as 'retain'.
+    let levels = rsnapshotLines(text).filter { ["retain", "interval"].contains($0.first) }
+      .compactMap { $0.dropFirst().first }
+    let wanted = settings.retain.map(\.name)
+    if !levels.isEmpty && levels != wanted {
+      let names = wanted.joined(separator: ", ")
+      results.append(
+        DoctorResult(
+          .fail, "areas",
+          "\(conf) has the levels \(levels.joined(separator: ", ")), not \(names) of \(facts.configPath) -- pushes and 'pushgate rotate' run those",
+          fix: "give it one retain line for each of \(names), in this order"))
     }
-    let file = facts.file(lock)
-    if file.kind == .symlink {
-      return DoctorResult(
-        .fail, "rsnapshot", "lockfile \(lock) is a symbolic link", fix: "rm \(lock)")
-    }
-    // rsnapshot creates the lockfile and removes it at the end: it needs the directory.
-    guard facts.file(parent(lock)).kind == .directory,
-      facts.file(parent(lock)).isWritable(by: account)
-    else {
-      return DoctorResult(
-        .fail, "rsnapshot",
-        "lockfile \(lock) cannot be created by \(account.name) -- every snapshot would fail",
-        fix: "set 'lockfile<TAB>' to a path in a directory \(account.name) can write")
-    }
-    return DoctorResult(.ok, "rsnapshot", "lockfile \(lock) can be created by \(account.name)")
+    return results
   }
 }

@@ -1,168 +1,221 @@
-// doctor's rsyncd.conf checks: the push module as rsync will use it under pushgate-serve.
+// doctor's rsyncd.conf checks: the file as pushgate-serve opens it, every problem of
+// RsyncdPolicy (the very function the gate refuses to serve on), and the module settings that
+// make pushes fail or let a client do more than push.
 
 extension DoctorChecks {
+  /// The parameters pushgate-serve sets with `--dparam`; a global value of these is replaced
+  /// (seen with rsync 3.5.0: a global `log file` was not written).
+  static let replacedGlobals = ["pre-xfer exec", "transfer logging", "log file", "log format"]
+
   /// The lock file rsync's `max connections` uses for `module`.
   static func rsyncLockFile(_ conf: RsyncdConf, _ module: RsyncdConf.Section) -> String {
     conf.effective("lock file", in: module)?.value ?? "/var/run/rsyncd.lock"
   }
 
-  /// The push module: present, writable and write-only, its path a directory the daemon can
-  /// write, `use chroot` possible for the account, no `max connections` on our lock file and
-  /// no module hooks that would replace pushgate-serve's.
+  /// rsyncd.conf: trusted as pushgate-serve requires, free of RsyncdPolicy problems, the push
+  /// module writable and write-only, every other module read-only, no `max connections` that
+  /// fights pushgate's slots, and a daemon that can use the modules as the account.
   static func rsyncd(_ facts: DoctorFacts, _ settings: Settings) -> [DoctorResult] {
     let file = settings.rsyncdConf
+    var results = rsyncdFile(facts, file)
     let text: String
     switch facts.rsyncdConf {
     case .success(let read): text = read
     case .failure(let error):
-      return [
+      return results + [
         DoctorResult(
           .fail, "rsyncd", "cannot read \(file): \(error.reason) -- every session would fail",
           fix: "run 'pushgate init \(settings.root)', or set rsyncd_conf")
       ]
     }
     let conf = RsyncdConf.parse(text)
-    var results: [DoctorResult] = conf.directives.map {
-      DoctorResult(
-        .warn, "rsyncd",
-        "\(file):\($0.line): '\($0.name)' is not followed; what it adds is not checked",
-        fix: "check the included file by hand")
-    }
-    let name = settings.pushModule
-    guard let module = conf.module(name) else {
-      return results + [
-        DoctorResult(
-          .fail, "rsyncd", "\(file) has no [\(name)] module -- every push would fail",
-          fix: "add it (see 'pushgate init'), or set push_module in \(facts.configPath)")
-      ]
-    }
-    let value = { (parameter: String) in conf.effective(parameter, in: module)?.value }
-    let flag = { (parameter: String, byDefault: Bool) in
-      value(parameter).flatMap(RsyncdConf.bool) ?? byDefault
-    }
     let fail = { (found: String, fix: String) in
       results.append(DoctorResult(.fail, "rsyncd", found, fix: fix))
     }
     let warn = { (found: String, fix: String) in
       results.append(DoctorResult(.warn, "rsyncd", found, fix: fix))
     }
-
-    for parameter in conf.global.parameters + module.parameters where parameter.name.contains("_") {
-      let spelled = parameter.name.replacingUnderscores()
+    for problem in RsyncdPolicy.problems(conf, settings: settings) {
+      fail(
+        problem, "correct \(file); until then pushgate-serve refuses every session (rsyncd-conf)")
+    }
+    let sections = [conf.global] + conf.modules
+    for parameter in sections.flatMap(\.parameters) where parameter.name.contains("_") {
       warn(
         "\(file):\(parameter.line): rsync ignores '\(parameter.name)' (it does not read '_' as a space)",
-        "write '\(spelled)'")
+        "write '\(String(parameter.name.map { $0 == "_" ? " " : $0 }))'")
     }
-    for hook in ["pre-xfer exec", "post-xfer exec"] {
-      if module.parameter(hook) != nil {
-        fail(
-          "module '\(name)' sets '\(hook)' -- pushgate's hooks would not run and no snapshot would be taken",
-          "remove it")
-      } else if conf.global.parameter(hook) != nil {
+    for name in replacedGlobals {
+      if let found = conf.global.parameter(name) {
         warn(
-          "the global section sets '\(hook)'; pushgate-serve replaces it, so it never runs",
+          "\(file):\(found.line): the global section sets '\(name)'; pushgate-serve replaces it with --dparam, so it has no effect",
           "remove it")
       }
     }
-    if flag("read only", true) {
-      fail(
-        "module '\(name)' is read only -- every push would fail",
-        "set 'read only = no' in [\(name)]")
+    for module in conf.modules {
+      results += moduleProblems(facts, settings, conf, module)
     }
-    if !flag("write only", false) {
-      warn(
-        "module '\(name)' is not write-only -- clients can download what was pushed",
-        "set 'write only = yes' in [\(name)]")
-    }
-    if let max = value("max connections").flatMap(Int.init), max > 0 {
-      let lock = rsyncLockFile(conf, module)
-      if lock == settings.lockFile {
-        fail(
-          "module '\(name)' sets 'max connections' on pushgate's lock file \(lock) -- its locks "
-            + "would conflict with pushgate's slots",
-          "remove 'max connections' and set max_connections in \(facts.configPath)")
-      } else if let account = facts.account,
-        !canUse(facts.file(lock), in: facts.file(parent(lock)), account)
-      {
-        fail(
-          "module '\(name)' sets 'max connections' with lock file \(lock), which \(account.name) "
-            + "cannot open -- every push would fail",
-          "remove 'max connections' and set max_connections in \(facts.configPath)")
-      } else {
-        warn(
-          "module '\(name)' sets 'max connections = \(max)' -- rsync counts connections too",
-          "remove it and set max_connections in \(facts.configPath)")
-      }
-    }
-    guard let account = facts.account else {
-      warn("module path not checked: unknown account '\(facts.accountName)'", "pass --account")
-      return results
-    }
-    if account.uid != 0 && flag("use chroot", true) {
-      fail(
-        "'use chroot' is on but \(account.name) is not root -- rsync cannot chroot and every push would fail",
-        "set 'use chroot = no'")
-    }
-    var summary = "module '\(name)' in \(file)"
-    if let path = value("path").map(trimSlash) {
-      summary += ": path \(path) writable by \(account.name)"
-      pathProblem(facts, conf, module, path, account).map { fail($0.0, $0.1) }
-    } else {
-      fail("module '\(name)' has no path", "set 'path = \(settings.root)/incoming' in [\(name)]")
-    }
+    results += daemonProblems(facts, conf)
     if results.isEmpty {
-      results.append(DoctorResult(.ok, "rsyncd", summary + ", write-only, no hooks"))
+      let others = conf.modules.filter { $0.name != settings.pushModule }.map { "[\($0.name)]" }
+      let readOnly = others.isEmpty ? "" : ", " + others.joined(separator: ", ") + " read-only"
+      results.append(
+        DoctorResult(
+          .ok, "rsyncd",
+          "\(file): [\(settings.pushModule)] is each key's incoming/, write-only\(readOnly); "
+            + "no module hides what rsync did"))
     }
     return results
   }
 
-  /// What is wrong with the module's path for the daemon, if anything: (found, fix).
-  private static func pathProblem(
-    _ facts: DoctorFacts, _ conf: RsyncdConf, _ module: RsyncdConf.Section, _ path: String,
-    _ account: DoctorAccount
-  ) -> (String, String)? {
+  /// The file itself, as pushgate-serve opens it: not a symlink, a regular file owned by root
+  /// or the account, not writable by others; warnings when its group or the account could
+  /// change it.
+  private static func rsyncdFile(_ facts: DoctorFacts, _ file: String) -> [DoctorResult] {
+    let found = facts.file(file)
+    let refused = "-- pushgate-serve refuses it, so every session fails"
+    switch found.kind {
+    case .regular: break
+    case .missing, .unknown: return []  // reading it fails and says why
+    case .symlink:
+      return [
+        DoctorResult(
+          .fail, "rsyncd", "\(file) is a symbolic link \(refused)",
+          fix: "put the real file at \(file)")
+      ]
+    case .directory, .other:
+      return [DoctorResult(.fail, "rsyncd", "\(file) is not a regular file \(refused)")]
+    }
+    let account = facts.account
+    if found.uid != 0 && found.uid != account?.uid {
+      return [
+        DoctorResult(
+          .fail, "rsyncd", "\(file) is owned by \(found.owner) \(refused)",
+          fix: "chown root \(file)")
+      ]
+    }
+    if found.mode & 0o002 != 0 {
+      return [
+        DoctorResult(
+          .fail, "rsyncd", "\(file) has mode \(found.octalMode) \(refused)",
+          fix: "chmod go-w \(file)")
+      ]
+    }
+    if found.mode & 0o020 != 0 {
+      return [
+        DoctorResult(
+          .warn, "rsyncd",
+          "\(file) has mode \(found.octalMode) -- its group can change what clients may do",
+          fix: "chmod g-w \(file)")
+      ]
+    }
+    if let account, found.uid == account.uid, account.uid != 0 {
+      return [
+        DoctorResult(
+          .warn, "rsyncd",
+          "\(file) is owned by \(account.name) -- the backup account could change what its clients may do",
+          fix: "chown root \(file)")
+      ]
+    }
+    return []
+  }
+
+  /// One module: the push module writable and write-only, any other read-only, and no
+  /// `max connections` in the way of pushgate's slots.
+  private static func moduleProblems(
+    _ facts: DoctorFacts, _ settings: Settings, _ conf: RsyncdConf, _ module: RsyncdConf.Section
+  ) -> [DoctorResult] {
+    var results: [DoctorResult] = []
     let name = module.name
-    let directory = facts.file(path)
-    switch directory.kind {
-    case .directory: break
-    case .missing:
-      return (
-        "module '\(name)' path \(path) does not exist -- every push would fail",
-        "mkdir \(path) && chown \(account.name) \(path)"
-      )
-    default:
-      return ("module '\(name)' path \(path) is not a directory", "make it a directory")
+    let flag = { (parameter: String, byDefault: Bool) in
+      conf.effective(parameter, in: module).flatMap { RsyncdConf.bool($0.value) } ?? byDefault
     }
-    if account.uid == 0 {
-      // A daemon started as root uses the module as 'nobody' unless uid/gid say otherwise.
-      // With a uid other than root, whether it can write the path is not worked out here.
-      guard conf.effective("uid", in: module) != nil else {
-        return (
-          "rsync runs as root and would use module '\(name)' as 'nobody' -- pushes would fail "
-            + "with 'Permission denied'", "set 'uid = root' and 'gid = root'"
-        )
+    if name == settings.pushModule {
+      if flag("read only", true) {
+        results.append(
+          DoctorResult(
+            .fail, "rsyncd", "module '\(name)' is read only -- every push would fail",
+            fix: "set 'read only = no' in [\(name)]"))
       }
-      return nil
+      if !flag("write only", false) {
+        results.append(
+          DoctorResult(
+            .warn, "rsyncd",
+            "module '\(name)' is not write-only -- clients can download what was pushed",
+            fix: "set 'write only = yes' in [\(name)]"))
+      }
     }
-    guard directory.isWritable(by: account) else {
-      return (
-        "module '\(name)' path \(path) is not writable by \(account.name) "
-          + "(owner \(directory.owner), mode \(directory.octalMode))",
-        "chown \(account.name) \(path)"
-      )
+    // Another module that is writable is one of RsyncdPolicy's problems, reported with them.
+    guard let max = conf.effective("max connections", in: module).flatMap({ Int($0.value) }),
+      max > 0
+    else { return results }
+    let lock = rsyncLockFile(conf, module)
+    let maxFix = "remove 'max connections' and set max_connections in \(facts.configPath)"
+    if lock == settings.lockFile {
+      results.append(
+        DoctorResult(
+          .fail, "rsyncd",
+          "module '\(name)' sets 'max connections' on pushgate's lock file \(lock) -- its locks "
+            + "would conflict with pushgate's slots", fix: maxFix))
+    } else if let account = facts.account,
+      !canUse(facts.file(lock), in: facts.file(parent(lock)), account)
+    {
+      results.append(
+        DoctorResult(
+          .fail, "rsyncd",
+          "module '\(name)' sets 'max connections' with lock file \(lock), which \(account.name) "
+            + "cannot open -- every session to it would fail", fix: maxFix))
+    } else {
+      results.append(
+        DoctorResult(
+          .warn, "rsyncd",
+          "module '\(name)' sets 'max connections = \(max)' -- rsync counts connections too",
+          fix: "remove it and set max_connections in \(facts.configPath)"))
     }
-    return nil
+    return results
+  }
+
+  /// What the daemon, running as the account, needs: no chroot for a non-root account; for
+  /// root, a `uid` (else rsync uses the modules as 'nobody').
+  private static func daemonProblems(_ facts: DoctorFacts, _ conf: RsyncdConf) -> [DoctorResult] {
+    guard let account = facts.account else {
+      return [
+        DoctorResult(
+          .warn, "rsyncd",
+          "modules not checked for the daemon's user: unknown account '\(facts.accountName)'",
+          fix: "pass --account")
+      ]
+    }
+    let listed = { (modules: [RsyncdConf.Section]) in
+      (modules.count == 1 ? "module " : "modules ")
+        + modules.map { "'\($0.name)'" }.joined(separator: ", ")
+    }
+    if account.uid != 0 {
+      let chrooted = conf.modules.filter {
+        conf.effective("use chroot", in: $0).flatMap { RsyncdConf.bool($0.value) } ?? true
+      }
+      guard !chrooted.isEmpty else { return [] }
+      return [
+        DoctorResult(
+          .fail, "rsyncd",
+          "'use chroot' is on for \(listed(chrooted)) but \(account.name) is not root -- "
+            + "rsync cannot chroot and every session would fail", fix: "set 'use chroot = no'")
+      ]
+    }
+    // A daemon started as root uses a module as 'nobody' unless uid/gid say otherwise.
+    let nobody = conf.modules.filter { conf.effective("uid", in: $0) == nil }
+    guard !nobody.isEmpty else { return [] }
+    return [
+      DoctorResult(
+        .fail, "rsyncd",
+        "rsync runs as root and would use \(listed(nobody)) as 'nobody' -- sessions "
+          + "would fail with 'Permission denied'", fix: "set 'uid = root' and 'gid = root'")
+    ]
   }
 
   /// Whether the account can open (or create) `file` inside `directory`.
   static func canUse(_ file: DoctorFile, in directory: DoctorFile, _ account: DoctorAccount) -> Bool
   {
     file.kind == .regular ? file.isWritable(by: account) : directory.isWritable(by: account)
-  }
-}
-
-extension String {
-  fileprivate func replacingUnderscores() -> String {
-    String(map { $0 == "_" ? " " : $0 })
   }
 }

@@ -14,6 +14,12 @@ public enum Failure: Error, Equatable, Sendable {
   case evidence(path: String, detail: String)
   /// Our own executable's path cannot be used in an rsync hook command.
   case selfPath(detail: String)
+  /// The forced command gives no `--key`, so the session has no area.
+  case keyMissing
+  /// rsyncd.conf would let a session escape its area or hide what rsync did.
+  case rsyncdConf(detail: String)
+  /// The key's area (its lock or state files) cannot be used.
+  case area(path: String, detail: String)
 
   /// The stable code written to the audit log and listed in the manual.
   public var code: String {
@@ -24,14 +30,17 @@ public enum Failure: Error, Equatable, Sendable {
     case .spawn: "spawn"
     case .evidence: "evidence"
     case .selfPath: "self-path"
+    case .keyMissing: "key-missing"
+    case .rsyncdConf: "rsyncd-conf"
+    case .area: "area"
     }
   }
 
   /// The exit status `pushgate-serve` ends with.
   public var exitStatus: Int32 {
     switch self {
-    case .settings: ExitStatus.settings
-    case .auditLog, .lockFile, .spawn, .evidence, .selfPath: ExitStatus.osError
+    case .settings, .keyMissing, .rsyncdConf: ExitStatus.settings
+    case .auditLog, .lockFile, .spawn, .evidence, .selfPath, .area: ExitStatus.osError
     }
   }
 
@@ -44,6 +53,9 @@ public enum Failure: Error, Equatable, Sendable {
     case .spawn: "server error: cannot start a program"
     case .evidence: "server error: cannot record the session"
     case .selfPath: "server error: pushgate-serve is installed at an unusable path"
+    case .keyMissing: "server error: this key has no --key label; the administrator must fix it"
+    case .rsyncdConf: "server error: the rsync daemon's settings are unsafe; the administrator must fix them"
+    case .area: "server error: cannot use this key's backup area"
     }
   }
 
@@ -56,6 +68,11 @@ public enum Failure: Error, Equatable, Sendable {
     case .spawn(let program, let detail): "cannot start '\(program)': \(detail)"
     case .evidence(let path, let detail): "cannot create evidence file '\(path)': \(detail)"
     case .selfPath(let detail): detail
+    case .keyMissing:
+      "the forced command gives no --key LABEL; every key needs its label and area "
+        + "(pushgate authorize writes both)"
+    case .rsyncdConf(let detail): detail
+    case .area(let path, let detail): "cannot use area '\(path)': \(detail)"
     }
   }
 }

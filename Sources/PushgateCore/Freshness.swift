@@ -76,6 +76,16 @@ public enum AgeText {
     return overflow ? nil : seconds
   }
 
+  /// A duration as a setting is written: `0`, or the largest exact unit (`90s`, `30m`, `1h`,
+  /// `2d`); ``seconds(_:)`` reads it back.
+  public static func setting(_ seconds: Int) -> String {
+    if seconds == 0 { return "0" }
+    for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60)] where seconds % size == 0 {
+      return "\(seconds / size)\(unit)"
+    }
+    return "\(seconds)s"
+  }
+
   /// A short age: `45s`, `12m`, `5h` (below two days), `3d`; negative ages read `0s`.
   public static func render(_ seconds: Int) -> String {
     let seconds = max(0, seconds)

@@ -19,13 +19,54 @@ public enum GateVerdict: Equatable, Sendable {
   }
 }
 
+/// What the gate reads from disk for a session whose command is allowed.
+public struct GateFacts: Equatable, Sendable {
+  /// Whether `ROOT/keys/LABEL` is a directory (not a symbolic link).
+  public var areaExists: Bool
+  /// rsyncd.conf's text, or why it could not be read.
+  public var rsyncdConf: Result<[UInt8], GateFacts.Unreadable>
+
+  /// Why a file could not be read: errno's text.
+  public struct Unreadable: Error, Equatable, Sendable {
+    /// The reason, e.g. `open: No such file or directory`.
+    public let reason: String
+    /// Creates a reason.
+    public init(_ reason: String) { self.reason = reason }
+  }
+
+  /// Creates facts; tests build these directly.
+  public init(areaExists: Bool, rsyncdConf: Result<[UInt8], GateFacts.Unreadable>) {
+    self.areaExists = areaExists
+    self.rsyncdConf = rsyncdConf
+  }
+}
+
 /// The decision step of a session.
 public enum Gate {
-  /// Classifies the command and, if allowed, builds the plan.
-  public static func decide(settings: Settings, context: SessionContext) -> GateVerdict {
-    switch settings.allowedCommand.classify(context.originalCommand) {
-    case .refuse(let refusal): return .refuse(refusal)
-    case .allow: break
+  /// Classifies the command; the cheap first step, before anything is read from disk.
+  public static func classify(settings: Settings, context: SessionContext) -> Classification {
+    settings.allowedCommand.classify(context.originalCommand)
+  }
+
+  /// Classifies the command and, if allowed, checks the key's area and rsyncd.conf and
+  /// builds the plan.
+  public static func decide(settings: Settings, context: SessionContext, facts: GateFacts)
+    -> GateVerdict
+  {
+    if case .refuse(let refusal) = classify(settings: settings, context: context) {
+      return .refuse(refusal)
+    }
+    guard !context.key.isEmpty else { return .fail(.keyMissing) }
+    guard facts.areaExists else { return .refuse(.noArea) }
+    switch facts.rsyncdConf {
+    case .failure(let unreadable):
+      return .fail(
+        .rsyncdConf(detail: "cannot read '\(settings.rsyncdConf)': \(unreadable.reason)"))
+    case .success(let bytes):
+      let conf = RsyncdConf.parse(String(decoding: bytes, as: UTF8.self))
+      if let problem = RsyncdPolicy.problems(conf, settings: settings).first {
+        return .fail(.rsyncdConf(detail: problem))
+      }
     }
     do {
       return .allow(try SessionPlan(settings: settings, context: context))
@@ -34,13 +75,20 @@ public enum Gate {
     }
   }
 
-  /// Whether a key label from the forced command is usable: 1–64 of letters, digits, `. _ - @ +`.
+  /// Whether a key label from the forced command is usable, also as a directory name:
+  /// 1–64 of letters, digits and `. _ - @ +`, starting with a letter or digit.
   public static func isKeyLabel(_ label: String) -> Bool {
     let bytes = Array(label.utf8)
-    return !bytes.isEmpty && bytes.count <= 64
-      && bytes.allSatisfy {
-        PathRules.isSafe($0) && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ",")
-          && $0 != UInt8(ascii: ":")
-      }
+    guard let first = bytes.first, bytes.count <= 64, isAlphanumeric(first) else { return false }
+    return bytes.allSatisfy {
+      isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
+        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "+")
+    }
+  }
+
+  private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+      || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+      || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
   }
 }

@@ -1,4 +1,4 @@
-// What rsync's pre-xfer and post-xfer hooks saw, recorded per session and read back by the gate.
+// What rsync's pre-xfer hook saw, recorded per session and read back by the gate.
 
 /// What the pre-xfer hook saw: module, request and the client's server-side arguments.
 public struct PreTransfer: Equatable, Sendable {
@@ -45,31 +45,15 @@ public struct PreTransfer: Equatable, Sendable {
   }
 }
 
-/// What the post-xfer hook saw.
-public struct PostTransfer: Equatable, Sendable {
-  /// `RSYNC_MODULE_NAME`.
-  public var module: String
-  /// `RSYNC_EXIT_STATUS` as given.
-  public var status: String
-
-  /// Creates a record; tests build these directly.
-  public init(module: String, status: String) {
-    self.module = module
-    self.status = status
-  }
-}
-
-/// Everything the hooks of one session recorded.
+/// Everything the pre-xfer hook of one session recorded: what the client asked for. What
+/// rsync then did comes from its transfer log (``TransferLog``).
 public struct HookEvidence: Equatable, Sendable {
   /// One entry per pre-xfer run (one per module transfer).
   public var pre: [PreTransfer] = []
-  /// One entry per post-xfer run.
-  public var post: [PostTransfer] = []
 
   /// Creates evidence; tests build these directly.
-  public init(pre: [PreTransfer] = [], post: [PostTransfer] = []) {
+  public init(pre: [PreTransfer] = []) {
     self.pre = pre
-    self.post = post
   }
 
   /// The largest evidence file read back.
@@ -78,11 +62,6 @@ public struct HookEvidence: Equatable, Sendable {
   /// The line the pre-xfer hook appends: tab-separated visible fields.
   public static func preLine(module: [UInt8], request: [UInt8], arguments: [[UInt8]]) -> [UInt8] {
     line(["pre-xfer".utf8.map { $0 }, module, request] + arguments)
-  }
-
-  /// The line the post-xfer hook appends.
-  public static func postLine(module: [UInt8], status: [UInt8]) -> [UInt8] {
-    line(["post-xfer".utf8.map { $0 }, module, status])
   }
 
   private static func line(_ fields: [[UInt8]]) -> [UInt8] {
@@ -104,8 +83,6 @@ public struct HookEvidence: Equatable, Sendable {
       case ("pre-xfer", 3...):
         evidence.pre.append(
           PreTransfer(module: fields[1], request: fields[2], arguments: Array(fields.dropFirst(3))))
-      case ("post-xfer", 3):
-        evidence.post.append(PostTransfer(module: fields[1], status: fields[2]))
       default: continue
       }
     }

@@ -1,4 +1,5 @@
-// One line of `pushgate log` per session: fixed-width columns, then the outcome in words.
+// One line of `pushgate log` per session: fixed-width columns, the outcome in one word, then
+// the details in words.
 //
 // Every field comes from a file someone may have edited, so each is rendered through
 // LogRowWriter.visible (VisibleBytes) before it is printed: no control byte, no escape
@@ -6,8 +7,24 @@
 
 /// Renders session summaries as rows.
 public enum LogRow {
+  /// The widths of the fixed columns: time, key, peer, fingerprint, outcome. A longer value
+  /// pushes the rest of its row to the right; it is never cut.
+  static let widths = [20, 10, 15, 19, 11]
+
+  /// The header row, printed above the first row.
+  public static let header: String = {
+    var row = LogRowWriter(bytes: [])
+    var start = 0
+    for (title, width) in zip(["time", "key", "peer", "fingerprint", "outcome"], widths) {
+      row.visible(title)
+      separate(&row, &start, width)
+    }
+    row.plain("details")
+    return String(decoding: row.bytes, as: UTF8.self)
+  }()
+
   /// The row for `summary`, without a newline. Columns: time (UTC), key, peer address,
-  /// short key fingerprint, outcome.
+  /// short key fingerprint, what the session did in one word, then the details.
   public static func render(_ summary: SessionSummary) -> String {
     var bytes: [UInt8] = []
     render(summary, into: &bytes)
@@ -26,14 +43,14 @@ public enum LogRow {
     } else {
       column(summary.time, &row)
     }
-    separate(&row, &start, 20)
+    separate(&row, &start, widths[0])
     column(summary.key, &row)
-    separate(&row, &start, 10)
+    separate(&row, &start, widths[1])
     column(summary.peer ?? "", &row)
-    separate(&row, &start, 15)
+    separate(&row, &start, widths[2])
     column(summary.fingerprint ?? "", &row)
-    separate(&row, &start, 19)
-    outcome(summary, &row)
+    separate(&row, &start, widths[3])
+    outcome(summary, &row, &start)
     bytes = row.bytes
   }
 
@@ -47,85 +64,36 @@ public enum LogRow {
     start = row.bytes.count
   }
 
-  /// The outcome column: the decision, then what followed it.
-  private static func outcome(_ summary: SessionSummary, _ row: inout LogRowWriter) {
+  /// The outcome word, padded, then the details (and no padding when there are none).
+  private static func outcome(_ summary: SessionSummary, _ row: inout LogRowWriter, _ start: inout Int) {
+    row.plain(word(summary))
+    let end = row.bytes.count
+    separate(&row, &start, widths[4])
+    row.mark = row.bytes.count
+    LogRowDetails.render(summary, &row)
+    if row.bytes.count == row.mark { row.bytes.removeSubrange(end...) }
+  }
+
+  /// What the session did, in one word (two for `dry run` and `no transfer`).
+  static func word(_ summary: SessionSummary) -> StaticString {
+    if summary.rotation != nil { return "rotate" }
     switch summary.decision {
-    case .refused:
-      row.plain("refused")
-      if let reason = summary.reason { row.plain(" "); row.visible(reason) }
-      if let command = summary.command { row.plain(" \""); row.visible(command); row.plain("\"") }
-    case .failed:
-      row.plain("failed")
-      if let reason = summary.reason { row.plain(" "); row.visible(reason) }
-      if let detail = summary.detail { row.plain(": "); row.visible(detail) }
+    case .refused: return "refused"
+    case .failed: return "failed"
     case .allowed, .unknown:
-      transfer(summary, &row)
+      guard let transfer = summary.transfer else {
+        return summary.decision == .allowed ? "allowed" : "unknown"
+      }
+      switch transfer.activity {
+      case .pushed?: return "pushed"
+      case .unchanged?: return "unchanged"
+      case .dryRun?: return "dry run"
+      case .listed?: return "listed"
+      case .restored?: return "restored"
+      case SessionActivity.none?: return "no transfer"
+      case nil: return "transfer"
+      }
     }
-    switch summary.ending {
-    case .complete: break
-    case .open: openNote(summary, &row)
-    case .evicted: row.plain("  (incomplete: too many sessions open at once)")
-    }
-  }
-
-  private static func transfer(_ summary: SessionSummary, _ row: inout LogRowWriter) {
-    guard let transfer = summary.transfer else {
-      row.plain(summary.decision == .allowed ? "allowed" : "unknown")
-      return
-    }
-    if transfer.isDryRun == true {
-      row.plain("dry run")
-    } else if transfer.isPull == true {
-      row.plain("pulled")
-    } else if transfer.snapshotReason == "list-only" {
-      row.plain("listed")
-    } else {
-      row.plain("pushed")
-    }
-    if let signal = transfer.signal {
-      row.plain("  rsync killed by signal ")
-      row.number(signal)
-    } else if let status = transfer.status {
-      row.plain("  rsync ")
-      row.number(status)
-      row.plain(" ")
-      row.visible(StatusMeaning.text(status) ?? "unknown status")
-    } else {
-      row.plain("  rsync status unknown")
-    }
-    if let milliseconds = transfer.milliseconds { row.plain("  "); row.seconds(milliseconds) }
-    if let snapshot = summary.snapshot {
-      self.snapshot(snapshot, &row)
-    } else if transfer.snapshot == "skipped" {
-      row.plain("  no snapshot (")
-      row.visible(transfer.snapshotReason ?? "skipped")
-      row.plain(")")
-    }
-  }
-
-  private static func snapshot(_ snapshot: SessionSummary.Snapshot, _ row: inout LogRowWriter) {
-    row.plain("  snapshot ")
-    row.visible(snapshot.result ?? "ended")
-    if let signal = snapshot.signal {
-      row.plain(" signal ")
-      row.number(signal)
-    } else if let status = snapshot.status, status != 0 {
-      row.plain(" status ")
-      row.number(status)
-    }
-    if let milliseconds = snapshot.milliseconds { row.plain(" "); row.seconds(milliseconds) }
-    if let detail = snapshot.detail { row.plain(": "); row.visible(detail) }
-  }
-
-  private static func openNote(_ summary: SessionSummary, _ row: inout LogRowWriter) {
-    guard let transfer = summary.transfer else {
-      row.plain("  (no transfer-ended: in progress or cut short)")
-      return
-    }
-    row.plain(
-      transfer.snapshot == "due"
-        ? "  snapshot due (no snapshot-ended: in progress or cut short)"
-        : "  (in progress or cut short)")
   }
 
   /// `text` with printable ASCII kept and every other byte rendered by ``VisibleBytes``.

@@ -16,23 +16,28 @@ public struct LogRowFilter: Equatable, Sendable {
   public var refused = false
   /// Failed sessions (see ``SessionSummary/hasFailed``); with ``refused``, either kind.
   public var failed = false
+  /// Also rotations that had nothing to do (``SessionSummary/Rotation/isIdle``): cron runs
+  /// the lowest level for every area every hour, and most runs find nothing pending.
+  public var idleRotations = false
 
   /// A filter; `since` and `until` are seconds since the epoch.
   public init(
     since: Int? = nil, until: Int? = nil, key: String? = nil, refused: Bool = false,
-    failed: Bool = false
+    failed: Bool = false, idleRotations: Bool = false
   ) {
     self.since = since.map(Timestamp.iso8601)
     self.until = until.map(Timestamp.iso8601)
     self.key = key
     self.refused = refused
     self.failed = failed
+    self.idleRotations = idleRotations
   }
 
   /// Whether a session passes, judged by its first record's time.
   public func admits(_ summary: SessionSummary) -> Bool {
     guard admitsTime(summary.time) else { return false }
     if let key, summary.key != key { return false }
+    if !idleRotations, summary.rotation?.isIdle == true { return false }
     guard refused || failed else { return true }
     return (refused && summary.decision == .refused) || (failed && summary.hasFailed)
   }
@@ -43,8 +48,15 @@ public struct LogRowFilter: Equatable, Sendable {
       guard let time = entry.string("time"), admitsTime(time) else { return false }
     }
     if let key, !entry.has("key", key) { return false }
+    if !idleRotations, Self.isIdleRotation(entry) { return false }
     guard refused || failed else { return true }
     return (refused && entry.has("event", "refused")) || (failed && Self.reportsFailure(entry))
+  }
+
+  /// A `rotate-ended` record skipped for `unchanged` or `min-interval`.
+  static func isIdleRotation(_ entry: AuditEntry) -> Bool {
+    entry.has("event", "rotate-ended") && entry.has("result", "skipped")
+      && (entry.has("reason", "unchanged") || entry.has("reason", "min-interval"))
   }
 
   private func admitsTime(_ time: String) -> Bool {
@@ -55,15 +67,26 @@ public struct LogRowFilter: Equatable, Sendable {
     return true
   }
 
-  /// A `failed` record, a `transfer-ended` with a non-zero status or a signal, or a
-  /// `snapshot-ended` other than `ok` or `warning`.
+  /// A record that reports a failure, by the rules of ``SessionSummary/hasFailed``: a
+  /// `failed` record; a `transfer-ended` with a non-zero status or a signal after a push
+  /// (``SessionActivity/isFailure(of:status:signal:)``); a `snapshot-ended` other than `ok`
+  /// or `warning`; a `rotate-ended` other than `ok`, `warning` or `skipped`.
   static func reportsFailure(_ entry: AuditEntry) -> Bool {
     switch entry.event {
     case "failed": return true
-    case "transfer-ended": return entry.int("signal") != nil || (entry.int("status") ?? 0) != 0
+    case "transfer-ended":
+      let status = entry.int("status")
+      return SessionActivity.isFailure(
+        of: SessionActivity(record: entry), status: status,
+        signal: status == nil ? entry.int("signal") : nil)
     case "snapshot-ended":
-      guard let result = entry.string("result") else { return (entry.int("status") ?? 0) != 0 }
+      guard let result = entry.string("result") else {
+        return entry.int("signal") != nil || (entry.int("status") ?? 0) != 0
+      }
       return result != "ok" && result != "warning"
+    case "rotate-ended":
+      let result = entry.string("result")
+      return !(result == "ok" || result == "warning" || result == "skipped")
     default: return false
     }
   }

@@ -3,6 +3,19 @@
 /// Appends the pieces of a row to a byte buffer.
 struct LogRowWriter {
   var bytes: [UInt8]
+  /// Where the current part of the row began: ``gap()`` and ``space()`` separate only from
+  /// something written after it.
+  var mark = 0
+
+  /// Two spaces between pieces of the details, unless nothing follows ``mark`` yet.
+  mutating func gap() {
+    if bytes.count > mark { plain("  ") }
+  }
+
+  /// One space, unless nothing follows ``mark`` yet.
+  mutating func space() {
+    if bytes.count > mark { plain(" ") }
+  }
 
   /// `text` with printable ASCII kept and every other byte rendered by ``VisibleBytes``
   /// (`\n`, `\r`, `\t`, `\xHH`). A backslash is printable and kept, so the log's own escapes
@@ -49,6 +62,33 @@ struct LogRowWriter {
     number(tenths % 10)
     plain(" s")
   }
+
+  /// A byte count as people read it: `512 B`, `1.2 kB`, `340.0 MB`, `2.1 GB` (powers of 1000,
+  /// as rsync's `--human-readable` prints them).
+  mutating func size(_ count: Int) {
+    // An edited log may hold any number: clamp, so the rounding below cannot overflow.
+    let count = min(max(count, 0), Int.max / 2)
+    guard count >= 1000 else {
+      number(count)
+      plain(" B")
+      return
+    }
+    var unit = 1000
+    var index = 0
+    // Round to tenths first, so 999,960 bytes reads 1.0 MB rather than 1000.0 kB.
+    while index < Self.units.count - 1, (count + unit / 20) / unit >= 1000 {
+      unit *= 1000
+      index += 1
+    }
+    let tenths = (count + unit / 20) / (unit / 10)
+    number(tenths / 10)
+    bytes.append(UInt8(ascii: "."))
+    number(tenths % 10)
+    plain(" ")
+    plain(Self.units[index])
+  }
+
+  private static let units: [StaticString] = ["kB", "MB", "GB", "TB", "PB", "EB"]
 
   /// Spaces up to `width` bytes since `start`.
   mutating func pad(from start: Int, to width: Int) {

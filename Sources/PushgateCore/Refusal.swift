@@ -8,9 +8,13 @@ public enum Refusal: Error, Equatable, Sendable {
   case notAllowed
   /// The command is longer than ``AllowedCommand/maximumLength``.
   case tooLong(byteCount: Int)
-  /// Every connection slot is taken.
+  /// The key has no area (`pushgate authorize` creates it).
+  case noArea
+  /// Another session of the same key holds the key's area.
+  case keyBusy
+  /// Every connection slot of the root is taken.
   case busy(limit: Int)
-  /// A snapshot holds the tree.
+  /// A snapshot (or `pushgate rotate`) holds the key's area.
   case snapshotRunning
 
   /// The stable code written to the audit log and listed in the manual.
@@ -19,6 +23,8 @@ public enum Refusal: Error, Equatable, Sendable {
     case .notViaSSH: "not-via-ssh"
     case .notAllowed: "not-allowed"
     case .tooLong: "too-long"
+    case .noArea: "no-area"
+    case .keyBusy: "key-busy"
     case .busy: "busy"
     case .snapshotRunning: "snapshot-running"
     }
@@ -27,16 +33,25 @@ public enum Refusal: Error, Equatable, Sendable {
   /// The exit status `pushgate-serve` ends with; see ``ExitStatus``.
   public var exitStatus: Int32 {
     switch self {
-    case .busy, .snapshotRunning: ExitStatus.busy
-    case .notViaSSH, .notAllowed, .tooLong: ExitStatus.refused
+    case .busy, .keyBusy, .snapshotRunning: ExitStatus.busy
+    case .notViaSSH, .notAllowed, .tooLong, .noArea: ExitStatus.refused
     }
   }
 
   /// Whether the client speaks the rsync daemon protocol, so the refusal is sent as `@ERROR:`.
   public var isDaemonReply: Bool {
     switch self {
-    case .busy, .snapshotRunning: true
+    case .noArea, .keyBusy, .busy, .snapshotRunning: true
     case .notViaSSH, .notAllowed, .tooLong: false
+    }
+  }
+
+  /// Whether the session would have been served a moment later: the record stays short and
+  /// leaves out the key's identity, which the key's other records carry.
+  public var isBusy: Bool {
+    switch self {
+    case .keyBusy, .busy, .snapshotRunning: true
+    case .notViaSSH, .notAllowed, .tooLong, .noArea: false
     }
   }
 
@@ -49,10 +64,14 @@ public enum Refusal: Error, Equatable, Sendable {
       "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"
     case .tooLong(let count):
       "refused: command is \(count) bytes; the limit is \(AllowedCommand.maximumLength)"
+    case .noArea:
+      "no backup area for this key -- ask the administrator to run 'pushgate authorize'"
+    case .keyBusy:
+      "another session of this key is running -- try again later"
     case .busy(let limit):
       "max connections (\(limit)) reached -- try again later"
     case .snapshotRunning:
-      "a snapshot is running -- try again later"
+      "a snapshot of this key's backups is running -- try again later"
     }
   }
 }

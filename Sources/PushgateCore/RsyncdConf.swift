@@ -75,18 +75,21 @@ public struct RsyncdConf: Equatable, Sendable {
   }
 
   /// Reads the text of an rsyncd.conf file. Never fails: what it cannot read it records.
+  ///
+  /// Works on the UTF-8 bytes (pushgate-serve parses the file before every session; Swift's
+  /// Character handling of a comment-heavy file cost more than the rest of the session).
   public static func parse(_ text: String) -> RsyncdConf {
     var conf = RsyncdConf()
     var current: Int? = nil  // index into modules; nil while global
-    for (number, line) in logicalLines(text) {
-      let trimmed = trim(line)
-      if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
-      if trimmed.hasPrefix("[") {
-        guard let close = trimmed.firstIndex(of: "]") else {
+    for (number, line) in logicalLines(Array(text.utf8)) {
+      let trimmed = trim(line[...])
+      guard let first = trimmed.first, first != hash, first != semicolon else { continue }
+      if first == UInt8(ascii: "[") {
+        guard let close = trimmed.firstIndex(of: UInt8(ascii: "]")) else {
           conf.unreadableLines.append(number)
           continue
         }
-        let name = trim(String(trimmed[trimmed.index(after: trimmed.startIndex)..<close]))
+        let name = string(trim(trimmed[(trimmed.startIndex + 1)..<close]))
         if name.lowercased() == "global" {
           current = nil
         } else if let index = conf.modules.firstIndex(where: { $0.name == name }) {
@@ -97,17 +100,17 @@ public struct RsyncdConf: Equatable, Sendable {
         }
         continue
       }
-      if trimmed.hasPrefix("&") {
-        conf.directives.append(Parameter(name: trimmed, value: "", line: number))
+      if first == UInt8(ascii: "&") {
+        conf.directives.append(Parameter(name: string(trimmed), value: "", line: number))
         continue
       }
-      guard let equals = trimmed.firstIndex(of: "=") else {
+      guard let equals = trimmed.firstIndex(of: UInt8(ascii: "=")) else {
         conf.unreadableLines.append(number)
         continue
       }
       let parameter = Parameter(
-        name: trim(String(trimmed[..<equals])),
-        value: trim(String(trimmed[trimmed.index(after: equals)...])), line: number)
+        name: string(trim(trimmed[..<equals])), value: string(trim(trimmed[(equals + 1)...])),
+        line: number)
       if let current {
         conf.modules[current].parameters.append(parameter)
       } else {
@@ -117,20 +120,23 @@ public struct RsyncdConf: Equatable, Sendable {
     return conf
   }
 
-  /// Physical lines joined at a trailing backslash, each with the number of its first line.
-  /// A comment line ends where it ends, as in rsync.
-  private static func logicalLines(_ text: String) -> [(Int, String)] {
-    var result: [(Int, String)] = []
-    var pending: (Int, String)? = nil
-    // "\r\n" is one Character in Swift, so split on both forms.
-    let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+  private static let hash = UInt8(ascii: "#")
+  private static let semicolon = UInt8(ascii: ";")
+
+  /// Physical lines (split at LF, a CR before it dropped) joined at a trailing backslash,
+  /// each with the number of its first line. A comment line ends where it ends, as in rsync.
+  private static func logicalLines(_ bytes: [UInt8]) -> [(Int, [UInt8])] {
+    var result: [(Int, [UInt8])] = []
+    var pending: (Int, [UInt8])? = nil
+    let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
     for (index, raw) in lines.enumerated() {
-      let line = String(raw)
+      let line = raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw
       let start = pending?.0 ?? index + 1
-      let joined = (pending?.1 ?? "") + line
-      let isComment = pending == nil && (trim(line).hasPrefix("#") || trim(line).hasPrefix(";"))
-      if !isComment && joined.hasSuffix("\\") {
-        pending = (start, String(joined.dropLast()))
+      let joined = (pending?.1 ?? []) + line
+      let head = trim(line).first
+      let isComment = pending == nil && (head == hash || head == semicolon)
+      if !isComment && joined.last == UInt8(ascii: "\\") {
+        pending = (start, Array(joined.dropLast()))
       } else {
         result.append((start, joined))
         pending = nil
@@ -140,11 +146,15 @@ public struct RsyncdConf: Equatable, Sendable {
     return result
   }
 
-  private static func trim(_ text: String) -> String {
-    let isBlank = { (c: Character) in c == " " || c == "\t" }
-    guard let first = text.firstIndex(where: { !isBlank($0) }),
-      let last = text.lastIndex(where: { !isBlank($0) })
-    else { return "" }
-    return String(text[first...last])
+  private static func trim(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    guard let first = bytes.firstIndex(where: { !isBlank($0) }),
+      let last = bytes.lastIndex(where: { !isBlank($0) })
+    else { return [] }
+    return bytes[first...last]
+  }
+
+  private static func string(_ bytes: ArraySlice<UInt8>) -> String {
+    String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -6,6 +6,9 @@ public struct SessionContext: Equatable, Sendable {
   public var session: String
   /// The administrator's label for the key (`--key`), or empty.
   public var key: String
+  /// A random value that marks this session's lines in rsync's transfer log; the client
+  /// never sees it, so a file name cannot forge a line.
+  public var transferTag: String
   /// `SSH_ORIGINAL_COMMAND` as raw bytes, `nil` when unset.
   public var originalCommand: [UInt8]?
   /// `SSH_CONNECTION` as raw bytes, `nil` when unset.
@@ -25,10 +28,12 @@ public struct SessionContext: Equatable, Sendable {
   public init(
     session: String, key: String, originalCommand: [UInt8]?, sshConnection: [UInt8]? = nil,
     sshClient: [UInt8]? = nil, publicKey: PublicKey? = nil, home: String = "/",
-    user: String = "backup", executable: String = "/usr/local/bin/pushgate-serve"
+    user: String = "backup", executable: String = "/usr/local/bin/pushgate-serve",
+    transferTag: String = "0000000000000000"
   ) {
     self.session = session
     self.key = key
+    self.transferTag = transferTag
     self.originalCommand = originalCommand
     self.sshConnection = sshConnection
     self.sshClient = sshClient

@@ -29,10 +29,17 @@ public struct SessionPlan: Equatable, Sendable {
   public let rsync: ProgramRun
   /// The snapshot command.
   public let snapshot: ProgramRun
-  /// Where the rsync hooks record what the session did.
+  /// The key's area.
+  public let area: Area
+  /// Where the pre-xfer hook records what the client asked for.
   public let evidencePath: String
+  /// Where rsync writes its transfer log: what it received, changed and deleted.
+  public let transferLogPath: String
+  /// The random tag of this session's transfer log lines.
+  public let transferTag: String
 
-  /// Builds the plan; fails only if our own path cannot be used inside a hook command.
+  /// Builds the plan for the session's key (a valid label); fails only if our own path
+  /// cannot be used inside a hook command.
   public init(settings: Settings, context: SessionContext) throws(Failure) {
     guard PathRules.isSafeAbsolute(context.executable) else {
       throw .selfPath(
@@ -40,8 +47,10 @@ public struct SessionPlan: Equatable, Sendable {
           + "install it at a path of letters, digits and / . _ - + , @ :")
     }
     self.settings = settings
+    area = settings.area(context.key)
     evidencePath = settings.evidenceDirectory + "/" + context.session
-    let hook = { (name: String) in "\(context.executable) --hook \(name) \(settings.evidenceDirectory)/\(context.session)" }
+    transferLogPath = evidencePath + ".transfer"
+    transferTag = context.transferTag
     let account = ["HOME=\(context.home)", "USER=\(context.user)", "LOGNAME=\(context.user)"]
     var rsyncEnvironment = ["PATH=/usr/bin:/bin"] + account
     // rsync resolves the peer for 'hosts allow' and exits 10 on sshd -i's "UNKNOWN"
@@ -55,29 +64,34 @@ public struct SessionPlan: Equatable, Sendable {
       rsyncEnvironment.append("SSH_CLIENT=" + String(decoding: client, as: UTF8.self))
     }
     rsyncEnvironment.append("PUSHGATE_SESSION=\(context.session)")
+    // rsyncd.conf's module paths name the area as ROOT/keys/%PUSHGATE_KEY%/...
+    rsyncEnvironment.append("\(RsyncdPolicy.keyVariable)=\(context.key)")
     var arguments = [settings.rsync, "--server", "--daemon", "--config=\(settings.rsyncdConf)"]
     if settings.ioTimeout > 0 { arguments.append("--dparam=timeout=\(settings.ioTimeout)") }
     arguments += [
-      "--dparam=pre-xfer exec=\(hook("pre-xfer"))",
-      "--dparam=post-xfer exec=\(hook("post-xfer"))",
+      "--dparam=pre-xfer exec=\(context.executable) --hook pre-xfer \(evidencePath)",
+      "--dparam=transfer logging=yes",
+      "--dparam=log file=\(transferLogPath)",
+      "--dparam=log format=\(TransferLog.format(tag: context.transferTag))",
       ".",
     ]
     rsync = ProgramRun(
       path: settings.rsync, arguments: arguments, environment: rsyncEnvironment,
       directory: settings.root)
     snapshot = ProgramRun(
-      path: settings.snapshot[0], arguments: settings.snapshot,
+      path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: settings.interval),
       environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account
         + ["PUSHGATE_SESSION=\(context.session)"],
-      directory: settings.root)
+      directory: area.directory)
   }
 
   /// The detached process that takes this session's snapshot in `detach` mode: pushgate-serve
   /// itself with `--snapshot-session`, the same settings file and key, and rsync's environment.
   public func detachedSnapshot(config: String, context: SessionContext) -> ProgramRun {
-    var arguments = [context.executable, "--config", config]
-    if !context.key.isEmpty { arguments += ["--key", context.key] }
-    arguments += ["--snapshot-session", context.session]
+    let arguments = [
+      context.executable, "--config", config, "--key", context.key, "--snapshot-session",
+      context.session,
+    ]
     return ProgramRun(
       path: context.executable, arguments: arguments, environment: rsync.environment,
       directory: settings.root)

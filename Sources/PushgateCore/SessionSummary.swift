@@ -3,7 +3,9 @@
 // A summary keeps only the few fields a row shows, each cut to a fixed length, so an open
 // session costs a bounded amount of memory however the file was edited.
 
-/// What `pushgate log` knows about one session: its decision, its transfer and its snapshot.
+/// What `pushgate log` knows about one session: its decision, its transfer and its snapshot;
+/// or about one run of `pushgate rotate` on one area (a `rotate-ended` record has a session
+/// id of its own).
 public struct SessionSummary: Equatable, Sendable {
   /// What the gate decided, from the session's `refused`, `failed` or `allowed` record.
   public enum Decision: Equatable, Sendable {
@@ -25,38 +27,6 @@ public struct SessionSummary: Equatable, Sendable {
     case open
     /// Too many sessions were open at once; this, the oldest, was given up.
     case evicted
-  }
-
-  /// The `transfer-ended` record.
-  public struct Transfer: Equatable, Sendable {
-    /// rsync's exit status.
-    public var status: Int?
-    /// The signal that killed rsync.
-    public var signal: Int?
-    /// How long rsync ran.
-    public var milliseconds: Int?
-    /// What the pre-xfer hook saw: a dry run.
-    public var isDryRun: Bool?
-    /// What the pre-xfer hook saw: a pull (restore).
-    public var isPull: Bool?
-    /// `due` or `skipped`.
-    public var snapshot: String?
-    /// Why the snapshot was skipped.
-    public var snapshotReason: String?
-  }
-
-  /// The `snapshot-ended` record.
-  public struct Snapshot: Equatable, Sendable {
-    /// `ok`, `warning`, `failed`, `timeout`, `tree-busy` or `not-started`.
-    public var result: String?
-    /// The snapshot command's exit status.
-    public var status: Int?
-    /// The signal that killed the snapshot command.
-    public var signal: Int?
-    /// How long the snapshot ran.
-    public var milliseconds: Int?
-    /// The administrator's message, when it could not run.
-    public var detail: String?
   }
 
   /// The longest string kept from any field, in bytes.
@@ -84,6 +54,10 @@ public struct SessionSummary: Equatable, Sendable {
   public var transfer: Transfer?
   /// The snapshot, once it ended.
   public var snapshot: Snapshot?
+  /// The rotation, for a `rotate-ended` record (a session of its own).
+  public var rotation: Rotation?
+  /// A server failure after the session was allowed.
+  public var lateFailure: LateFailure?
   /// How the summary ended.
   public var ending: Ending = .open
 
@@ -115,24 +89,23 @@ public struct SessionSummary: Equatable, Sendable {
       takeDecision(.refused, entry, fingerprint)
       return true
     case "failed":
-      takeDecision(.failed, entry, fingerprint)
-      detail = entry.string("detail").map { Self.cut($0, Self.fieldLimit) }
+      let detail = entry.string("detail").map { Self.cut($0, Self.fieldLimit) }
+      if decision == .allowed || transfer != nil {
+        // The gate failed after rsync started: keep what the session did.
+        lateFailure = LateFailure(reason: entry.string("reason").map { Self.cut($0, 64) }, detail: detail)
+      } else {
+        takeDecision(.failed, entry, fingerprint)
+        self.detail = detail
+      }
       return true
     case "allowed":
       decision = .allowed
       takeFingerprint(entry, fingerprint)
       return false
     case "transfer-ended":
-      // Fields are looked up only where they can matter: a million records add up.
-      let status = entry.int("status")
-      let snapshotDecision = entry.string("snapshot").map { Self.cut($0, 32) }
-      transfer = Transfer(
-        status: status, signal: status == nil ? entry.int("signal") : nil,
-        milliseconds: entry.int("duration_ms"), isDryRun: entry.bool("dry_run"),
-        isPull: entry.bool("pull"), snapshot: snapshotDecision,
-        snapshotReason: snapshotDecision == "due"
-          ? nil : entry.string("snapshot_reason").map { Self.cut($0, 64) })
-      return snapshotDecision != "due"
+      let transfer = Self.transfer(entry)
+      self.transfer = transfer
+      return transfer.snapshot != "due"
     case "snapshot-ended":
       let result = entry.string("result").map { Self.cut($0, 32) }
       let status = entry.int("status")
@@ -140,6 +113,16 @@ public struct SessionSummary: Equatable, Sendable {
         result: result, status: status, signal: status == nil ? entry.int("signal") : nil,
         milliseconds: entry.int("duration_ms"),
         detail: result == "ok" ? nil : entry.string("detail").map { Self.cut($0, Self.fieldLimit) })
+      return true
+    case "rotate-ended":
+      let status = entry.int("status")
+      rotation = Rotation(
+        level: entry.string("level").map { Self.cut($0, 64) },
+        result: entry.string("result").map { Self.cut($0, 32) }, status: status,
+        signal: status == nil ? entry.int("signal") : nil,
+        reason: entry.string("reason").map { Self.cut($0, 64) },
+        milliseconds: entry.int("duration_ms"), waitedMilliseconds: entry.int("wait_ms"),
+        detail: entry.string("detail").map { Self.cut($0, Self.fieldLimit) })
       return true
     default:
       // An event a later version adds: keep the session open, wait for a final record.
@@ -166,14 +149,13 @@ public struct SessionSummary: Equatable, Sendable {
     }
   }
 
-  /// Whether the session failed: a `failed` record, rsync ending non-zero or by a signal, or
-  /// a snapshot that ended other than `ok` or `warning`.
+  /// Whether the session failed: a `failed` record, rsync ending non-zero or by a signal
+  /// after a push (``Transfer/hasFailed``), a snapshot that ended other than `ok` or `warning`,
+  /// or a rotation that failed or found its area busy. A listing, a dry run or a restore that
+  /// ended badly is the client's business, not a failure.
   public var hasFailed: Bool {
-    if decision == .failed { return true }
-    if let transfer, transfer.signal != nil || (transfer.status ?? 0) != 0 { return true }
-    guard let snapshot else { return false }
-    if let result = snapshot.result { return result != "ok" && result != "warning" }
-    return snapshot.signal != nil || (snapshot.status ?? 0) != 0
+    decision == .failed || lateFailure != nil || transfer?.hasFailed == true
+      || snapshot?.hasFailed == true || rotation?.hasFailed == true
   }
 
   /// `text` cut to at most `limit` bytes of UTF-8.

@@ -2,9 +2,9 @@
 //
 // The records of one session are spread over minutes or hours and interleave with those of
 // other sessions. A session is emitted when its final record arrives (`refused`, `failed`,
-// `transfer-ended` without a due snapshot, `snapshot-ended`), so the output is in order of
-// completion. At most `limit` sessions are open at once: one more evicts the oldest, which is
-// emitted as `.evicted`. Memory is therefore bounded for any input.
+// `transfer-ended` without a due snapshot, `snapshot-ended`, `rotate-ended`), so the output is
+// in order of completion. At most `limit` sessions are open at once: one more evicts the
+// oldest, which is emitted as `.evicted`. Memory is therefore bounded for any input.
 
 /// Turns records, in file order, into session summaries.
 public struct SessionSummaryGrouper {

@@ -28,14 +28,19 @@ public struct Settings: Equatable, Sendable {
   public var auditLog: String
   /// rsync's daemon `timeout` in seconds; 0 turns it off.
   public var ioTimeout: Int
-  /// The snapshot command's argv; the first word is an absolute path.
-  public var snapshot: [String]
+  /// Absolute path of the rsnapshot program, run once per snapshot of an area.
+  public var rsnapshot: String
+  /// The rsnapshot levels of every area, lowest first; pushes trigger the first.
+  public var retain: [RetainLevel]
   /// rsync statuses that count as a successful transfer.
   public var snapshotOn: [Int32]
   /// Whether the client waits for the snapshot.
   public var snapshotMode: SnapshotMode
   /// Seconds before a running snapshot is killed.
   public var snapshotTimeout: Int
+  /// Seconds after an area's last snapshot during which a changing push leaves the area
+  /// pending instead of snapshotting it; 0 snapshots every change at once.
+  public var snapshotMinInterval: Int
 
   /// Settings with every default applied for `root`.
   public init(root: String) {
@@ -43,20 +48,37 @@ public struct Settings: Equatable, Sendable {
     rsync = "/usr/bin/rsync"
     rsyncdConf = root + "/rsyncd.conf"
     pushModule = "push"
-    maxConnections = 1
+    maxConnections = 8
     slotWait = 0
     lockFile = root + "/pushgate.lock"
     auditLog = root + "/pushgate.log"
     ioTimeout = 600
-    snapshot = ["/usr/bin/rsnapshot", "-c", root + "/rsnapshot.conf", "hourly"]
+    rsnapshot = "/usr/bin/rsnapshot"
+    retain = RetainLevel.defaults
     snapshotOn = [0]
     snapshotMode = .wait
     snapshotTimeout = 3600
+    snapshotMinInterval = 0
   }
 
   /// The command a client of this root may run.
   public var allowedCommand: AllowedCommand { AllowedCommand(root: root) }
 
-  /// Directory holding per-session evidence files written by the rsync hooks.
+  /// Directory holding per-session evidence files written by the rsync hook and rsync's
+  /// transfer log.
   public var evidenceDirectory: String { root + "/.pushgate" }
+
+  /// Directory holding one area per key label.
+  public var keysDirectory: String { root + "/keys" }
+
+  /// The level each push that changed its area triggers.
+  public var interval: String { retain[0].name }
+
+  /// The area of key `label` (a label accepted by ``Gate/isKeyLabel(_:)``).
+  public func area(_ label: String) -> Area { Area(keysDirectory: keysDirectory, label: label) }
+
+  /// The rsnapshot command that runs `level` for `area`.
+  public func rsnapshotCommand(_ area: Area, level: String) -> [String] {
+    [rsnapshot, "-c", area.rsnapshotConf, level]
+  }
 }

@@ -24,7 +24,8 @@ public enum SettingsParser {
   /// Every setting name, in the order of the manual.
   public static let names = [
     "root", "rsync", "rsyncd_conf", "push_module", "max_connections", "slot_wait", "lock_file",
-    "audit_log", "io_timeout", "snapshot", "snapshot_on", "snapshot_mode", "snapshot_timeout",
+    "audit_log", "io_timeout", "rsnapshot", "retain", "snapshot_on", "snapshot_mode",
+    "snapshot_timeout", "snapshot_min_interval",
   ]
 
   /// Parses `contents`, read from `file`, into validated settings.
@@ -71,15 +72,19 @@ public enum SettingsParser {
     settings.rsync = try reader.path("rsync", default: settings.rsync)
     settings.rsyncdConf = try reader.path("rsyncd_conf", default: settings.rsyncdConf)
     settings.pushModule = try reader.moduleName("push_module", default: settings.pushModule)
-    settings.maxConnections = try reader.number("max_connections", 1...1000, default: 1)
+    settings.maxConnections = try reader.number(
+      "max_connections", 1...1000, default: settings.maxConnections)
     settings.slotWait = try reader.number("slot_wait", 0...86400, default: 0)
     settings.lockFile = try reader.path("lock_file", default: settings.lockFile)
     settings.auditLog = try reader.path("audit_log", default: settings.auditLog)
     settings.ioTimeout = try reader.number("io_timeout", 0...86400, default: 600)
-    settings.snapshot = try reader.command("snapshot", default: settings.snapshot)
+    settings.rsnapshot = try reader.path("rsnapshot", default: settings.rsnapshot)
+    settings.retain = try reader.retain("retain", default: settings.retain)
     settings.snapshotOn = try reader.statuses("snapshot_on", default: [0])
     settings.snapshotMode = try reader.mode("snapshot_mode", default: .wait)
     settings.snapshotTimeout = try reader.number("snapshot_timeout", 1...604800, default: 3600)
+    settings.snapshotMinInterval = try reader.duration(
+      "snapshot_min_interval", 0...(366 * 86400), default: 0)
     return settings
   }
 

@@ -1,20 +1,26 @@
-// The text of the three files `pushgate init` writes: rsyncd.conf, rsnapshot.conf, pushgate.conf.
+// The text of the files `pushgate init` writes (rsyncd.conf, pushgate.conf) and of the
+// rsnapshot.conf `pushgate authorize` writes into each key's area.
 //
 // Each file explains itself in comments, because the administrator will open it before
 // trusting it. The texts are fixed functions of the request: a rerun yields the same bytes.
 
 extension SetupRequest {
-  /// rsyncd.conf: a write-only `push` module on `incoming/`, and with `restore` a read-only
-  /// `snapshots` module. No hooks, no `max connections`, no `lock file`, no `log file`.
+  /// rsyncd.conf: a write-only `push` module and, with `restore`, a read-only `snapshots`
+  /// module, both inside the connecting key's own area (`%PUSHGATE_KEY%`, which
+  /// pushgate-serve sets from its `--key`). No hooks, no logging parameters, no
+  /// `max connections`, no `lock file`: pushgate-serve sets or counts those itself.
   public var rsyncdConfText: String {
+    let area = RsyncdPolicy.areaPath(settings)
     var lines = [
       "# rsyncd.conf for the backup root \(root), written by 'pushgate init'.",
-      "# pushgate-serve starts rsync with --config=\(root)/rsyncd.conf and adds the",
-      "# pre-xfer and post-xfer hooks and the timeout with --dparam.",
-      "# Keep those out of this file: a value set inside a module wins over --dparam, so a",
-      "# module-level 'pre-xfer exec' or 'post-xfer exec' turns the snapshots off.",
+      "# pushgate-serve starts rsync with --config=\(root)/rsyncd.conf and sets, with",
+      "# --dparam, the pre-xfer hook, the transfer log and the timeout. A module must not set",
+      "# 'pre-xfer exec', 'post-xfer exec', 'transfer logging', 'log file' or 'log format'",
+      "# (a module's value wins over --dparam and would hide what rsync did), and every",
+      "# module's path must stay inside \(area)/: pushgate-serve refuses to serve otherwise.",
+      "# %PUSHGATE_KEY% is the key label pushgate-serve was started with (--key), so each key",
+      "# reaches only its own area, \(root)/keys/LABEL.",
       "# No 'max connections' or 'lock file': pushgate-serve counts the connection slots.",
-      "# No 'log file': the daemon logs to syslog; pushgate-serve keeps the audit log.",
     ]
     if account.isRoot {
       lines += [
@@ -34,8 +40,8 @@ extension SetupRequest {
     lines += [
       "",
       "[push]",
-      "  comment = backups pushed by clients; each successful push is snapshotted",
-      "  path = \(root)/incoming",
+      "  comment = backups pushed by clients; a push that changes something is snapshotted",
+      "  path = \(area)/incoming",
       "  read only = no",
       "  write only = yes",
       "  list = no",
@@ -44,8 +50,8 @@ extension SetupRequest {
       lines += [
         "",
         "[snapshots]",
-        "  comment = snapshots, read-only, for restores",
-        "  path = \(root)/snapshots",
+        "  comment = this key's snapshots, read-only, for restores",
+        "  path = \(area)/snapshots",
         "  read only = yes",
         "  list = no",
       ]
@@ -53,43 +59,9 @@ extension SetupRequest {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// rsnapshot.conf: fields separated by TABs, one backup point `incoming/`, a flat layout.
-  public var rsnapshotConfText: String {
-    let tab = "\t"
-    let field = { (words: [String]) in words.joined(separator: tab) }
-    var lines = [
-      "# rsnapshot.conf for the backup root \(root), written by 'pushgate init'.",
-      "# rsnapshot needs a TAB between fields; check a change with",
-      "# 'rsnapshot -c \(rsnapshotConf) configtest'.",
-      "# Each successful push runs the first level (\(interval)); cron runs the higher ones.",
-      field(["config_version", "1.2"]),
-      field(["snapshot_root", root + "/snapshots/"]),
-      "# pushgate init creates snapshot_root; if it is missing, the disk is not mounted.",
-      field(["no_create_root", "1"]),
-      field(["cmd_cp", "/bin/cp"]),
-      field(["cmd_rm", "/bin/rm"]),
-      field(["cmd_rsync", Settings(root: root).rsync]),
-    ]
-    lines += levels.map { field(["retain", $0.name, String($0.count)]) }
-    lines += [
-      field(["verbose", "2"]),
-      field(["loglevel", "3"]),
-      field(["lockfile", root + "/rsnapshot.pid"]),
-      "# Unchanged files become hard links to the previous snapshot (rsync --link-dest).",
-      field(["link_dest", "1"]),
-      "# The default rsync_long_args include --relative, which would nest every snapshot",
-      "# under the full source path (\(interval).0/\(root.dropFirst())/incoming/...).",
-      field(["rsync_long_args", "--delete --numeric-ids --delete-excluded"]),
-      "# Destination './': a snapshot holds the pushed tree itself, \(interval).0/<pushed files>,",
-      "# exactly as incoming/ (and the 'snapshots' module) show it. Keep the one backup point.",
-      field(["backup", root + "/incoming/", "./"]),
-    ]
-    return lines.joined(separator: "\n") + "\n"
-  }
-
   /// pushgate.conf: `root`, and every other setting with its default, commented out.
   ///
-  /// `snapshot` is set only when the interval is not the default `hourly`.
+  /// `retain` is set only when the levels are not the defaults.
   public var pushgateConfText: String {
     var lines = [
       "# pushgate.conf for the backup root \(root), written by 'pushgate init'.",
@@ -99,7 +71,7 @@ extension SetupRequest {
     ]
     let defaults = Settings(root: root)
     for (name, meaning, value) in SetupRequest.settingRows(defaults) {
-      let wanted = name == "snapshot" ? settings.snapshot.joined(separator: " ") : value
+      let wanted = name == "retain" ? RetainLevel.text(settings.retain) : value
       lines += ["", "# \(meaning)", (wanted == value ? "# " : "") + "\(name) = \(wanted)"]
     }
     return lines.joined(separator: "\n") + "\n"
@@ -110,10 +82,16 @@ extension SetupRequest {
     [
       ("rsync", "The rsync program, run by absolute path.", s.rsync),
       ("rsyncd_conf", "The rsync daemon's configuration, passed as --config=.", s.rsyncdConf),
-      ("push_module", "The module whose successful pushes are snapshotted.", s.pushModule),
-      ("max_connections", "How many sessions may run at once.", String(s.maxConnections)),
       (
-        "slot_wait", "Seconds a session waits for a free slot before it is refused.",
+        "push_module", "The module whose changes are snapshotted; its path is each area's incoming/.",
+        s.pushModule
+      ),
+      (
+        "max_connections", "How many sessions may run at once (one per key at most).",
+        String(s.maxConnections)
+      ),
+      (
+        "slot_wait", "Seconds a session waits for its key's area and a free slot before it is refused.",
         String(s.slotWait)
       ),
       ("lock_file", "The lock file holding the connection slots.", s.lockFile),
@@ -122,9 +100,11 @@ extension SetupRequest {
         "io_timeout", "rsync's timeout in seconds for a silent client; 0 turns it off.",
         String(s.ioTimeout)
       ),
+      ("rsnapshot", "The rsnapshot program, run for one area at a time.", s.rsnapshot),
       (
-        "snapshot", "The snapshot command, run without a shell after a successful push.",
-        s.snapshot.joined(separator: " ")
+        "retain",
+        "The rsnapshot levels of every area, lowest first; a changing push runs the first.",
+        RetainLevel.text(s.retain)
       ),
       (
         "snapshot_on", "rsync exit statuses after which a snapshot is taken, such as '0 24'.",
@@ -139,6 +119,49 @@ extension SetupRequest {
         "snapshot_timeout", "Seconds before a running snapshot is stopped.",
         String(s.snapshotTimeout)
       ),
+      (
+        "snapshot_min_interval",
+        "After an area's snapshot, changes wait this long (such as 1h) before the next one.",
+        AgeText.setting(s.snapshotMinInterval)
+      ),
     ]
+  }
+}
+
+extension Settings {
+  /// The area's rsnapshot.conf: fields separated by TABs, one backup point (the area's
+  /// incoming/), a flat layout, the area's own lock file and the root's levels.
+  public func rsnapshotConfText(_ area: Area) -> String {
+    let tab = "\t"
+    let field = { (words: [String]) in words.joined(separator: tab) }
+    var lines = [
+      "# rsnapshot.conf of the key '\(area.label)' in \(root), written by 'pushgate authorize'.",
+      "# rsnapshot needs a TAB between fields; check a change with",
+      "# 'rsnapshot -c \(area.rsnapshotConf) configtest'.",
+      "# A push that changes the area runs the first level (\(interval)); cron runs",
+      "# 'pushgate rotate LEVEL' for every level, which takes the area's lock first.",
+      field(["config_version", "1.2"]),
+      field(["snapshot_root", area.snapshots + "/"]),
+      "# authorize creates snapshot_root; if it is missing, the disk is not mounted.",
+      field(["no_create_root", "1"]),
+      field(["cmd_cp", "/bin/cp"]),
+      field(["cmd_rm", "/bin/rm"]),
+      field(["cmd_rsync", rsync]),
+    ]
+    lines += retain.map { field(["retain", $0.name, String($0.count)]) }
+    lines += [
+      field(["verbose", "2"]),
+      field(["loglevel", "3"]),
+      field(["lockfile", area.rsnapshotPidFile]),
+      "# Unchanged files become hard links to the previous snapshot (rsync --link-dest).",
+      field(["link_dest", "1"]),
+      "# The default rsync_long_args include --relative, which would nest every snapshot",
+      "# under the full source path.",
+      field(["rsync_long_args", "--delete --numeric-ids --delete-excluded"]),
+      "# Destination './': a snapshot holds the pushed tree itself, \(interval).0/<pushed files>,",
+      "# exactly as incoming/ (and the 'snapshots' module) show it. Keep the one backup point.",
+      field(["backup", area.incoming + "/", "./"]),
+    ]
+    return lines.joined(separator: "\n") + "\n"
   }
 }

@@ -1,20 +1,20 @@
-// What `pushgate init` tells the administrator to do next: the authorized_keys line, the
-// client's rsync command and the cron lines for the levels pushes do not trigger.
+// What `pushgate init` tells the administrator to do next: how to authorize a client key (which
+// creates its area), the client's rsync command and the cron lines of `pushgate rotate`.
 
 /// The text printed after a backup root is set up.
 public struct SetupInstructions: Equatable, Sendable {
-  /// The line for the account's `~/.ssh/authorized_keys`, one per client key.
-  public let authorizedKeysLine: String
+  /// The command that authorizes a client key and creates its area, one per client.
+  public let authorizeCommand: String
   /// The command a client runs to push `SRC/`.
   public let clientCommand: String
-  /// cron.d lines (with a user field) for every level above the interval.
+  /// cron.d lines (with a user field) running `pushgate rotate` for every level.
   public let cronLines: [String]
   /// The note about the account's login shell.
   public let shellNote: String
   /// The account whose authorized_keys gets the line.
   public let account: String
 
-  /// Schedules for the usual higher levels: the higher a level, the rarer it runs.
+  /// Schedules for the usual levels: the higher a level, the rarer it runs.
   public static let schedules = [
     "hourly": "0 * * * *", "daily": "0 3 * * *", "weekly": "30 3 * * 1",
     "monthly": "0 4 1 * *", "yearly": "30 4 1 1 *",
@@ -26,21 +26,16 @@ public struct SetupInstructions: Equatable, Sendable {
   /// Builds the instructions.
   ///
   /// - Parameters:
-  ///   - serve: Absolute path of pushgate-serve, as it goes into `command="..."`.
-  ///   - key: The label the audit log gives this client key.
+  ///   - admin: Absolute path of the `pushgate` tool, as cron runs it.
   ///   - host: The server's name as clients reach it.
   ///   - shell: The account's login shell from the password database, if known.
-  public init(request: SetupRequest, serve: String, key: String, host: String, shell: String?)
+  public init(request: SetupRequest, admin: String, host: String, shell: String?)
     throws(SetupError)
   {
-    guard PathRules.isSafeAbsolute(serve) else {
+    guard PathRules.isSafeAbsolute(admin) else {
       throw SetupError(
-        "pushgate-serve path '\(SettingsParser.visible(serve))' is not a safe absolute path; "
-          + "give --serve PATH")
-    }
-    guard Gate.isKeyLabel(key) else {
-      throw SetupError(
-        "key label '\(SettingsParser.visible(key))' must be 1 to 64 letters, digits or . _ - @ +")
+        "pushgate's own path '\(SettingsParser.visible(admin))' is not a safe absolute path; "
+          + "install it at a path of letters, digits and / . _ - + , @ :")
     }
     guard SetupInstructions.isHostName(host) else {
       throw SetupError(
@@ -49,14 +44,15 @@ public struct SetupInstructions: Equatable, Sendable {
     }
     let root = request.root
     let account = request.account.name
+    let config = root + "/pushgate.conf"
     self.account = account
-    authorizedKeysLine =
-      "restrict,command=\"\(serve) --config \(root)/pushgate.conf --key \(key)\" "
-      + "<paste the client's public key here>"
+    let accountOption = request.runsAsRoot ? " --account \(account)" : ""
+    authorizeCommand =
+      "\(admin) authorize --config \(config)\(accountOption) --key LABEL CLIENT-KEY.pub"
     clientCommand =
       "rsync -a -e ssh --rsync-path='cd \(root) && rsync' SRC/ \(account)@\(host)::push"
-    cronLines = request.levels.dropFirst().map { level in
-      let command = request.snapshotCommand(level.name).joined(separator: " ")
+    cronLines = request.levels.map { level in
+      let command = "\(admin) rotate \(level.name) --config \(config)"
       guard let schedule = SetupInstructions.schedules[level.name] else {
         return "# choose a schedule  \(account)  \(command)"
       }
@@ -93,15 +89,11 @@ public struct SetupInstructions: Equatable, Sendable {
 
   /// The lines to print, with a heading above each part.
   public var lines: [String] {
-    var lines = [
-      "", "authorized_keys line for '\(account)' (one per client key):",
-      authorizedKeysLine, "", "client command:", clientCommand,
-    ]
-    if !cronLines.isEmpty {
-      lines += ["", "cron lines for the higher rsnapshot levels (/etc/cron.d/pushgate):"]
-      lines += cronLines
-    }
-    lines += ["", "note: " + shellNote]
-    return lines
+    [
+      "", "each client key gets its own area and its authorized_keys line with:",
+      authorizeCommand, "", "client command:", clientCommand, "",
+      "cron lines for every level (/etc/cron.d/pushgate); each takes the area's lock, so it",
+      "never runs while that key pushes or snapshots:",
+    ] + cronLines + ["", "note: " + shellNote]
   }
 }

@@ -2,7 +2,7 @@
 // and content. The runner in the admin tool compares each step with the disk and applies it.
 //
 // Ownership, when init runs as root for another account: the account owns the data
-// (incoming/, snapshots/) and root owns the three config files, so that the account cannot
+// (each area's incoming/, snapshots/ and state/) and root owns the config files, so that the account cannot
 // change its own policy. The root directory is root's too, group-writable for the account
 // and sticky (1770): the account can create its lock, log, evidence and rsnapshot pid files
 // there, but cannot delete or rename root's files. A root directory owned by the account
@@ -76,8 +76,8 @@ public struct SetupStep: Equatable, Sendable {
   }
 }
 
-/// Everything `pushgate init` makes, in the order it makes it: parents before children,
-/// directories before the files that describe them.
+/// Everything `pushgate init` (or `authorize`, for an area) makes, in the order it makes it:
+/// parents before children, directories before the files that describe them.
 public struct SetupPlan: Equatable, Sendable {
   /// The steps, in order.
   public let steps: [SetupStep]
@@ -85,34 +85,67 @@ public struct SetupPlan: Equatable, Sendable {
   /// Plans the backup root for a validated request.
   public init(_ request: SetupRequest) {
     let root = request.root
-    let account = request.account
-    let accountOwner = SetupOwner(
-      uid: account.uid, gid: account.gid, description: "\(account.name):\(account.group)")
-    let separated = request.runsAsRoot && !account.isRoot
-    let rootOwner =
-      separated
-      ? SetupOwner(uid: 0, gid: account.gid, description: "root:\(account.group)")
-      : accountOwner
+    let (accountOwner, rootOwner, separated) = Self.owners(request.account, request.runsAsRoot)
     let configOwner = request.runsAsRoot ? SetupOwner.root : accountOwner
     steps = [
       SetupStep(
         path: root, kind: .directory(followsPushes: false), mode: separated ? 0o1770 : 0o750,
         owner: rootOwner),
       SetupStep(
-        path: root + "/incoming", kind: .directory(followsPushes: true), mode: 0o750,
-        owner: accountOwner),
-      SetupStep(
-        path: root + "/snapshots", kind: .directory(followsPushes: false), mode: 0o750,
-        owner: accountOwner),
+        path: request.settings.keysDirectory, kind: .directory(followsPushes: false),
+        mode: 0o750, owner: separated ? rootOwner : accountOwner),
       SetupStep(
         path: request.settings.rsyncdConf, kind: .file(request.rsyncdConfText), mode: 0o644,
-        owner: configOwner),
-      SetupStep(
-        path: request.rsnapshotConf, kind: .file(request.rsnapshotConfText), mode: 0o644,
         owner: configOwner),
       SetupStep(
         path: root + "/pushgate.conf", kind: .file(request.pushgateConfText), mode: 0o644,
         owner: configOwner),
     ]
+  }
+
+  /// Plans one key's area, as `pushgate authorize` makes it: ROOT/keys/LABEL with incoming/
+  /// and snapshots/ (the account's data), state/ (the account's, 0700) and rsnapshot.conf.
+  ///
+  /// Run as root for another account, ROOT/keys and ROOT/keys/LABEL are root's, readable by
+  /// the account's group, and rsnapshot.conf is root's: the account can neither move its
+  /// area's parts nor change how its snapshots are taken.
+  public init(area: Area, settings: Settings, account: SetupAccount, runsAsRoot: Bool) {
+    let (accountOwner, rootOwner, _) = Self.owners(account, runsAsRoot)
+    steps = [
+      SetupStep(
+        path: settings.keysDirectory, kind: .directory(followsPushes: false), mode: 0o750,
+        owner: rootOwner),
+      SetupStep(
+        path: area.directory, kind: .directory(followsPushes: false), mode: 0o750,
+        owner: rootOwner),
+      SetupStep(
+        path: area.incoming, kind: .directory(followsPushes: true), mode: 0o750,
+        owner: accountOwner),
+      SetupStep(
+        path: area.snapshots, kind: .directory(followsPushes: false), mode: 0o750,
+        owner: accountOwner),
+      SetupStep(
+        path: area.state, kind: .directory(followsPushes: false), mode: 0o700,
+        owner: accountOwner),
+      SetupStep(
+        path: area.rsnapshotConf, kind: .file(settings.rsnapshotConfText(area)), mode: 0o644,
+        owner: runsAsRoot ? SetupOwner.root : accountOwner),
+    ]
+  }
+
+  /// The account's owner, and the owner of what the account must not rename (the root, keys/
+  /// and each area): root with the account's group when root sets up another account
+  /// (`separated`), else the account itself.
+  private static func owners(_ account: SetupAccount, _ runsAsRoot: Bool)
+    -> (account: SetupOwner, rootSide: SetupOwner, separated: Bool)
+  {
+    let accountOwner = SetupOwner(
+      uid: account.uid, gid: account.gid, description: "\(account.name):\(account.group)")
+    let separated = runsAsRoot && !account.isRoot
+    let rootSide =
+      separated
+      ? SetupOwner(uid: 0, gid: account.gid, description: "root:\(account.group)")
+      : accountOwner
+    return (accountOwner, rootSide, separated)
   }
 }

@@ -89,18 +89,10 @@ public struct SetupRequest: Equatable, Sendable {
   /// The level each successful push triggers.
   public var interval: String { levels[0].name }
 
-  /// `<root>/rsnapshot.conf`.
-  public var rsnapshotConf: String { root + "/rsnapshot.conf" }
-
   /// The settings the generated pushgate.conf stands for.
   public var settings: Settings {
     var settings = Settings(root: root)
-    settings.snapshot = snapshotCommand(interval)
+    settings.retain = levels
     return settings
-  }
-
-  /// The rsnapshot command line for one level, as pushgate-serve or cron runs it.
-  public func snapshotCommand(_ level: String) -> [String] {
-    [Settings(root: root).snapshot[0], "-c", rsnapshotConf, level]
   }
 }

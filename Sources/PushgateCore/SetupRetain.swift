@@ -21,6 +21,11 @@ public struct RetainLevel: Equatable, Sendable {
     RetainLevel(name: "weekly", count: 4),
   ]
 
+  /// Levels as pushgate.conf's `retain` writes them: `hourly=24 daily=7 weekly=4`.
+  public static func text(_ levels: [RetainLevel]) -> String {
+    levels.map { "\($0.name)=\($0.count)" }.joined(separator: " ")
+  }
+
   /// The largest count accepted.
   public static let maximumCount = 999
 

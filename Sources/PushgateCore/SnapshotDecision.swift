@@ -1,40 +1,98 @@
-// Whether a finished session really pushed into the push module, so a snapshot is due.
+// Whether a finished session is due a snapshot of its area: decided from what rsync recorded
+// it did (TransferLog), rsync's status, and the area's state; never from rsync's arguments.
+
+/// What a session did, in the words `pushgate log` and `status` use.
+public enum SessionActivity: String, Equatable, Sendable {
+  /// It created, changed or deleted something in the push module.
+  case pushed
+  /// It pushed into the push module and nothing needed changing.
+  case unchanged
+  /// It asked for a dry run (or a batch file) of a push; nothing was written.
+  case dryRun = "dry-run"
+  /// A listing: the module list, `--list-only`, or a pull from the write-only push module.
+  case listed
+  /// It pulled from another module: a restore.
+  case restored
+  /// rsync ended before any module transfer began.
+  case none
+
+  /// Classifies a session from what it changed and what its pre-xfer hook saw.
+  public static func classify(
+    changes: TransferChanges, evidence: HookEvidence, transfer: ProcessEnd, pushModule: String
+  ) -> SessionActivity {
+    if changes.hasChanges { return .pushed }
+    guard let pre = evidence.pre.first else {
+      return transfer == .exited(0) ? .listed : .none
+    }
+    let intoPush = pre.module.utf8.elementsEqual(pushModule.utf8)
+    if pre.isPull { return intoPush || pre.isListOnly ? .listed : .restored }
+    if pre.isListOnly { return .listed }
+    if pre.isDryRun || pre.isBatch { return .dryRun }
+    return .unchanged
+  }
+
+  /// Whether the session was a push into the push module, the only kind whose good end shows
+  /// that the area holds the client's whole tree.
+  public var isPush: Bool { self == .pushed || self == .unchanged }
+}
 
 /// The verdict after rsync ended.
 public enum SnapshotDecision: Equatable, Sendable {
-  /// Take a snapshot.
+  /// Take a snapshot of the area now.
   case due
-  /// Do not; the reason's code goes to the log.
+  /// Do not; the area holds (or keeps) changes no snapshot has taken yet. `complete` says
+  /// whether the area holds a whole pushed tree (rsync ended well) or a push cut short.
+  case pending(reason: String, complete: Bool)
+  /// Do not; nothing new to keep. The reason's code goes to the log.
   case skipped(reason: String)
 
-  /// Decides from rsync's end and what its hooks recorded.
+  /// Decides from rsync's end, what it changed, what the session was, and the area's state.
   ///
-  /// A snapshot is due only if rsync's status is in `snapshot_on`, the pre-xfer hook saw a
-  /// write into the push module that is not a dry run, listing, pull or batch, and the
-  /// post-xfer hook saw the same module end with an accepted status. A module that sets its
-  /// own hooks leaves no evidence, so it never snapshots.
-  public static func decide(transfer: ProcessEnd, evidence: HookEvidence, settings: Settings)
-    -> SnapshotDecision
-  {
-    guard case .exited(let status) = transfer else { return .skipped(reason: "rsync-signaled") }
-    guard settings.snapshotOn.contains(status) else { return .skipped(reason: "rsync-status") }
-    guard !evidence.pre.isEmpty else { return .skipped(reason: "no-pre-xfer-evidence") }
-    for pre in evidence.pre {
-      guard pre.module.utf8.elementsEqual(settings.pushModule.utf8) else {
-        return .skipped(reason: "other-module")
-      }
-      if pre.isPull { return .skipped(reason: "pull") }
-      if pre.isDryRun { return .skipped(reason: "dry-run") }
-      if pre.isListOnly { return .skipped(reason: "list-only") }
-      if pre.isBatch { return .skipped(reason: "batch") }
+  /// A snapshot is due when rsync's status is in `snapshot_on`, the session pushed into the
+  /// push module, and it changed something (or earlier changes are pending), unless the
+  /// area's last snapshot is younger than `snapshot_min_interval`: then the area is pending.
+  /// A push that changed something but ended badly leaves the area pending and incomplete.
+  public static func decide(
+    transfer: ProcessEnd, changes: TransferChanges, activity: SessionActivity, area: AreaState,
+    now: Int, settings: Settings
+  ) -> SnapshotDecision {
+    let endedWell: Bool
+    let failure: String
+    switch transfer {
+    case .exited(let status):
+      endedWell = settings.snapshotOn.contains(status)
+      failure = "rsync-status"
+    case .signaled:
+      endedWell = false
+      failure = "rsync-signaled"
     }
-    guard !evidence.post.isEmpty else { return .skipped(reason: "no-post-xfer-evidence") }
-    for post in evidence.post {
-      guard post.module.utf8.elementsEqual(settings.pushModule.utf8),
-        let status = Int32(post.status), settings.snapshotOn.contains(status)
-      else { return .skipped(reason: "post-xfer-status") }
+    guard endedWell else {
+      return changes.hasChanges
+        ? .pending(reason: failure, complete: false) : .skipped(reason: failure)
+    }
+    guard changes.hasChanges || area.pending != .none else { return .skipped(reason: "unchanged") }
+    guard activity.isPush else { return .skipped(reason: activity.rawValue) }
+    if let last = area.lastSnapshot, now - last < settings.snapshotMinInterval, now >= last {
+      return .pending(reason: "min-interval", complete: true)
     }
     return .due
+  }
+
+  /// The log's `snapshot` field: `due`, `pending` or `skipped`.
+  public var code: String {
+    switch self {
+    case .due: "due"
+    case .pending: "pending"
+    case .skipped: "skipped"
+    }
+  }
+
+  /// The log's `snapshot_reason`, when there is one.
+  public var reason: String? {
+    switch self {
+    case .due: nil
+    case .pending(let reason, _), .skipped(let reason): reason
+    }
   }
 }
 
@@ -44,7 +102,7 @@ public enum SnapshotOutcome: Equatable, Sendable {
   case ended(ProcessEnd)
   /// Killed after `snapshot_timeout`.
   case timedOut
-  /// Another push kept the tree busy for the whole `snapshot_timeout`.
+  /// The area stayed busy for the whole `snapshot_timeout`.
   case treeBusy
   /// The command could not be started.
   case notStarted(detail: String)
@@ -71,10 +129,37 @@ public enum SnapshotOutcome: Equatable, Sendable {
     switch self {
     case .ended(.exited(0)): "snapshot taken"
     case .ended(.exited(2)): "snapshot taken with warnings (see the server's audit log)"
-    case .ended(let end): "snapshot failed (status \(end.passedOnStatus)); your data arrived, the next push retries"
-    case .timedOut: "snapshot timed out and was stopped; your data arrived, the next push retries"
-    case .treeBusy: "snapshot not taken: other pushes kept the tree busy; the next push retries"
-    case .notStarted: "snapshot could not be started; your data arrived, the next push retries"
+    case .ended(let end): "snapshot failed (status \(end.passedOnStatus)); your data arrived and is kept for the next snapshot"
+    case .timedOut: "snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"
+    case .treeBusy: "snapshot not taken: the area stayed busy; your data arrived and is kept for the next snapshot"
+    case .notStarted: "snapshot could not be started; your data arrived and is kept for the next snapshot"
     }
+  }
+}
+
+/// What `pushgate rotate LEVEL` does with one area.
+public enum RotateDecision: Equatable, Sendable {
+  /// Run rsnapshot's LEVEL for the area.
+  case run
+  /// Nothing to do; the reason goes to the log.
+  case skip(reason: String)
+
+  /// Higher levels always run (they only move snapshots up). The lowest level takes a new
+  /// snapshot, so it runs only for an area holding a whole pushed tree that no snapshot has
+  /// taken (`pending` complete) and whose last snapshot is at least `snapshot_min_interval`
+  /// old: cron can never rotate history away faster than pushes could.
+  public static func decide(level: String, area: AreaState, now: Int, settings: Settings)
+    -> RotateDecision
+  {
+    guard level == settings.interval else { return .run }
+    switch area.pending {
+    case .none: return .skip(reason: "unchanged")
+    case .incomplete: return .skip(reason: "incomplete")
+    case .complete: break
+    }
+    if let last = area.lastSnapshot, now - last < settings.snapshotMinInterval, now >= last {
+      return .skip(reason: "min-interval")
+    }
+    return .run
   }
 }

@@ -1,4 +1,5 @@
-// What the lock file says right now: which slots are held, by whom, and whether a snapshot runs.
+// What the lock files say right now: which slots of the root are held and by whom, and
+// whether a session or a snapshot holds each key's area.
 
 /// Who holds a lock, as its ``HolderRecord`` says. Every field is optional: a record can be
 /// missing (the holder has not written it yet), stale bytes or garbage.
@@ -49,37 +50,35 @@ public struct SlotState: Equatable, Sendable {
   }
 }
 
-/// Whether a snapshot is running.
-public enum SnapshotState: Equatable, Sendable {
-  /// Neither the gate nor the tree is held exclusively.
-  case idle
-  /// A snapshot holds the gate and waits for running pushes to finish.
-  case waiting
-  /// A snapshot holds the tree.
-  case running(Holder)
-}
-
-/// The slots and the snapshot, read from the lock file.
+/// The connection slots, read from the root's lock file.
 public struct LockView: Equatable, Sendable {
   /// Every slot, `0..<max_connections`.
   public var slots: [SlotState]
-  /// The snapshot.
-  public var snapshot: SnapshotState
 
-  /// A view of `slots` and `snapshot`.
-  public init(slots: [SlotState], snapshot: SnapshotState) {
+  /// A view of `slots`.
+  public init(slots: [SlotState]) {
     self.slots = slots
-    self.snapshot = snapshot
   }
 
   /// How many slots are held.
   public var slotsInUse: Int { slots.count { $0.holder != nil } }
-
-  /// Whether a snapshot is running or waiting for the tree.
-  public var isSnapshotRunning: Bool { snapshot != .idle }
 }
 
-/// What `pushgate status` knows about the locks.
+/// What holds a key's area now, from its lock file (byte 0: a session or a snapshot holds the
+/// area; byte 1: a snapshot or a rotation runs).
+public enum AreaActivity: Equatable, Sendable {
+  /// Nothing holds the area (or its lock file does not exist yet).
+  case idle
+  /// A session holds the area: a push, a restore, a listing.
+  case session
+  /// A snapshot of the area, or `pushgate rotate`, runs.
+  case snapshot
+  /// The lock file could not be read (the state directory is the backup account's, mode
+  /// 0700).
+  case unknown
+}
+
+/// What `pushgate status` knows about the slots.
 public enum LockReport: Equatable, Sendable {
   /// No settings file was given with `--file`, so there is no lock file to look at.
   case notAsked

@@ -4,66 +4,15 @@
 // small fixed-size summary, and at most `keyLimit` keys are tracked. Records stamped after
 // `now` are ignored (the report describes the log as it was at `now`).
 
-/// What one audit record means for the status report.
-public enum StatusEvent: Equatable, Sendable {
-  /// A session was allowed and took a slot (a push began).
-  case allowed
-  /// A session was refused.
-  case refused
-  /// Something failed; the text says what, in words built from the record.
-  case failure(String)
-  /// A snapshot ended with `ok` or `warning`.
-  case snapshotSucceeded
-  /// A record that changes nothing here (a transfer that ended well, unknown events).
-  case other
-
-  /// Classifies one record.
-  public init(_ entry: AuditEntry) {
-    switch entry.event {
-    case "allowed": self = .allowed
-    case "refused": self = .refused
-    case "failed": self = .failure("server error: " + (entry.string("reason") ?? "unknown"))
-    case "transfer-ended":
-      if let signal = entry.int("signal") {
-        self = .failure("rsync killed by signal \(signal)")
-      } else if let status = entry.int("status"), status != 0 {
-        self = .failure("rsync exit \(status)" + Self.meaning(status))
-      } else {
-        self = .other
-      }
-    case "snapshot-ended": self = Self.snapshot(entry)
-    default: self = .other
-    }
-  }
-
-  private static func snapshot(_ entry: AuditEntry) -> StatusEvent {
-    switch entry.string("result") {
-    case "ok", "warning": return .snapshotSucceeded
-    case "timeout": return .failure("snapshot timed out")
-    case "tree-busy": return .failure("snapshot not taken: tree busy")
-    case "not-started": return .failure("snapshot not started")
-    case let result?:
-      if let signal = entry.int("signal") { return .failure("snapshot killed by signal \(signal)") }
-      if let status = entry.int("status") { return .failure("snapshot \(result) (exit \(status))") }
-      return .failure("snapshot \(result)")
-    case nil: return .other
-    }
-  }
-
-  private static func meaning(_ status: Int) -> String {
-    StatusMeaning.text(status).map { " (\($0))" } ?? ""
-  }
-}
-
 /// What happened on one day, for the timeline.
 public struct DayMarks: OptionSet, Equatable, Sendable {
   /// The raw bits.
   public let rawValue: UInt8
   /// Creates marks from bits.
   public init(rawValue: UInt8) { self.rawValue = rawValue }
-  /// A session was allowed.
+  /// A push into the area ended well or changed it (activity `pushed` or `unchanged`).
   public static let pushed = DayMarks(rawValue: 1)
-  /// A snapshot succeeded.
+  /// A snapshot was taken.
   public static let snapshotted = DayMarks(rawValue: 2)
   /// Something failed.
   public static let failed = DayMarks(rawValue: 4)
@@ -71,13 +20,16 @@ public struct DayMarks: OptionSet, Equatable, Sendable {
 
 /// The summary of one key label.
 public struct KeySummary: Equatable, Sendable {
-  /// The latest successful snapshot (seconds since the epoch).
-  public var lastSuccess: Int?
+  /// The latest time the area held the whole tree safely (see ``StatusEvent``), seconds
+  /// since the epoch: the key's freshness.
+  public var lastBackup: Int?
+  /// The latest snapshot taken.
+  public var lastSnapshot: Int?
   /// The latest failure.
   public var lastFailure: Int?
   /// Why the latest failure happened.
   public var lastFailureReason = ""
-  /// Sessions allowed in the 24 hours before `now`.
+  /// Sessions that changed the area in the 24 hours before `now`.
   public var pushesLastDay = 0
   /// Sessions refused in the 24 hours before `now`.
   public var refusalsLastDay = 0
@@ -85,7 +37,7 @@ public struct KeySummary: Equatable, Sendable {
   public var failures = 0
   /// Refusals in the whole log read.
   public var refusals = 0
-  /// Sessions allowed in the whole log read.
+  /// Sessions that changed the area (activity `pushed`) in the whole log read.
   public var pushes = 0
   /// One entry per day, oldest first; the last is the day of `now` (UTC).
   public var days = [DayMarks](repeating: [], count: StatusTally.dayCount)
@@ -103,6 +55,8 @@ public struct StatusTally: Sendable {
 
   /// The moment the report describes, seconds since the epoch.
   public let now: Int
+  /// The rsnapshot level pushes trigger (`retain`'s first): its rotations are snapshots.
+  public let lowestLevel: String
   /// At most this many keys are tracked; records of further keys are only counted.
   public let keyLimit: Int
   /// The summary of each key label seen.
@@ -115,16 +69,21 @@ public struct StatusTally: Sendable {
   /// so Timestamp.parse runs about once per day of log instead of once per record.
   private var lastDate: (text: [UInt8], midnight: Int)?
 
-  /// An empty tally for a report at `now`.
-  public init(now: Int, keyLimit: Int = StatusTally.defaultKeyLimit) {
+  /// An empty tally for a report at `now`; without settings, `lowestLevel` is the default
+  /// first level of `retain`.
+  public init(
+    now: Int, lowestLevel: String = RetainLevel.defaults[0].name,
+    keyLimit: Int = StatusTally.defaultKeyLimit
+  ) {
     self.now = now
+    self.lowestLevel = lowestLevel
     self.keyLimit = keyLimit
   }
 
   /// Adds one record read from the log.
   public mutating func add(_ entry: AuditEntry) {
     guard let text = entry.string("time"), let time = seconds(text) else { return }
-    add(StatusEvent(entry), key: entry.key ?? "", time: time)
+    add(StatusEvent(entry, lowestLevel: lowestLevel), key: entry.key ?? "", time: time)
   }
 
   /// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the epoch, like Timestamp.parse.
@@ -172,26 +131,29 @@ public struct StatusTally: Sendable {
     _ summary: inout KeySummary, _ event: StatusEvent, time: Int, recent: Bool, day: Int?
   ) {
     var mark: DayMarks = []
-    switch event {
-    case .allowed:
+    if event.changedArea {
       summary.pushes += 1
       if recent { summary.pushesLastDay += 1 }
-      mark = .pushed
-    case .refused:
+    }
+    if event.changedArea || event.heldTree { mark.insert(.pushed) }
+    if event.tookSnapshot {
+      summary.lastSnapshot = max(summary.lastSnapshot ?? time, time)
+      mark.insert(.snapshotted)
+    }
+    if event.tookSnapshot || event.heldTree {
+      summary.lastBackup = max(summary.lastBackup ?? time, time)
+    }
+    if event.isRefusal {
       summary.refusals += 1
       if recent { summary.refusalsLastDay += 1 }
-    case .failure(let reason):
+    }
+    if let reason = event.failure {
       summary.failures += 1
       if time >= summary.lastFailure ?? Int.min {
         summary.lastFailure = time
         summary.lastFailureReason = reason
       }
-      mark = .failed
-    case .snapshotSucceeded:
-      summary.lastSuccess = max(summary.lastSuccess ?? time, time)
-      mark = .snapshotted
-    case .other:
-      break
+      mark.insert(.failed)
     }
     if let day, !mark.isEmpty { summary.days[day].insert(mark) }
   }

@@ -1,4 +1,4 @@
-// pushgate status for people: a table per key, a 30-day timeline, the slots and the snapshot.
+// pushgate status for people: a table of keys, a 30-day timeline, the slots in use.
 //
 // Every byte from the log or a holder record passes through VisibleBytes. The timeline uses
 // UTF-8 block characters; everything else is ASCII.
@@ -7,17 +7,23 @@
 public struct StatusReport: Sendable {
   /// The log summed up.
   public var tally: StatusTally
-  /// The slots and the snapshot.
+  /// The slots.
   public var locks: LockReport
+  /// The key areas.
+  public var areas: AreaListing
   /// The log's path, as shown.
   public var log: String
   /// `--max-age` and `--warn-age`, when given.
   public var thresholds: AgeThresholds?
 
   /// A report.
-  public init(tally: StatusTally, locks: LockReport, log: String, thresholds: AgeThresholds? = nil) {
+  public init(
+    tally: StatusTally, locks: LockReport, areas: AreaListing = .notAsked, log: String,
+    thresholds: AgeThresholds? = nil
+  ) {
     self.tally = tally
     self.locks = locks
+    self.areas = areas
     self.log = log
     self.thresholds = thresholds
   }
@@ -36,7 +42,7 @@ public enum TimelineCell {
 
   /// The legend line.
   public static let legend =
-    "█ snapshot  ▓ snapshot and a failure  x failure  ░ pushed, no snapshot  · nothing"
+    "█ snapshot  ▓ snapshot and a failure  x failure  ░ pushed, no new snapshot  · nothing"
 }
 
 extension StatusReport {
@@ -45,77 +51,109 @@ extension StatusReport {
     let now = tally.now
     var out = "pushgate status at \(Timestamp.iso8601(now)) (times UTC)\n"
     out += "log \(Self.visible(log, limit: 4096))\n\n"
-    let keys = tally.sortedKeys
+    let keys = keyStatuses
     if keys.isEmpty {
-      out += "no records\n"
+      out += areas == .notAsked ? "no records\n" : "no areas and no records\n"
     } else {
       out += keyTable(keys) + "\n" + timeline(keys)
     }
     if tally.untrackedRecords > 0 {
       out += "\(tally.untrackedRecords) records of keys beyond the first \(tally.keyLimit) not shown\n"
     }
-    return out + "\n" + lockText()
+    return out + "\n" + Self.columns(bottomRows(keys), rightAligned: [])
   }
 
-  private func keyTable(_ keys: [String]) -> String {
+  /// The columns `now` and `pending` appear when the areas were listed.
+  private func keyTable(_ keys: [KeyStatus]) -> String {
     let now = tally.now
-    var header = ["key", "last snapshot", "pushes 24h", "refused 24h", "last failure"]
+    let hasAreas = if case .listed = areas { true } else { false }
+    var header = ["key", "last backup", "last snapshot", "pushes 24h", "refused 24h"]
+    if hasAreas { header += ["now", "pending"] }
+    header.append("last failure")
     if thresholds != nil { header.insert("state", at: 0) }
     var rows = [header]
     for key in keys {
-      guard let summary = tally.keys[key] else { continue }
+      let summary = key.summary
       var failure = "-"
       if let time = summary.lastFailure {
         failure = Self.when(time, now: now) + " " + Self.visible(summary.lastFailureReason, limit: 256)
       }
       var row = [
-        Self.label(key), summary.lastSuccess.map { Self.when($0, now: now) } ?? "never",
-        String(summary.pushesLastDay), String(summary.refusalsLastDay), failure,
+        Self.label(key.label), key.lastBackup.map { Self.when($0, now: now) } ?? "never",
+        key.lastSnapshot.map { AgeText.render(now - $0) + " ago" } ?? "never",
+        String(summary.pushesLastDay), String(summary.refusalsLastDay),
       ]
+      if hasAreas { row += Self.areaCells(key) }
+      row.append(failure)
       if let thresholds {
-        row.insert(Freshness.of(lastSuccess: summary.lastSuccess, now: now, thresholds: thresholds).word, at: 0)
+        row.insert(key.isRetired ? "-" : freshness(key, thresholds).word, at: 0)
       }
       rows.append(row)
     }
-    let numeric: Set<Int> = thresholds == nil ? [2, 3] : [3, 4]
+    let numeric: Set<Int> = thresholds == nil ? [3, 4] : [4, 5]
     return Self.columns(rows, rightAligned: numeric)
   }
 
-  private func timeline(_ keys: [String]) -> String {
+  /// `now` and `pending` for one key.
+  private static func areaCells(_ key: KeyStatus) -> [String] {
+    guard let area = key.area else { return ["no area", "-"] }
+    let now: String
+    switch area.activity {
+    case .idle: now = "idle"
+    case .session: now = "session"
+    case .snapshot: now = "snapshot"
+    case .unknown: now = "unknown"
+    }
+    let pending: String
+    switch area.pending {
+    case .none?: pending = "no"
+    case .complete?: pending = "yes"
+    case .incomplete?: pending = "incomplete"
+    case nil: pending = "unknown"
+    }
+    return [now, pending]
+  }
+
+  private func timeline(_ keys: [KeyStatus]) -> String {
     let now = tally.now
     let first = Timestamp.iso8601(now - (StatusTally.dayCount - 1) * 86400).prefix(10)
     var rows = [["last 30 days", "\(first) .. \(Timestamp.iso8601(now).prefix(10))"]]
     for key in keys {
-      guard let summary = tally.keys[key] else { continue }
-      rows.append([Self.label(key), String(summary.days.map(TimelineCell.character))])
+      rows.append([Self.label(key.label), String(key.summary.days.map(TimelineCell.character))])
     }
     rows.append(["", TimelineCell.legend])
     return Self.columns(rows, rightAligned: [])
   }
 
-  private func lockText() -> String {
+  /// The slots, one row each, then a row for areas that could not be read.
+  private func bottomRows(_ keys: [KeyStatus]) -> [[String]] {
+    var rows: [[String]]
     switch locks {
     case .notAsked:
-      return "slots     not read (give --config to see them)\n"
+      rows = [["slots", "not read (give --config to see them)"]]
     case .unreadable(let reason):
-      return "slots     cannot read the lock file: \(Self.visible(reason, limit: 512))\n"
+      rows = [["slots", "cannot read the lock file: \(Self.visible(reason, limit: 512))"]]
     case .read(let view):
-      var rows = [["slots", "\(view.slotsInUse) of \(view.slots.count) in use"]]
+      rows = [["slots", "\(view.slotsInUse) of \(view.slots.count) in use"]]
       for slot in view.slots {
-        guard let holder = slot.holder else {
-          rows.append(["  \(slot.slot)", "free"])
-          continue
-        }
-        rows.append(["  \(slot.slot)"] + holderFields(holder))
+        rows.append(["  \(slot.slot)"] + (slot.holder.map(holderFields) ?? ["free"]))
       }
-      switch view.snapshot {
-      case .idle: rows.append(["snapshot", "not running"])
-      case .waiting: rows.append(["snapshot", "waiting for running pushes to end"])
-      case .running(let holder):
-        rows.append(["snapshot", (["running"] + holderFields(holder)).joined(separator: "  ")])
-      }
-      return Self.columns(rows, rightAligned: [])
     }
+    switch areas {
+    case .notAsked: break
+    case .unreadable(let reason):
+      rows.append(["areas", "cannot list them: \(Self.visible(reason, limit: 512))"])
+    case .listed:
+      let problems = keys.compactMap { $0.area?.problem }
+      if let first = problems.first {
+        rows.append([
+          "areas",
+          "state unknown for \(problems.count) of \(keys.count { $0.area != nil }): "
+            + Self.visible(first, limit: 512),
+        ])
+      }
+    }
+    return rows
   }
 
   private func holderFields(_ holder: Holder) -> [String] {

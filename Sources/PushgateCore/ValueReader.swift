@@ -46,14 +46,32 @@ struct ValueReader {
     return number
   }
 
-  func command(_ name: String, default fallback: [String]) throws(SettingsError) -> [String] {
+  /// `LEVEL=COUNT` words, lowest level first, with rsnapshot's rules (see ``RetainLevel``).
+  func retain(_ name: String, default fallback: [RetainLevel]) throws(SettingsError)
+    -> [RetainLevel]
+  {
     guard let value = values[name]?.value else { return fallback }
     let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    guard let program = words.first, PathRules.isSafeAbsolute(program) else {
-      throw fail(
-        name, "'\(name)' must start with the absolute path of a program; it is run without a shell")
+    do {
+      let first = words.first.map { String($0.prefix { $0 != "=" }) } ?? ""
+      return try RetainLevel.levels(interval: first, retain: words)
+    } catch {
+      throw fail(name, "'\(name)': \(error.message) (such as 'hourly=24 daily=7 weekly=4')")
     }
-    return words
+  }
+
+  /// A duration such as `0`, `90s`, `30m`, `1h` or `2d` (see ``AgeText/seconds(_:)``).
+  func duration(_ name: String, _ range: ClosedRange<Int>, default fallback: Int)
+    throws(SettingsError) -> Int
+  {
+    guard let value = values[name]?.value else { return fallback }
+    guard let seconds = AgeText.seconds(value), range.contains(seconds) else {
+      throw fail(
+        name,
+        "'\(name)' must be a duration such as 0, 90s, 30m, 1h or 2d, at most 366d, "
+          + "not '\(SettingsParser.visible(value))'")
+    }
+    return seconds
   }
 
   func statuses(_ name: String, default fallback: [Int32]) throws(SettingsError) -> [Int32] {

@@ -30,6 +30,13 @@ public enum Descriptors {
     }
   }
 
+  /// Opens /dev/null for reading and writing (open(2), O_CLOEXEC).
+  public static func openNull() throws(SystemError) -> Int32 {
+    let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+    guard fd >= 0 else { throw .current("open /dev/null") }
+    return fd
+  }
+
   /// Writes all of `bytes` to `fd`, retrying on EINTR and short writes.
   @discardableResult
   public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {

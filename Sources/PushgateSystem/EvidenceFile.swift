@@ -1,10 +1,12 @@
-// The per-session file where rsync's hooks record what they saw.
+// The per-session files where rsync's pre-xfer hook records what the client asked for
+// (ROOT/.pushgate/SESSION) and rsync writes its transfer log (ROOT/.pushgate/SESSION.transfer).
 import Glibc
+import PushgateCore
 
 /// Creates, appends to and reads back a session's evidence file.
 public enum EvidenceFile {
-  /// Creates the directory (0700) if needed and an empty evidence file (0600, O_EXCL).
-  public static func create(directory: String, path: String) throws(SystemError) {
+  /// Creates the directory (0700) if needed and empty files at `paths` (0600, O_EXCL).
+  public static func create(directory: String, paths: [String]) throws(SystemError) {
     if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .current("mkdir") }
     let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     guard dirfd >= 0 else { throw .current("open directory") }
@@ -14,9 +16,11 @@ public enum EvidenceFile {
     guard info.st_uid == geteuid(), info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
       throw SystemError(number: EPERM, operation: "directory owner or mode")
     }
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .current("open") }
-    close(fd)
+    for path in paths {
+      let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+      guard fd >= 0 else { throw .current("open") }
+      close(fd)
+    }
   }
 
   /// Removes evidence files of sessions that are gone — a gate killed before it could consume
@@ -35,9 +39,9 @@ public enum EvidenceFile {
       let name = withUnsafeBytes(of: entry.pointee.d_name) {
         String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
       }
-      guard name.utf8.count == 16, name.utf8.allSatisfy(isHexDigit), !live.contains(name) else {
-        continue
-      }
+      let session = name.hasSuffix(".transfer") ? String(name.dropLast(9)) : name
+      guard session.utf8.count == 16, session.utf8.allSatisfy(isHexDigit), !live.contains(session)
+      else { continue }
       var info = stat()
       guard fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0,
         info.st_mode & S_IFMT == S_IFREG, now.tv_sec - info.st_mtim.tv_sec > graceSeconds
@@ -64,5 +68,25 @@ public enum EvidenceFile {
   public static func consume(path: String, limit: Int) -> [UInt8] {
     defer { unlink(path) }
     return TrustedFile.readSmall(path, limit: limit) ?? []
+  }
+
+  /// Streams rsync's transfer log into `log` (any size, 64 KiB at a time) and removes the
+  /// file. `false` when it could not be read to the end: the session's changes are unknown.
+  public static func consumeTransferLog(path: String, into log: inout TransferLog) -> Bool {
+    defer { unlink(path) }
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+    // Most sessions log a few lines: no 64 KiB buffer for them.
+    var buffer = [UInt8](repeating: 0, count: max(512, min(Int(info.st_size) + 1, 65536)))
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else { return false }
+      if count == 0 { return true }
+      log.feed(buffer[0..<count])
+    }
   }
 }

@@ -1,61 +1,56 @@
-// Slots and the tree lock: open-file-description locks (fcntl F_OFD_SETLK) on one lock file.
+// Connection slots: open-file-description locks (fcntl F_OFD_SETLK) on the root's lock file.
 //
-// Byte 0 is the gate, byte 1 the tree, byte 16+i slot i. A push holds its slot for the whole
-// session and a shared tree lock while rsync runs; a snapshot holds the gate and the tree
-// exclusively, so no push writes while it runs, and a waiting snapshot (holding the gate)
-// keeps new pushes out, so it cannot be starved. The kernel drops every lock when the last
-// descriptor of the open file description closes, i.e. when the process dies: there is
-// nothing to clean up. Nothing here unlocks in a deinit.
+// Byte 16+i is slot i, held exclusively by a session from its decision to its exit; the
+// 256-byte holder record at 4096+256*i names the holder for `pushgate status`. The kernel
+// drops every lock when the last descriptor of the open file description closes, i.e. when
+// the process dies: there is nothing to clean up. Nothing here unlocks in a deinit.
+// Each key's area has its own lock file (AreaLock); this one only bounds the whole root.
 import CPushgate
 import Glibc
 import PushgateCore
 
-/// The lock file of a backup root, open for the life of the process.
-public struct LockFile: Sendable {
+/// How a byte of a lock file is locked (fcntl `l_type`).
+public enum LockMode: Int32, Sendable {
+  /// F_RDLCK: shared with other shared holders.
+  case shared = 0
+  /// F_WRLCK: held by one open file description only.
+  case exclusive = 1
+  /// F_UNLCK: released.
+  case unlocked = 2
+}
+
+/// One open lock file and the OFD locks of its open file description.
+public struct OFDLocks: Sendable {
   /// The open descriptor (O_CLOEXEC); its open file description owns the locks.
   public let fd: Int32
 
-  static let gate: off_t = 0
-  static let tree: off_t = 1
-  static let firstSlot: off_t = 16
-
-  /// Opens (or creates, mode 0640) the lock file.
-  public static func open(_ path: String) throws(SystemError) -> LockFile {
-    LockFile(fd: try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o640))
-  }
-
-  private func tryLock(_ type: Int32, at offset: off_t) throws(SystemError) -> Bool {
-    if pg_ofd_lock(fd, type, offset, 1, 0) == 0 { return true }
+  /// Takes `mode` on byte `offset` without waiting; `false` when someone else holds it.
+  public func tryLock(_ mode: LockMode, at offset: Int) throws(SystemError) -> Bool {
+    if pg_ofd_lock(fd, mode.rawValue, off_t(offset), 1, 0) == 0 { return true }
     if errno == EAGAIN || errno == EACCES { return false }
     throw .current("fcntl(F_OFD_SETLK)")
   }
 
-  private func unlock(at offset: off_t) {
-    _ = pg_ofd_lock(fd, 2, offset, 1, 0)
+  /// Releases byte `offset`.
+  public func unlock(at offset: Int) {
+    _ = pg_ofd_lock(fd, LockMode.unlocked.rawValue, off_t(offset), 1, 0)
   }
 
-  /// Retries `attempt` every 50 ms until it succeeds or `deadline` (monotonic ms) passes.
-  private func retrying(until deadline: Int, _ attempt: () throws(SystemError) -> Bool)
-    throws(SystemError) -> Bool
+  /// Takes `mode` on byte `offset`, retrying every 50 ms until `deadline` (monotonic ms).
+  public func lock(_ mode: LockMode, at offset: Int, until deadline: Int) throws(SystemError)
+    -> Bool
   {
     while true {
-      if try attempt() { return true }
+      if try tryLock(mode, at: offset) { return true }
       if Clock.monotonicMilliseconds() >= deadline { return false }
       Clock.sleep(milliseconds: 50)
     }
   }
 
-  /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy.
-  public func acquireSlot(count: Int, until deadline: Int) throws(SystemError) -> Int? {
-    var taken: Int?
-    _ = try retrying(until: deadline) { () throws(SystemError) -> Bool in
-      for slot in 0..<count where try tryLock(1, at: Self.firstSlot + off_t(slot)) {
-        taken = slot
-        return true
-      }
-      return false
-    }
-    return taken
+  /// Whether another open file description holds byte `offset` (F_OFD_GETLK). Our own locks
+  /// never read as held.
+  public func isHeldElsewhere(at offset: Int) -> Bool {
+    pg_ofd_getlk(fd, off_t(offset), 1) > 0
   }
 
   /// Writes a holder record at `offset` (pwrite(2)); best effort, the lock is what counts.
@@ -63,45 +58,53 @@ public struct LockFile: Sendable {
     _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
   }
 
+  /// The holder record at `offset` (pread(2)).
+  public func record(at offset: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: HolderRecord.size)
+    let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+    return Array(bytes.prefix(max(0, count)))
+  }
+}
+
+/// The root's lock file, open for the life of the process.
+public struct LockFile: Sendable {
+  /// The locks of our open file description.
+  public let locks: OFDLocks
+  /// The open descriptor.
+  public var fd: Int32 { locks.fd }
+
+  /// Byte 16+i: slot i.
+  public static let firstSlotByte = 16
+
+  /// Opens (or creates, mode 0640) the lock file.
+  public static func open(_ path: String) throws(SystemError) -> LockFile {
+    LockFile(locks: OFDLocks(fd: try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o640)))
+  }
+
+  /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy.
+  public func acquireSlot(count: Int, until deadline: Int) throws(SystemError) -> Int? {
+    while true {
+      for slot in 0..<count where try locks.tryLock(.exclusive, at: Self.firstSlotByte + slot) {
+        return slot
+      }
+      if Clock.monotonicMilliseconds() >= deadline { return nil }
+      Clock.sleep(milliseconds: 50)
+    }
+  }
+
+  /// Writes the holder record of `slot`.
+  public func publish(_ record: [UInt8], slot: Int) {
+    locks.publish(record, at: HolderRecord.slotOffset(slot))
+  }
+
   /// The sessions holding the other slots right now (F_OFD_GETLK, then their holder records).
   /// Our own slot reads as free: a lock never conflicts with its own open file description.
   public func otherLiveSessions(slots count: Int) -> Set<String> {
     var sessions = Set<String>()
-    for slot in 0..<count where pg_ofd_getlk(fd, Self.firstSlot + off_t(slot), 1) > 0 {
-      var record = [UInt8](repeating: 0, count: HolderRecord.size)
-      let read = record.withUnsafeMutableBytes {
-        pread(fd, $0.baseAddress, $0.count, off_t(HolderRecord.slotOffset(slot)))
-      }
-      if read > 0, let session = AuditEntry(record.prefix(read))?.session { sessions.insert(session) }
+    for slot in 0..<count where locks.isHeldElsewhere(at: Self.firstSlotByte + slot) {
+      let record = locks.record(at: HolderRecord.slotOffset(slot))
+      if let session = AuditEntry(record)?.session { sessions.insert(session) }
     }
     return sessions
-  }
-
-  /// Releases a slot before the process ends (a refusal that still talks to the client).
-  public func releaseSlot(_ slot: Int) { unlock(at: Self.firstSlot + off_t(slot)) }
-
-  /// Takes the tree for writing (shared with other pushes) unless a snapshot holds or waits
-  /// for it; waits until `deadline`.
-  public func shareTree(until deadline: Int) throws(SystemError) -> Bool {
-    try retrying(until: deadline) { () throws(SystemError) -> Bool in
-      guard try tryLock(0, at: Self.gate) else { return false }
-      defer { unlock(at: Self.gate) }
-      return try tryLock(0, at: Self.tree)
-    }
-  }
-
-  /// Releases the shared tree lock.
-  public func releaseTree() { unlock(at: Self.tree) }
-
-  /// Takes the gate, then waits for running pushes to end and takes the tree exclusively.
-  public func holdTreeExclusively(until deadline: Int) throws(SystemError) -> Bool {
-    guard try retrying(until: deadline, { () throws(SystemError) -> Bool in try tryLock(1, at: Self.gate) }) else {
-      return false
-    }
-    if try retrying(until: deadline, { () throws(SystemError) -> Bool in try tryLock(1, at: Self.tree) }) {
-      return true
-    }
-    unlock(at: Self.gate)
-    return false
   }
 }

@@ -1,4 +1,5 @@
-// Reads which locks of the lock file are held, and the holder records, without taking any.
+// Reads which locks of a lock file (the root's, or an area's) are held, and the holder
+// records, without taking any.
 //
 // The probe opens the lock file read-only and never locks: fcntl(F_OFD_GETLK) only reports a
 // conflicting lock, so `pushgate status` needs read access to the file, not root, and cannot
@@ -47,37 +48,29 @@ public struct LockProbe: Sendable {
     return Array(bytes.prefix(max(0, count)))
   }
 
-  /// Every slot and the snapshot, as `pushgate status` shows them.
+  /// Every slot of the root's lock file, as `pushgate status` shows them.
   public func view(slots count: Int) throws(SystemError) -> LockView {
     var slots: [SlotState] = []
     for slot in 0..<count {
-      let offset = LockFile.firstSlotByte + slot
-      let held = try hold(at: offset) != .free
+      let held = try hold(at: LockFile.firstSlotByte + slot) != .free
       slots.append(
         SlotState(
           slot: slot,
           holder: held ? Holder(record: record(at: HolderRecord.slotOffset(slot))) : nil))
     }
-    let snapshot: SnapshotState
-    if try hold(at: LockFile.treeByte) == .exclusive {
-      snapshot = .running(Holder(record: record(at: HolderRecord.snapshotOffset)))
-    } else if try hold(at: LockFile.gateByte) == .exclusive {
-      snapshot = .waiting
-    } else {
-      snapshot = .idle
-    }
-    return LockView(slots: slots, snapshot: snapshot)
+    return LockView(slots: slots)
+  }
+
+  /// What an area's lock file says: a snapshot or rotation runs (byte 1), a session holds
+  /// the area (byte 0), or nothing does. Holder records are not read: `pushgate rotate`
+  /// writes none, so the snapshot record may be an older holder's.
+  public func areaView() throws(SystemError) -> AreaActivity {
+    if try hold(at: AreaLock.snapshotByte) != .free { return .snapshot }
+    if try hold(at: AreaLock.areaByte) != .free { return .session }
+    return .idle
   }
 
   /// Closes the descriptor (close(2)).
   public func close() { _ = Glibc.close(fd) }
 }
 
-extension LockFile {
-  /// Byte 0: the gate.
-  static let gateByte = Int(gate)
-  /// Byte 1: the tree.
-  static let treeByte = Int(tree)
-  /// Byte 16: slot 0.
-  static let firstSlotByte = Int(firstSlot)
-}

@@ -13,12 +13,15 @@ public enum Spawn {
     public var output: Int32 = -1
     /// fd for the child's stderr.
     public var error: Int32 = -1
+    /// fd handed to the child as its descriptor 3 (the area lock of a detached snapshot).
+    public var inherited: Int32 = -1
 
     /// The default: the child shares our 0–2 (the ssh channel, for rsync).
-    public init(input: Int32 = -1, output: Int32 = -1, error: Int32 = -1) {
+    public init(input: Int32 = -1, output: Int32 = -1, error: Int32 = -1, inherited: Int32 = -1) {
       self.input = input
       self.output = output
       self.error = error
+      self.inherited = inherited
     }
   }
 
@@ -44,7 +47,8 @@ public enum Spawn {
     let pid = withCStrings(run.arguments) { argv in
       withCStrings(run.environment) { envp in
         pg_spawn(
-          run.path, argv, envp, stdio.input, stdio.output, stdio.error, grouping.rawValue,
+          run.path, argv, envp, stdio.input, stdio.output, stdio.error, stdio.inherited,
+          grouping.rawValue,
           diesWithUs ? SIGTERM : 0)
       }
     }

@@ -28,6 +28,28 @@ public enum TrustedFile {
     }
   }
 
+  /// Reads a configuration file the gate relies on (rsyncd.conf): a regular file, not a
+  /// symlink, owned by root or by us and not writable by others; at most `limit` bytes.
+  public static func readConfig(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { throw .current("open") }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .current("fstat") }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw SystemError(number: EINVAL, operation: "not a regular file")
+    }
+    guard info.st_uid == 0 || info.st_uid == geteuid() else {
+      throw SystemError(number: EPERM, operation: "owned by uid \(info.st_uid)")
+    }
+    guard info.st_mode & S_IWOTH == 0 else {
+      throw SystemError(number: EPERM, operation: "writable by others")
+    }
+    let bytes = try Descriptors.readAll(fd, limit: limit)
+    guard bytes.count <= limit else { throw SystemError(number: EFBIG, operation: "read") }
+    return bytes
+  }
+
   /// Reads a small file without following a symlink; `nil` if it cannot be read.
   public static func readSmall(_ path: String, limit: Int) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)

@@ -1,4 +1,5 @@
-// One ssh session, top to bottom: decide, take a slot, run rsync, decide on and take the snapshot.
+// One ssh session, top to bottom: decide, take the key's area and a slot, run rsync, read what
+// rsync recorded it did, decide on the snapshot and take it.
 import Glibc
 import PushgateCore
 import PushgateSystem
@@ -17,42 +18,56 @@ func serve(config: String, key: String) -> Never {
   }
   let log = openLog(settings.auditLog)
 
-  let plan: SessionPlan
-  switch Gate.decide(settings: settings, context: context) {
-  case .refuse(let refusal):
+  // The command first: a refused command costs no file read.
+  if case .refuse(let refusal) = Gate.classify(settings: settings, context: context) {
     log.record(AuditRecord.refused(context, refusal, time: Clock.now()))
     stop(refusal.message, status: refusal.exitStatus)
+  }
+  let waitStart = Clock.monotonicMilliseconds()
+  let plan: SessionPlan
+  switch Gate.decide(settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key)) {
+  case .refuse(let refusal):
+    refuseInDaemonProtocol(refusal, context, log, since: waitStart)
   case .fail(let failure):
     log.fail(context, failure)
   case .allow(let allowed):
     plan = allowed
   }
 
+  // The key's area first, then a slot of the root: a session waiting for its own key's area
+  // holds no slot, so it can never keep another key out.
+  let area: AreaLock
+  do { area = try AreaLock.open(plan.area) } catch {
+    log.fail(context, .area(path: plan.area.lockFile, detail: error.text))
+  }
   let lock: LockFile
   do { lock = try LockFile.open(settings.lockFile) } catch {
     log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
   }
-  let waitStart = Clock.monotonicMilliseconds()
   let deadline = waitStart + settings.slotWait * 1000
   let slot: Int
   do {
+    guard try area.acquire(until: deadline) else {
+      refuseInDaemonProtocol(
+        area.isSnapshotRunning ? .snapshotRunning : .keyBusy, context, log, since: waitStart)
+    }
     guard let free = try lock.acquireSlot(count: settings.maxConnections, until: deadline) else {
+      // The refusal waits for the client's lines; the area held meanwhile would turn this
+      // key's next session away.
+      area.release()
       refuseInDaemonProtocol(.busy(limit: settings.maxConnections), context, log, since: waitStart)
     }
     slot = free
-    guard try lock.shareTree(until: deadline) else {
-      // The refusal waits for the client's lines; a slot held meanwhile would turn the next
-      // client away as busy.
-      lock.releaseSlot(free)
-      refuseInDaemonProtocol(.snapshotRunning, context, log, since: waitStart)
-    }
   } catch {
     log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
   }
-  lock.publish(
-    HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
-    at: HolderRecord.slotOffset(slot))
-  do { try EvidenceFile.create(directory: settings.evidenceDirectory, path: plan.evidencePath) } catch {
+  let holder = HolderRecord.render(context, pid: Int(getpid()), since: Clock.now())
+  lock.publish(holder, slot: slot)
+  area.publishSession(holder)
+  do {
+    try EvidenceFile.create(
+      directory: settings.evidenceDirectory, paths: [plan.evidencePath, plan.transferLogPath])
+  } catch {
     log.fail(context, .evidence(path: plan.evidencePath, detail: error.text))
   }
   // A gate killed mid-session cannot remove its evidence; the next session does.
@@ -69,25 +84,52 @@ func serve(config: String, key: String) -> Never {
   let transfer: ProcessEnd
   do { transfer = try runForwardingSignals(plan.rsync) } catch {
     _ = EvidenceFile.consume(path: plan.evidencePath, limit: 0)
+    _ = EvidenceFile.consume(path: plan.transferLogPath, limit: 0)
     log.fail(context, .spawn(program: plan.rsync.path, detail: error.text))
   }
-  lock.releaseTree()
   let evidence = HookEvidence.parse(
     EvidenceFile.consume(path: plan.evidencePath, limit: HookEvidence.maximumSize))
-  let decision = SnapshotDecision.decide(transfer: transfer, evidence: evidence, settings: settings)
+  var transferLog = TransferLog(tag: plan.transferTag, pushModule: settings.pushModule)
+  var changes = transferLog.changes
+  if EvidenceFile.consumeTransferLog(path: plan.transferLogPath, into: &transferLog) {
+    changes = transferLog.changes
+  } else {
+    changes.isUnknown = true
+  }
+  let activity = SessionActivity.classify(
+    changes: changes, evidence: evidence, transfer: transfer, pushModule: settings.pushModule)
+  let decision = SnapshotDecision.decide(
+    transfer: transfer, changes: changes, activity: activity, area: AreaFiles.state(plan.area),
+    now: Clock.now(), settings: settings)
   log.record(
     AuditRecord.transferEnded(
       context, transfer, milliseconds: Clock.monotonicMilliseconds() - transferStart,
-      evidence: evidence, decision: decision, time: Clock.now()))
-  guard decision == .due else { exit(transfer.passedOnStatus) }
+      evidence: evidence, changes: changes, activity: activity, decision: decision,
+      time: Clock.now()))
 
+  switch decision {
+  case .skipped:
+    exit(transfer.passedOnStatus)
+  case .pending(_, let complete):
+    do { try AreaFiles.setPending(plan.area, complete ? .complete : .incomplete) } catch {
+      log.fail(context, .area(path: plan.area.pendingFile, detail: error.text))
+    }
+    exit(transfer.passedOnStatus)
+  case .due:
+    // The area holds a whole pushed tree that no snapshot has taken yet, from now until a
+    // snapshot succeeds: a snapshot killed with its gate (or a reboot) leaves it pending for
+    // the next push or `pushgate rotate`, instead of losing it from the history.
+    do { try AreaFiles.setPending(plan.area, .complete) } catch {
+      log.fail(context, .area(path: plan.area.pendingFile, detail: error.text))
+    }
+  }
   switch settings.snapshotMode {
   case .wait:
-    let outcome = takeSnapshot(plan.snapshot, settings: settings, lock: lock, log: log, context: context)
+    let outcome = takeSnapshot(plan, area: area, log: log, context: context)
     Descriptors.report(outcome.clientMessage)
     exit(outcome.isSuccess ? transfer.passedOnStatus : ExitStatus.snapshotFailed)
   case .detach:
-    startDetachedSnapshot(config: config, plan: plan, context: context, log: log)
+    startDetachedSnapshot(config: config, plan: plan, area: area, context: context, log: log)
     exit(transfer.passedOnStatus)
   }
 }
@@ -95,8 +137,8 @@ func serve(config: String, key: String) -> Never {
 /// Starts rsync on our stdin/stdout/stderr and waits, passing SIGTERM/SIGHUP/SIGINT on.
 private func runForwardingSignals(_ run: ProgramRun) throws(SystemError) -> ProcessEnd {
   let pid = try Spawn.start(run)
-  pg_forward(pid)
-  defer { pg_forward(0) }
+  Signals.forward(to: pid)
+  defer { Signals.forward(to: 0) }
   return Spawn.wait(pid)
 }
 

@@ -6,8 +6,8 @@ import PushgateSystem
 enum ServeArguments: Equatable {
   /// Serve one ssh session: `[--config FILE] [--key LABEL]`.
   case serve(config: String, key: String)
-  /// Internal: an rsync hook recording evidence (`--hook pre-xfer|post-xfer FILE`).
-  case hook(name: String, evidence: String)
+  /// Internal: rsync's pre-xfer hook recording evidence (`--hook pre-xfer FILE`).
+  case hook(evidence: String)
   /// Internal: the detached snapshot of a session (`... --snapshot-session ID`).
   case detachedSnapshot(config: String, key: String, session: String)
 
@@ -17,10 +17,10 @@ enum ServeArguments: Equatable {
   /// Parses argv without argv[0]; `nil` means a usage error.
   static func parse(_ words: [String]) -> ServeArguments? {
     if words.first == "--hook" {
-      guard words.count == 3, words[1] == "pre-xfer" || words[1] == "post-xfer",
-        PathRules.isSafeAbsolute(words[2])
-      else { return nil }
-      return .hook(name: words[1], evidence: words[2])
+      guard words.count == 3, words[1] == "pre-xfer", PathRules.isSafeAbsolute(words[2]) else {
+        return nil
+      }
+      return .hook(evidence: words[2])
     }
     var config = SettingsFile.defaultPath
     var key = ""

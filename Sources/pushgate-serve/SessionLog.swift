@@ -33,8 +33,3 @@ func stop(_ message: String, status: Int32) -> Never {
   Descriptors.report(message)
   exit(status)
 }
-
-/// Sets the process that SIGTERM, SIGHUP and SIGINT are forwarded to (0: none).
-func pg_forward(_ pid: pid_t) {
-  Signals.forward(to: pid)
-}

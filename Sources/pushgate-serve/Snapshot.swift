@@ -1,49 +1,63 @@
-// Taking the snapshot, in the session (wait mode) or in a detached process (detach mode).
+// Taking an area's snapshot, in the session (wait mode) or in a detached process (detach mode).
 import Glibc
 import PushgateCore
 import PushgateSystem
 
-/// Holds the tree exclusively (no push writes meanwhile), runs the snapshot with its timeout,
-/// and logs the outcome. The locks go when the process exits.
-func takeSnapshot(
-  _ run: ProgramRun, settings: Settings, lock: LockFile, log: SessionLog, context: SessionContext
-) -> SnapshotOutcome {
-  let waitStart = Clock.monotonicMilliseconds()
+/// Runs the area's snapshot with its timeout while holding the area (no push of this key
+/// writes meanwhile), records the area's new state and logs the outcome. The locks go when
+/// the process exits.
+func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context: SessionContext)
+  -> SnapshotOutcome
+{
+  let settings = plan.settings
+  let start = Clock.monotonicMilliseconds()
   let outcome: SnapshotOutcome
   var tail: [UInt8] = []
-  var runStart = waitStart
   do {
-    if try lock.holdTreeExclusively(until: waitStart + settings.snapshotTimeout * 1000) {
-      lock.publish(
-        HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
-        at: HolderRecord.snapshotOffset)
-      runStart = Clock.monotonicMilliseconds()
-      let result = try Spawn.runCapturing(run, timeoutSeconds: settings.snapshotTimeout)
-      tail = result.tail
-      outcome = result.end.map(SnapshotOutcome.ended) ?? .timedOut
-    } else {
-      outcome = .treeBusy
-    }
+    try area.markSnapshot()
+    area.publishSnapshot(HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()))
+    let result = try Spawn.runCapturing(plan.snapshot, timeoutSeconds: settings.snapshotTimeout)
+    tail = result.tail
+    outcome = result.end.map(SnapshotOutcome.ended) ?? .timedOut
   } catch {
     outcome = .notStarted(detail: error.text)
   }
   let end = Clock.monotonicMilliseconds()
+  // The session marked the area pending (complete) before the snapshot started; a success
+  // clears the mark, a failure leaves it for the next push or `pushgate rotate`.
+  let recorded: Result<Void, SystemError>
+  do throws(SystemError) {
+    if outcome.isSuccess { try AreaFiles.recordSnapshot(plan.area, at: Clock.now()) }
+    recorded = .success(())
+  } catch {
+    recorded = .failure(error)
+  }
   log.record(
     AuditRecord.snapshotEnded(
-      context, outcome, milliseconds: end - runStart, waitedMilliseconds: runStart - waitStart,
+      context, outcome, milliseconds: end - start, waitedMilliseconds: 0,
       mode: settings.snapshotMode, outputTail: tail, time: Clock.now()))
+  if case .failure(let error) = recorded {
+    log.record(
+      AuditRecord.failed(
+        context, .area(path: plan.area.state, detail: error.text), time: Clock.now()))
+  }
   return outcome
 }
 
 /// Starts `pushgate-serve --snapshot-session ID` in its own session with no descriptor to the
-/// client, so the client is released now while the snapshot runs on.
-func startDetachedSnapshot(config: String, plan: SessionPlan, context: SessionContext, log: SessionLog) {
+/// client, so the client is released now while the snapshot runs on. The child inherits our
+/// area lock as descriptor 3: the same open file description, so the area stays held, with
+/// no gap, until the snapshot ends.
+func startDetachedSnapshot(
+  config: String, plan: SessionPlan, area: AreaLock, context: SessionContext, log: SessionLog
+) {
   let run = plan.detachedSnapshot(config: config, context: context)
-  let null = open("/dev/null", O_RDWR | O_CLOEXEC)
-  defer { close(null) }
   do throws(SystemError) {
-    _ = try Spawn.start(run, stdio: Spawn.Stdio(input: null, output: null, error: null), grouping: .newSession,
-      diesWithUs: false)
+    let null = try Descriptors.openNull()
+    defer { close(null) }
+    _ = try Spawn.start(
+      run, stdio: Spawn.Stdio(input: null, output: null, error: null, inherited: area.fd),
+      grouping: .newSession, diesWithUs: false)
   } catch {
     log.record(
       AuditRecord.snapshotEnded(
@@ -52,17 +66,35 @@ func startDetachedSnapshot(config: String, plan: SessionPlan, context: SessionCo
   }
 }
 
-/// The detached process: loads the settings again, takes the snapshot, logs it.
+/// The detached process: loads the settings again, adopts the area lock it inherited as
+/// descriptor 3 (or, failing that, waits for the area), takes the snapshot, logs it.
 func runDetachedSnapshot(config: String, key: String, session: String) -> Never {
   var context = SessionContext.current(key: key)
   context.session = session
   guard case .success(let settings) = SettingsFile.load(config) else { exit(ExitStatus.settings) }
   let log = openLog(settings.auditLog)
-  guard let plan = try? SessionPlan(settings: settings, context: context) else { exit(ExitStatus.osError) }
-  let lock: LockFile
-  do { lock = try LockFile.open(settings.lockFile) } catch {
-    log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
+  guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
+    log.fail(context, .keyMissing)
   }
-  let outcome = takeSnapshot(plan.snapshot, settings: settings, lock: lock, log: log, context: context)
+  let area: AreaLock
+  if let inherited = AreaLock.adopt(3, area: plan.area) {
+    area = inherited
+  } else {
+    do {
+      area = try AreaLock.open(plan.area)
+      let start = Clock.monotonicMilliseconds()
+      guard try area.acquire(until: start + settings.snapshotTimeout * 1000) else {
+        log.record(
+          AuditRecord.snapshotEnded(
+            context, .treeBusy, milliseconds: 0,
+            waitedMilliseconds: Clock.monotonicMilliseconds() - start, mode: .detach,
+            outputTail: [], time: Clock.now()))
+        exit(ExitStatus.snapshotFailed)
+      }
+    } catch {
+      log.fail(context, .area(path: plan.area.lockFile, detail: error.text))
+    }
+  }
+  let outcome = takeSnapshot(plan, area: area, log: log, context: context)
   exit(outcome.isSuccess ? 0 : ExitStatus.snapshotFailed)
 }

@@ -12,8 +12,8 @@ Descriptors.sanitize()
 switch ServeArguments.parse(Array(CommandLine.arguments.dropFirst())) {
 case .serve(let config, let key)?:
   serve(config: config, key: key)
-case .hook(let name, let evidence)?:
-  recordHook(name: name, evidence: evidence)
+case .hook(let evidence)?:
+  recordHook(evidence: evidence)
 case .detachedSnapshot(let config, let key, let session)?:
   runDetachedSnapshot(config: config, key: key, session: session)
 case nil:

@@ -9,13 +9,15 @@ import PushgateSystem
 ///
 /// Exit statuses: 0 added (or printed); 1 the key or the label is already there (without
 /// --replace); 64 usage; 65 the input is not an acceptable public key; 71 operating-system
-/// error.
+/// error; 78 the settings do not load or rsnapshot rejects the area's configuration.
 struct Authorize: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Add a client's public key to authorized_keys as a pushgate line.",
+    abstract: "Create a client's area and add its public key to authorized_keys.",
     discussion: """
       Checks the key (ed25519, ecdsa, rsa of at least 2048 bits, or their sk- variants), \
-      prints its fingerprint as 'ssh-keygen -lf' does, and writes the line \
+      prints its fingerprint as 'ssh-keygen -lf' does, creates the key's area \
+      ROOT/keys/LABEL (incoming/, snapshots/, state/ and an rsnapshot.conf that passes \
+      'rsnapshot configtest'; an existing area's data is never touched), and writes the line \
       'restrict[,from="..."],command="SERVE --config FILE --key LABEL" TYPE KEY LABEL' \
       atomically. A line with the same key or the same label is kept unless --replace is given.
       """)
@@ -87,8 +89,12 @@ struct Authorize: ParsableCommand {
         base64: checked.base64)
     else { throw AuthorizeFailure("cannot build the line", status: ExitStatus.software) }
 
-    if case .failure(let error) = SettingsFile.load(config) {
-      AuthorizeFailure.warn("settings '\(config)' do not load: \(error.failure.detail)")
+    let settings: Settings
+    switch SettingsFile.load(config) {
+    case .success(let loaded): settings = loaded
+    case .failure(let error):
+      throw AuthorizeFailure(
+        "settings '\(config)' do not load: \(error.failure.detail)", status: ExitStatus.settings)
     }
     if access(serve, X_OK) != 0 {
       AuthorizeFailure.warn("'\(serve)' is not an executable file; install pushgate-serve there")
@@ -100,12 +106,19 @@ struct Authorize: ParsableCommand {
     }
     print(checked.keygenLine)
     let path = authorizedKeys ?? owner.home + "/.ssh/authorized_keys"
+    // The area is made once the line is known to go in, and before it goes in: a key is
+    // never authorized without its area, and a refused edit leaves no area behind.
+    let area = { () throws(AuthorizeFailure) in
+      try AreaSetup.create(settings.area(key), settings: settings, account: account)
+    }
     try AuthorizeFile.edit(path, owner: owner) { file throws(AuthorizeFailure) in
       switch file.authorizing(line, base64: checked.base64, label: key, replacing: replace) {
       case .added(let edited):
+        try area()
         print("added '\(key)' to '\(path)' (line \(edited.lines.count))")
         return edited
       case .replaced(let edited, let conflicts):
+        try area()
         let numbers = conflicts.map { String($0.lineNumber) }.joined(separator: ", ")
         print("replaced line \(numbers) of '\(path)' with '\(key)'")
         return edited

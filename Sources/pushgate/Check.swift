@@ -8,8 +8,9 @@ struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Decide a command exactly as pushgate-serve would, and print the plan.",
     discussion: """
-      Takes no slot, starts nothing and writes no log. Exits with the status pushgate-serve \
-      would use: 0 allowed, 77 refused, 78 settings invalid (see pushgate-serve(8)).
+      Takes no slot, starts nothing and writes no log. Reads the key's area and rsyncd.conf \
+      as pushgate-serve does, and exits with the status it would use: 0 allowed, 77 refused, \
+      78 settings or rsyncd.conf unsafe (see pushgate-serve(8)).
       """)
 
   @Option(help: "The settings file.")
@@ -40,7 +41,8 @@ struct Check: ParsableCommand {
       session: Identity.newSessionId(), key: key,
       originalCommand: command.isEmpty ? nil : Array(command.joined(separator: " ").utf8),
       home: account.home, user: account.user, executable: serve ?? Self.siblingServe())
-    let verdict = Gate.decide(settings: settings, context: context)
+    let verdict = Gate.decide(
+      settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key))
     switch verdict {
     case .refuse(let refusal):
       print("refuse \(refusal.code): \(refusal.message)")

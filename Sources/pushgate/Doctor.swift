@@ -3,8 +3,9 @@ import ArgumentParser
 import PushgateCore
 import PushgateSystem
 
-/// `pushgate doctor`: settings, rsync, rsyncd.conf, rsnapshot, lock file, audit log, the
-/// account's shell, authorized_keys and sshd, each `ok`, `warn` or `FAIL` with its fix.
+/// `pushgate doctor`: settings, rsync, rsyncd.conf, rsnapshot, every key's area, lock file,
+/// audit log, evidence directory, the account's shell, authorized_keys and sshd, each `ok`,
+/// `warn` or `FAIL` with its fix.
 struct Doctor: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Check the whole deployment: one line per check, with the fix.",
@@ -19,7 +20,8 @@ struct Doctor: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The backup account (default: the owner of ROOT/incoming, else you).", valueName: "user"))
+      "The backup account (default: the owner of the first area's state/, else of ROOT/keys, "
+        + "else you).", valueName: "user"))
   var account: String?
 
   @Option(

@@ -6,8 +6,9 @@ import PushgateSystem
 
 /// The effectful half of doctor: builds ``DoctorFacts``.
 enum DoctorGather {
-  /// Reads the settings, finds the account, reads the configurations, stats every path the
-  /// checks need and runs rsync, rsnapshot, the login shell and sshd.
+  /// Reads the settings, finds the account, lists the areas, reads the configurations, stats
+  /// every path the checks need and runs rsync, rsnapshot (configtest only where the core
+  /// allows it), the login shell and sshd.
   static func facts(config: String, account: String?, authorizedKeys: String?, sshd: String)
     -> DoctorFacts
   {
@@ -15,16 +16,17 @@ enum DoctorGather {
     let settings = readSettings(configPath)
     var parsed: Settings? = nil
     if case .parsed(let value) = settings { parsed = value }
-    let name = account ?? parsed.flatMap { owner(of: $0.root + "/incoming") } ?? userName(geteuid())
+    let entries = parsed.map { list($0.keysDirectory) }
+    let name =
+      account ?? parsed.flatMap { areaOwner($0, entries) ?? owner(of: $0.keysDirectory) }
+      ?? userName(geteuid())
     var facts = DoctorFacts(
       configPath: configPath, settings: settings, account: lookUp(name), accountName: name,
-      runsAsRoot: geteuid() == 0)
+      userId: geteuid(), userName: userName(geteuid()))
     facts.sshdPath = sshd
-    if let parsed {
+    if let parsed, let entries {
+      facts.keysEntries = entries
       facts.rsyncdConf = readText(parsed.rsyncdConf)
-      if let rsnapshotConf = DoctorChecks.rsnapshotConfig(parsed.snapshot) {
-        facts.rsnapshotConf = readText(rsnapshotConf)
-      }
     }
     if let keys = authorizedKeys.map(absolute)
       ?? facts.account.map({ $0.home + "/.ssh/authorized_keys" })
@@ -36,18 +38,68 @@ enum DoctorGather {
       facts.authorizedKeys = .failure(DoctorReadError("unknown account"))
     }
     for path in DoctorChecks.pathsToInspect(facts) { facts.files[path] = inspect(path) }
+    let labels = parsed.map { DoctorChecks.areaLabels(facts, $0) } ?? []
+    if let parsed {
+      for label in labels {
+        facts.rsnapshotConfs[label] = readText(
+          parsed.area(label).rsnapshotConf, followingLinks: false)
+      }
+    }
     // Programs last: Spawn changes our working directory.
     if let parsed {
       facts.rsyncVersion = DoctorRunner.run(parsed.rsync, [parsed.rsync, "--version"])
-      if let rsnapshotConf = DoctorChecks.rsnapshotConfig(parsed.snapshot) {
-        let program = parsed.snapshot[0]
-        facts.rsnapshotVersion = DoctorRunner.run(program, [program, "version"])
-        facts.configtest = DoctorRunner.run(program, [program, "-c", rsnapshotConf, "configtest"])
+      let program = parsed.rsnapshot
+      facts.rsnapshotVersion = DoctorRunner.run(program, [program, "version"])
+      for label in labels where DoctorChecks.mayRunConfigtest(facts, parsed, label) {
+        facts.configtests[label] = runConfigtest(parsed, parsed.area(label), as: facts.account)
       }
     }
     if let found = facts.account { facts.shellRun = runShell(found) }
     facts.sshdRun = runSshd(sshd, account: facts.account)
     return facts
+  }
+
+  /// The owner of the first area's state/ (the account pushgate-serve runs as), if any.
+  static func areaOwner(_ settings: Settings, _ entries: Result<[String], DoctorReadError>?)
+    -> String?
+  {
+    guard case .success(let names) = entries else { return nil }
+    return names.lazy.filter(Gate.isKeyLabel).compactMap { AreaFiles.stateOwner(settings.area($0)) }
+      .first.map(userName)
+  }
+
+  /// The names in `directory` but `.` and `..`, sorted as bytes (opendir(3), readdir(3)).
+  static func list(_ directory: String) -> Result<[String], DoctorReadError> {
+    guard let stream = opendir(directory) else {
+      return .failure(DoctorReadError(String(cString: strerror(errno))))
+    }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return .success(names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+  }
+
+  /// `rsnapshot -c AREA/rsnapshot.conf configtest` in the area, as pushgate-serve and rotate
+  /// run rsnapshot: as the account (through setpriv or runuser when doctor runs as root).
+  static func runConfigtest(_ settings: Settings, _ area: Area, as account: DoctorAccount?)
+    -> DoctorRun
+  {
+    let command = [settings.rsnapshot, "-c", area.rsnapshotConf, "configtest"]
+    let environment = ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"]
+    guard let account, geteuid() == 0, account.uid != 0 else {
+      return DoctorRunner.run(
+        command[0], command, environment: environment, directory: area.directory)
+    }
+    guard let switchUser = switchUser(to: account) else {
+      return .notRun("neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
+    }
+    return DoctorRunner.run(
+      switchUser[0], switchUser + command, environment: environment, directory: area.directory)
   }
 
   /// `SHELL -c true` as the account, with what sshd would put in the environment (bash
@@ -72,19 +124,24 @@ enum DoctorGather {
     guard geteuid() == 0 else {
       return .notRun("doctor runs as \(userName(geteuid())), neither root nor \(account.name)")
     }
+    guard let switchUser = switchUser(to: account) else {
+      return .notRun("neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
+    }
+    return DoctorRunner.run(
+      switchUser[0], switchUser + command, environment: environment, directory: home)
+  }
+
+  /// The words that run a command as `account` (root only): setpriv, else runuser.
+  static func switchUser(to account: DoctorAccount) -> [String]? {
     if access("/usr/bin/setpriv", X_OK) == 0 {
-      let switchUser = [
+      return [
         "/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups",
       ]
-      return DoctorRunner.run(
-        switchUser[0], switchUser + command, environment: environment, directory: home)
     }
     if access("/usr/sbin/runuser", X_OK) == 0 {
-      let switchUser = ["/usr/sbin/runuser", "-u", account.name, "--"]
-      return DoctorRunner.run(
-        switchUser[0], switchUser + command, environment: environment, directory: home)
+      return ["/usr/sbin/runuser", "-u", account.name, "--"]
     }
-    return .notRun("neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
+    return nil
   }
 
   /// `sshd -T` for a connection of the account (so `Match User` blocks apply); root only.
@@ -111,9 +168,12 @@ enum DoctorGather {
     }
   }
 
-  /// A configuration file's text (a regular file, at most 1 MiB).
-  static func readText(_ path: String) -> Result<String, DoctorReadError> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+  /// A configuration file's text (a regular file, at most 1 MiB); without `followingLinks`,
+  /// a symbolic link is not read (O_NOFOLLOW).
+  static func readText(_ path: String, followingLinks: Bool = true)
+    -> Result<String, DoctorReadError>
+  {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followingLinks ? 0 : O_NOFOLLOW))
     guard fd >= 0 else { return .failure(DoctorReadError(String(cString: strerror(errno)))) }
     defer { close(fd) }
     var info = stat()
@@ -176,6 +236,7 @@ enum DoctorGather {
     guard !path.hasPrefix("/") else { return path }
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     guard getcwd(&buffer, buffer.count) != nil else { return path }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      + "/" + path
   }
 }

@@ -3,19 +3,20 @@
 import ArgumentParser
 import Glibc
 import PushgateCore
+import PushgateSystem
 
-/// `pushgate init ROOT`: incoming/, snapshots/, rsyncd.conf, rsnapshot.conf, pushgate.conf.
+/// `pushgate init ROOT`: keys/, rsyncd.conf, pushgate.conf. Each key's area comes with
+/// `pushgate authorize`.
 ///
 /// Exit statuses: 0 everything is as planned; 1 some path differs and was kept (rerun with
-/// --force); 64 usage; 71 operating-system error or a symlink in the way; 78 rsnapshot
-/// configtest rejects rsnapshot.conf.
+/// --force); 64 usage; 71 operating-system error or a symlink in the way.
 struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Create a backup root.",
     discussion: """
-      Creates ROOT, ROOT/incoming, ROOT/snapshots, ROOT/rsyncd.conf, ROOT/rsnapshot.conf and \
-      ROOT/pushgate.conf, checks rsnapshot.conf with 'rsnapshot configtest', and prints the \
-      authorized_keys line, the client's rsync command and the cron lines. A rerun changes \
+      Creates ROOT, ROOT/keys, ROOT/rsyncd.conf and ROOT/pushgate.conf, and prints how to \
+      authorize each client key (which creates the key's own area under ROOT/keys), the \
+      client's rsync command and the cron lines of 'pushgate rotate'. A rerun changes \
       nothing; a file that differs from what init writes is kept unless --force is given.
       """)
 
@@ -28,7 +29,7 @@ struct Init: ParsableCommand {
   var account: String?
 
   @Option(
-    help: ArgumentHelp("The rsnapshot level each successful push triggers.", valueName: "level"))
+    help: ArgumentHelp("The rsnapshot level each push that changes its area triggers.", valueName: "level"))
   var interval = "hourly"
 
   @Option(
@@ -42,15 +43,6 @@ struct Init: ParsableCommand {
 
   @Flag(help: "Replace files, modes and owners that differ from what init would write.")
   var force = false
-
-  @Option(
-    help: ArgumentHelp(
-      "pushgate-serve's path in the authorized_keys line (default: next to pushgate).",
-      valueName: "path"))
-  var serve: String?
-
-  @Option(help: ArgumentHelp("The key label in the authorized_keys line.", valueName: "label"))
-  var key = "laptop"
 
   @Option(
     help: ArgumentHelp(
@@ -84,51 +76,19 @@ struct Init: ParsableCommand {
       root: root, account: owner, runsAsRoot: runsAsRoot, interval: interval, retain: retain,
       restore: restore)
     let instructions = try SetupInstructions(
-      request: request, serve: serve ?? InitSystem.defaultServePath() ?? "",
-      key: key, host: host ?? InitSystem.hostName(), shell: shell)
+      request: request, admin: Identity.executablePath(),
+      host: host ?? InitSystem.hostName(), shell: shell)
 
-    let runner = SetupRunner(force: force)
-    var kept: [String] = []
-    var changed = false
-    for step in SetupPlan(request).steps {
-      let outcome = try runner.apply(step)
-      switch outcome {
-      case .created, .updated:
-        changed = true
-        print("\(outcome == .created ? "created" : "updated")    \(step.path) (\(step.summary))")
-      case .unchanged:
-        print("unchanged  \(step.path)")
-      case .kept(let how):
-        kept.append(step.path)
-        print("kept       \(step.path) (\(how); use --force to replace)")
-      }
-    }
+    let (changed, kept) = try SetupRunner(force: force).applyAll(
+      SetupPlan(request).steps, keptHint: "; use --force to replace")
 
-    try checkRsnapshot(request)
     for line in instructions.lines { print(line) }
-    if let serve = serve ?? InitSystem.defaultServePath(), access(serve, X_OK) != 0 {
-      print("note: '\(serve)' is not an executable file; install pushgate-serve there")
-    }
     for path in kept {
       report("kept '\(path)': it differs from what init writes; use --force to replace it")
     }
     if !kept.isEmpty { return 1 }
     if !changed { print("nothing to change") }
     return ExitStatus.success
-  }
-
-  /// rsnapshot's own check, on whatever rsnapshot.conf is now on disk (written or kept).
-  private func checkRsnapshot(_ request: SetupRequest) throws {
-    let rsnapshot = request.settings.snapshot[0]
-    let (status, output) = try InitSystem.configtest(
-      rsnapshot: rsnapshot, config: request.rsnapshotConf)
-    let lines = output.split(separator: "\n").map(String.init)
-    guard status == 0, lines.contains("Syntax OK") else {
-      report("rsnapshot configtest rejects '\(request.rsnapshotConf)' (exit status \(status)):")
-      for line in lines where !line.allSatisfy({ $0 == "-" }) { report("  " + line, prefix: false) }
-      throw ExitCode(ExitStatus.settings)
-    }
-    print("checked    \(request.rsnapshotConf) (rsnapshot configtest: Syntax OK)")
   }
 
   private func report(_ message: String, prefix: Bool = true) {

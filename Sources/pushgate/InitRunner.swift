@@ -38,6 +38,29 @@ struct SetupRunner {
   /// Files larger than this are "different" without being read to the end.
   private static let readLimit = 1 << 20
 
+  /// Applies `steps` in order, printing one line per step (a kept path with `keptHint`);
+  /// returns whether anything changed and the paths kept because they differ.
+  func applyAll(_ steps: [SetupStep], keptHint: String = "")
+    throws(InitFailure) -> (changed: Bool, kept: [String])
+  {
+    var kept: [String] = []
+    var changed = false
+    for step in steps {
+      let outcome = try apply(step)
+      switch outcome {
+      case .created, .updated:
+        changed = true
+        print("\(outcome == .created ? "created" : "updated")    \(step.path) (\(step.summary))")
+      case .unchanged:
+        print("unchanged  \(step.path)")
+      case .kept(let how):
+        kept.append(step.path)
+        print("kept       \(step.path) (\(how)\(keptHint))")
+      }
+    }
+    return (changed, kept)
+  }
+
   /// Brings `step.path` to the state the step describes, or reports how it differs.
   func apply(_ step: SetupStep) throws(InitFailure) -> StepOutcome {
     switch step.kind {

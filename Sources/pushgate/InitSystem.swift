@@ -27,16 +27,6 @@ enum InitSystem {
     )
   }
 
-  /// `pushgate-serve` next to the running `pushgate`, from readlink(2) of /proc/self/exe.
-  static func defaultServePath() -> String? {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return nil }
-    let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let slash = path.lastIndex(of: "/") else { return nil }
-    return String(path[..<slash]) + "/pushgate-serve"
-  }
-
   /// This machine's name from gethostname(2).
   static func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)

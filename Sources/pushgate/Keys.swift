@@ -103,29 +103,32 @@ struct Keys: ParsableCommand {
 /// The last successful snapshot per label, read once per audit log.
 struct LastSnapshots {
   private var byLog: [String: [String: Int]] = [:]
-  private var logOfConfig: [String: String?] = [:]
+  private var logOfConfig: [String: (log: String, interval: String)?] = [:]
 
   /// `YYYY-MM-DDTHH:MM:SSZ`, `never`, or `?` when the settings file does not load.
   mutating func time(for label: String, config: String) -> String {
     if logOfConfig[config] == nil {
       switch SettingsFile.load(config) {
-      case .success(let settings): logOfConfig[config] = .some(settings.auditLog)
+      case .success(let settings): logOfConfig[config] = .some((settings.auditLog, settings.interval))
       case .failure(let error):
         AuthorizeFailure.warn("settings '\(config)' do not load: \(error.failure.detail)")
         logOfConfig[config] = .some(nil)
       }
     }
-    guard let log = logOfConfig[config] ?? nil else { return "?" }
-    if byLog[log] == nil { byLog[log] = Self.scan(log) }
+    guard let (log, interval) = logOfConfig[config] ?? nil else { return "?" }
+    if byLog[log] == nil { byLog[log] = Self.scan(log, interval: interval) }
     return byLog[log]?[label].map(Timestamp.iso8601) ?? "never"
   }
 
-  /// Records with event `snapshot-ended` and result `ok` or `warning`, latest time per key.
-  static func scan(_ log: String) -> [String: Int] {
+  /// Records of a new snapshot — `snapshot-ended`, or `rotate-ended` of the lowest level
+  /// (`interval`) — with result `ok` or `warning`, latest time per key.
+  static func scan(_ log: String, interval: String) -> [String: Int] {
     var latest: [String: Int] = [:]
     LogFiles.forEachEntry(of: log) { entry in
-      guard entry.has("event", "snapshot-ended"),
-        entry.has("result", "ok") || entry.has("result", "warning"),
+      let isSnapshot =
+        entry.has("event", "snapshot-ended")
+        || (entry.has("event", "rotate-ended") && entry.has("level", interval))
+      guard isSnapshot, entry.has("result", "ok") || entry.has("result", "warning"),
         let key = entry.key, let time = entry.time
       else { return }
       latest[key] = max(latest[key] ?? time, time)

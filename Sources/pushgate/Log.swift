@@ -9,9 +9,12 @@ struct Log: ParsableCommand {
     abstract: "Show the audit log: one row per session, or the records as JSON Lines.",
     discussion: """
       Reads the audit log and its rotations (LOG.N and LOG.N.gz), oldest first, as a stream. \
-      A row is printed when its session's last record is read, so rows are in order of \
-      completion; sessions still open at the end are printed last, marked "in progress or \
-      cut short". Filters apply to sessions, by their first record's time; with --json they \
+      A row says what a session did (pushed, unchanged, dry run, listed, restored, refused, \
+      failed) or what one 'pushgate rotate' did to one area (rotate); rotations that had \
+      nothing to do are left out unless --idle-rotations is given. A header row comes \
+      first when there is any row. A row is printed when its session's last record is \
+      read, so rows are in order of completion; sessions still open at the end are printed \
+      last, marked "in progress or cut short". Filters apply to sessions, by their first record's time; with --json they \
       apply to each record, and the matching lines are printed unchanged. TIME is \
       YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC), or a time ago such as 30m, 24h or 7d. \
       Exit status: 0 read (even with no rows), 1 the log or the settings cannot be read, \
@@ -39,8 +42,15 @@ struct Log: ParsableCommand {
   @Flag(help: "Only refused sessions (with --failed: refused or failed).")
   var refused = false
 
-  @Flag(help: "Only failed sessions: a server failure, rsync non-zero or killed, or a failed snapshot.")
+  @Flag(
+    help: """
+      Only failed sessions: a server failure, a push whose rsync ended non-zero or killed, \
+      a failed snapshot or rotation.
+      """)
   var failed = false
+
+  @Flag(help: "Also rotations that found nothing to do (skipped: unchanged or min-interval).")
+  var idleRotations = false
 
   @Flag(help: "Print the matching records as they are in the file, for jq.")
   var json = false
@@ -98,7 +108,7 @@ struct Log: ParsableCommand {
     }
     return LogRowFilter(
       since: try time(since, "since"), until: try time(until, "until"), key: key,
-      refused: refused, failed: failed)
+      refused: refused, failed: failed, idleRotations: idleRotations)
   }
 
   /// `--file`, or the settings' audit log.

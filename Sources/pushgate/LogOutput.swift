@@ -6,6 +6,7 @@ import PushgateCore
 struct LogOutput {
   private var buffer: [UInt8] = []
   private let capacity = 1 << 16
+  private var hasHeader = false
 
   init() { buffer.reserveCapacity(capacity + 4096) }
 
@@ -16,8 +17,13 @@ struct LogOutput {
     if buffer.count >= capacity { flush() }
   }
 
-  /// Appends the row for `summary` and a newline.
+  /// Appends the row for `summary` and a newline; the header row first, before the first
+  /// row, so a log with no matching session prints nothing at all (cron mails nothing).
   mutating func row(_ summary: SessionSummary) {
+    if !hasHeader {
+      hasHeader = true
+      line(LogRow.header)
+    }
     LogRow.render(summary, into: &buffer)
     buffer.append(UInt8(ascii: "\n"))
     if buffer.count >= capacity { flush() }

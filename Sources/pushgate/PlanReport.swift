@@ -6,13 +6,17 @@ enum PlanReport {
   static func render(_ plan: SessionPlan) -> String {
     let settings = plan.settings
     var lines = ["allow"]
+    lines.append("  area:        \(plan.area.directory) (one session of this key at a time: \(plan.area.lockFile))")
     lines.append("  slots:       \(settings.maxConnections) on \(settings.lockFile), wait up to \(settings.slotWait) s")
     lines.append("  directory:   \(plan.rsync.directory)")
     lines.append("  rsync argv:  " + plan.rsync.arguments.map(quoted).joined(separator: " "))
     lines.append("  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
     lines += plan.rsync.environment.map { "    " + quoted($0) }
     lines.append("  snapshot:    " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
-    lines.append("  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and the session wrote to module '\(settings.pushModule)' (not a dry run, listing or pull)")
+    lines.append("  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and its transfer log shows the push created, changed or deleted something in module '\(settings.pushModule)' (or earlier changes are pending)")
+    if settings.snapshotMinInterval > 0 {
+      lines.append("  min interval: \(AgeText.setting(settings.snapshotMinInterval)) after the area's last snapshot; changes meanwhile stay pending")
+    }
     lines.append("  snapshot mode: \(settings.snapshotMode.rawValue), timeout \(settings.snapshotTimeout) s")
     lines.append("  audit log:   \(settings.auditLog)")
     return lines.joined(separator: "\n")

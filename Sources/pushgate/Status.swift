@@ -1,5 +1,6 @@
-// pushgate status: per key, the last snapshot and failure, recent pushes, a 30-day timeline,
-// and the slots held right now; also as a Nagios plugin or a node_exporter textfile.
+// pushgate status: per key, the last backup, snapshot and failure, recent pushes, what holds
+// its area and what it has pending, a 30-day timeline, and the slots held right now; also as
+// a Nagios plugin or a node_exporter textfile.
 import ArgumentParser
 import Foundation
 import PushgateCore
@@ -7,30 +8,31 @@ import PushgateSystem
 
 struct Status: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Show each key's last snapshot, failures, a 30-day timeline, and the slots in use.",
+    abstract: "Show each key's last backup, failures, its area now, a 30-day timeline, and the slots in use.",
     discussion: """
-      Reads the audit log (and its rotations) once. With --format nagios, prints one plugin \
-      line and exits 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN; --max-age is required. \
-      See pushgate-status(8).
+      Reads the audit log (and its rotations) once, and with the settings every key's area. \
+      Lists every area, also of keys that never pushed, and the keys of the log. With \
+      --format nagios, prints one plugin line and exits 0 OK, 1 WARNING, 2 CRITICAL or \
+      3 UNKNOWN; --max-age is required. See pushgate-status(8).
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, nagios, prometheus
   }
 
-  @Option(help: "The settings file: gives audit_log, lock_file and max_connections. (default: \(SettingsFile.defaultPath))")
+  @Option(help: "The settings file: gives the root's areas, audit_log, lock_file, max_connections and retain. (default: \(SettingsFile.defaultPath))")
   var config: String?
 
-  @Option(help: ArgumentHelp("Read this audit log; slots are then shown only if --config is also given.", valueName: "log"))
+  @Option(help: ArgumentHelp("Read this audit log; areas and slots are then shown only if --config is also given.", valueName: "log"))
   var file: String?
 
   @Option(help: "text, nagios or prometheus.")
   var format = Format.text
 
-  @Option(help: ArgumentHelp("CRITICAL when a key's last snapshot is older, e.g. 26h or 2d.", valueName: "duration"))
+  @Option(help: ArgumentHelp("CRITICAL when a key's last backup is older, or it never had one, e.g. 26h or 2d.", valueName: "duration"))
   var maxAge: String?
 
-  @Option(help: ArgumentHelp("WARNING when a key's last snapshot is older (below --max-age).", valueName: "duration"))
+  @Option(help: ArgumentHelp("WARNING when a key's last backup is older (below --max-age).", valueName: "duration"))
   var warnAge: String?
 
   @Option(help: ArgumentHelp("With --format prometheus: write FILE atomically instead of stdout.", valueName: "file"))
@@ -64,12 +66,13 @@ struct Status: ParsableCommand {
       }
     }
     let log = file ?? settings?.auditLog ?? ""
-    var tally = StatusTally(now: moment)
+    var tally = settings.map { StatusTally(now: moment, lowestLevel: $0.interval) } ?? StatusTally(now: moment)
     if let problem = StatusFiles.read(log, into: &tally) {
       try fail("cannot read the audit log '\(log)': \(problem)", status: 66)
     }
-    let locks = settings.map { StatusFiles.locks($0) } ?? .notAsked
-    let report = StatusReport(tally: tally, locks: locks, log: log, thresholds: thresholds)
+    let report = StatusReport(
+      tally: tally, locks: settings.map(StatusFiles.locks) ?? .notAsked,
+      areas: settings.map(StatusFiles.areas) ?? .notAsked, log: log, thresholds: thresholds)
 
     switch format {
     case .text: print(report.text(), terminator: "")

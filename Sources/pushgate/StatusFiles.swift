@@ -1,4 +1,5 @@
-// The files pushgate status reads and writes: the audit log, the lock file, a textfile output.
+// The files pushgate status reads and writes: the audit log, the lock files, the areas' state,
+// a textfile output.
 import Foundation
 import Glibc
 import PushgateCore
@@ -23,7 +24,7 @@ enum StatusFiles {
     return nil
   }
 
-  /// The slots and the snapshot, read from the settings' lock file. A lock file that does not
+  /// The slots, read from the settings' lock file. A lock file that does not
   /// exist yet means nobody holds anything.
   static func locks(_ settings: Settings) -> LockReport {
     let probe: LockProbe
@@ -32,7 +33,7 @@ enum StatusFiles {
     } catch {
       if error.number == ENOENT {
         let free = (0..<settings.maxConnections).map { SlotState(slot: $0, holder: nil) }
-        return .read(LockView(slots: free, snapshot: .idle))
+        return .read(LockView(slots: free))
       }
       return .unreadable("'\(settings.lockFile)': " + error.text)
     }
@@ -42,6 +43,47 @@ enum StatusFiles {
     } catch {
       return .unreadable("'\(settings.lockFile)': " + error.text)
     }
+  }
+
+  /// Every area under the settings' `ROOT/keys`, each as ``area(_:)`` reads it.
+  static func areas(_ settings: Settings) -> AreaListing {
+    do {
+      return .listed(try AreaFiles.labels(settings).map { area(settings.area($0)) })
+    } catch {
+      return .unreadable("'\(settings.keysDirectory)': " + error.text)
+    }
+  }
+
+  /// What holds `area` now, what it has pending and when it was last snapshotted. Its state
+  /// directory belongs to the backup account (mode 0700): another user, such as a monitoring
+  /// account, gets "unknown" and the reason, never an error.
+  static func area(_ area: Area) -> AreaReport {
+    var report = AreaReport(label: area.label)
+    var info = stat()
+    if lstat(area.directory, &info) == 0 { report.since = Int(info.st_mtim.tv_sec) }
+    do {
+      let probe = try LockProbe.open(area.lockFile)
+      defer { probe.close() }
+      report.activity = try probe.areaView()
+    } catch {
+      // No lock file yet: no session has ever held the area.
+      if error.number != ENOENT {
+        report.activity = .unknown
+        report.problem = "'\(area.lockFile)': " + error.text
+      }
+    }
+    // AreaFiles.state reads a pending file it cannot see as "nothing pending": look first.
+    let seen = lstat(area.pendingFile, &info) == 0
+    let error = SystemError.current("lstat")
+    if !seen, error.number != ENOENT {
+      report.pending = nil
+      report.problem = report.problem ?? "'\(area.pendingFile)': " + error.text
+    } else {
+      let state = AreaFiles.state(area)
+      report.pending = state.pending
+      report.lastSnapshot = state.lastSnapshot
+    }
+    return report
   }
 
   /// Writes `text` to `path` as node_exporter's textfile collector requires: a temporary file

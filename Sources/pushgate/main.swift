@@ -7,7 +7,8 @@ struct Pushgate: ParsableCommand {
     commandName: "pushgate",
     abstract: "Set up and inspect a pushgate backup root.",
     subcommands: [
-      Init.self, Check.self, Authorize.self, Keys.self, Doctor.self, Log.self, Status.self,
+      Init.self, Check.self, Authorize.self, Keys.self, Rotate.self, Doctor.self, Log.self,
+      Status.self,
     ])
 }
 

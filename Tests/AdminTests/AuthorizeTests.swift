@@ -50,7 +50,18 @@ struct AuthorizeFixture {
     let result = try f.authorize(["--key", "laptop", f.path + "/laptop.pub"])
     #expect(result.status == 0)
     #expect(result.err == "")
-    #expect(result.out == (try f.keygen(f.path + "/laptop.pub")) + "added 'laptop' to '\(f.authorizedKeys)' (line 1)\n")
+    let lines = result.out.split(separator: "\n").map(String.init)
+    #expect(lines.first.map { $0 + "\n" } == (try f.keygen(f.path + "/laptop.pub")))
+    #expect(lines.last == "added 'laptop' to '\(f.authorizedKeys)' (line 1)")
+    // The key's area comes first: a key is never authorized without one.
+    let area = f.path + "/keys/laptop"
+    let steps = lines.dropFirst().dropLast().map { $0.split(separator: " (").first.map(String.init) ?? $0 }
+    #expect(
+      steps == [
+        "created    " + f.path + "/keys", "created    " + area, "created    " + area + "/incoming",
+        "created    " + area + "/snapshots", "created    " + area + "/state",
+        "created    " + area + "/rsnapshot.conf", "checked    " + area + "/rsnapshot.conf",
+      ])
     #expect(f.mode(f.path + "/home/.ssh") == 0o700)
     #expect(f.mode(f.authorizedKeys) == 0o600)
     let words = read(f.path + "/laptop.pub").split(separator: " ")
@@ -74,6 +85,7 @@ struct AuthorizeFixture {
         hint: rerun with --replace to replace those lines
 
         """)
+    #expect(!FileManager.default.fileExists(atPath: f.path + "/keys/other"), "no area for a refused key")
     try f.makeKey("desktop")
     let label = try f.authorize(["--key", "laptop", f.path + "/desktop.pub"])
     #expect(label.status == 1)
@@ -142,22 +154,32 @@ struct AuthorizeFixture {
     #expect(!FileManager.default.fileExists(atPath: f.authorizedKeys))
   }
 
-  @Test func refusesASymlinkAndWarnsAboutBrokenSettings() throws {
+  @Test func refusesASymlinkedAuthorizedKeysFile() throws {
     let f = try AuthorizeFixture()
     defer { f.directory.remove() }
     try FileManager.default.createDirectory(atPath: f.path + "/home/.ssh", withIntermediateDirectories: false)
     try write("", to: f.path + "/elsewhere")
     #expect(symlink(f.path + "/elsewhere", f.authorizedKeys) == 0)
+    let result = try f.authorize(["--key", "laptop", f.path + "/laptop.pub"])
+    #expect(result.status == 71)
+    #expect(result.err == "pushgate: '\(f.authorizedKeys)' is a symlink; refusing to write through it\n")
+    #expect(read(f.path + "/elsewhere") == "")
+    #expect(!FileManager.default.fileExists(atPath: f.path + "/keys/laptop"), "no area for a refused key")
+  }
+
+  @Test func settingsThatDoNotLoadChangeNothing() throws {
+    let f = try AuthorizeFixture()
+    defer { f.directory.remove() }
     let result = try run(
       Binaries.pushgate,
       ["authorize", "--key", "laptop", "--config", f.path + "/nothing.conf", "--authorized-keys",
        f.authorizedKeys, f.path + "/laptop.pub"])
-    #expect(result.status == 71)
+    #expect(result.status == 78)
     #expect(
-      result.err == "pushgate: warning: settings '\(f.path)/nothing.conf' do not load: cannot read "
-        + "settings '\(f.path)/nothing.conf': open: No such file or directory\n"
-        + "pushgate: '\(f.authorizedKeys)' is a symlink; refusing to write through it\n")
-    #expect(read(f.path + "/elsewhere") == "")
+      result.err == "pushgate: settings '\(f.path)/nothing.conf' do not load: cannot read "
+        + "settings '\(f.path)/nothing.conf': open: No such file or directory\n")
+    #expect(!FileManager.default.fileExists(atPath: f.path + "/home/.ssh"))
+    #expect(!FileManager.default.fileExists(atPath: f.path + "/keys"))
   }
 
   @Test(.enabled(if: geteuid() == 0, "needs root to give files away"))

@@ -6,7 +6,9 @@ import TestSupport
 import Testing
 
 private let canAddAccounts: Bool = {
-  let can = geteuid() == 0 && installed("/usr/sbin/useradd") && installed("/usr/bin/rsnapshot")
+  let can =
+    geteuid() == 0 && installed("/usr/sbin/useradd") && installed("/usr/bin/rsnapshot")
+    && installed("/usr/bin/ssh-keygen")
   if geteuid() != 0 {
     FileHandle.standardError.write(
       Data("SKIPPING: doctor's account tests need root (useradd)\n".utf8))
@@ -31,9 +33,18 @@ private let canAddAccounts: Bool = {
     try write("echo hello\n", to: home + "/.bashrc")
     let environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
     let made = try run(
-      Binaries.pushgate, ["init", root, "--account", user, "--serve", Binaries.serve],
-      environment: environment)
+      Binaries.pushgate, ["init", root, "--account", user], environment: environment)
     try #require(made.status == 0, "\(made.err)")
+    let key = temporary.path + "/laptop"
+    try #require(
+      try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status == 0)
+    let authorized = try run(
+      Binaries.pushgate,
+      [
+        "authorize", "--config", root + "/pushgate.conf", "--account", user, "--key", "laptop",
+        "--serve", Binaries.serve, key + ".pub",
+      ], environment: environment)
+    try #require(authorized.status == 0, "\(authorized.err)")
     let doctor = {
       try run(
         Binaries.pushgate, ["doctor", "--config", root + "/pushgate.conf"], environment: environment
@@ -47,9 +58,11 @@ private let canAddAccounts: Bool = {
         "FAIL  shell      '/bin/bash -c true' as \(user) prints 6 bytes ('hello', status 0) -- it would corrupt the rsync protocol; "
           + "fix: remove the output from ~\(user)'s shell start-up files (~/.bashrc), or chsh -s /bin/sh \(user)"
       ), "\(printing.out)")
+    // The account is found from the area (its state/), and configtest runs as the account.
     #expect(
       lines.contains(
-        "ok    rsyncd     module 'push' in \(root)/rsyncd.conf: path \(root)/incoming writable by \(user), write-only, no hooks"
+        "ok    areas      1 area in \(root)/keys (laptop): incoming/, snapshots/ and state/ of \(user); "
+          + "rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area"
       ),
       "\(printing.out)")
     #expect(lines.filter { $0.hasPrefix("FAIL") }.count == 1, "\(printing.out)")

@@ -6,8 +6,11 @@ import TestSupport
 
 /// `pushgate keys`, run as a binary.
 @Suite struct KeysTests {
-  private func record(_ time: String, _ key: String, _ event: String, result: String? = nil) -> String {
+  private func record(
+    _ time: String, _ key: String, _ event: String, result: String? = nil, level: String? = nil
+  ) -> String {
     "{\"v\":1,\"time\":\"\(time)\",\"session\":\"00000000000000aa\",\"event\":\"\(event)\",\"key\":\"\(key)\""
+      + (level.map { ",\"level\":\"\($0)\"" } ?? "")
       + (result.map { ",\"result\":\"\($0)\"" } ?? "") + "}\n"
   }
 
@@ -30,6 +33,10 @@ import TestSupport
         + record("2026-11-04T10:00:00Z", "laptop", "transfer-ended")
         + record("2026-11-05T10:00:00Z", "nas", "snapshot-ended", result: "timeout")
         + record("2026-11-06T10:00:00Z", "phone", "snapshot-ended", result: "ok")
+        // A rotate of the lowest level is a new snapshot; a higher level is not.
+        + record("2026-11-07T10:00:00Z", "laptop", "rotate-ended", result: "ok", level: "hourly")
+        + record("2026-11-08T10:00:00Z", "laptop", "rotate-ended", result: "ok", level: "daily")
+        + record("2026-11-09T10:00:00Z", "nas", "rotate-ended", result: "skipped", level: "hourly")
         + "{\"event\":\"snapshot-ended\",\"key\":\"nas\",\"res", to: f.path + "/pushgate.log")
 
     let result = try run(Binaries.pushgate, ["keys", "--authorized-keys", f.authorizedKeys])
@@ -41,7 +48,7 @@ import TestSupport
     let print = { (name: String) in String((try? f.keygen(f.path + "/\(name).pub"))?.split(separator: " ")[1] ?? "") }
     #expect(rows.count == 5)
     #expect(rows[0] == ["label", "type", "fingerprint", "from", "last", "snapshot", "note"])
-    #expect(rows[1] == ["laptop", "ED25519-256", print("laptop"), "-", "2026-11-02T10:00:00Z"])
+    #expect(rows[1] == ["laptop", "ED25519-256", print("laptop"), "-", "2026-11-07T10:00:00Z"])
     #expect(rows[2] == ["nas", "ECDSA-256", print("nas"), "10.0.0.*", "never"])
     #expect(rows[3] == ["phone", "ED25519-256", print("phone"), "-", "2026-11-06T10:00:00Z", "no", "restrict"])
     #expect(rows[4] == ["1", "other", "key", "line", "not", "run", "by", "pushgate-serve"])

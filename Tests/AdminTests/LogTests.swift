@@ -12,16 +12,21 @@ private func line(
     + extra + "}"
 }
 
-private let pushed = #","status":0,"duration_ms":197012,"dry_run":false,"pull":false,"snapshot":"due""#
+private let pushed = #","status":0,"duration_ms":197012,"module":"push","request":"push/","dry_run":false,"pull":false,"activity":"pushed","created":12,"changed":3,"deleted":1,"bytes_received":1234567,"snapshot":"due""#
 private let snapshotOK = #","result":"ok","status":0,"mode":"wait","duration_ms":12034"#
 
 private func pushgateLog(_ arguments: [String]) throws -> Finished {
   try run(Binaries.pushgate, ["log"] + arguments)
 }
 
-/// The rows' outcome columns (everything after the 72 characters of fixed columns).
+private let header = "time                  key         peer             fingerprint          outcome      details"
+
+/// The rows' outcome columns (everything after the 72 characters of fixed columns), after
+/// the header row, which must come first whenever there is a row.
 private func outcomes(_ finished: Finished) -> [String] {
-  finished.out.split(separator: "\n").map { String($0.dropFirst(72)) }
+  let lines = finished.out.split(separator: "\n").map(String.init)
+  #expect(lines.isEmpty || lines[0] == header)
+  return lines.dropFirst().map { String($0.dropFirst(72)) }
 }
 
 /// `pushgate log`, run as a program.
@@ -46,8 +51,9 @@ private func outcomes(_ finished: Finished) -> [String] {
     #expect(finished.status == 0)
     #expect(finished.err == "")
     #expect(finished.out == """
-      2026-11-27 12:50:00Z  laptop      203.0.113.7      -                    refused not-allowed "ls /\\x1b[2J"
-      2026-11-27 10:00:00Z  laptop      203.0.113.7      \("SHA256:" + expected.dropFirst(7).prefix(12))  pushed  rsync 0 success  197.0 s  snapshot ok 12.0 s
+      time                  key         peer             fingerprint          outcome      details
+      2026-11-27 12:50:00Z  laptop      203.0.113.7      -                    refused      not-allowed "ls /\\x1b[2J"
+      2026-11-27 10:00:00Z  laptop      203.0.113.7      \("SHA256:" + expected.dropFirst(7).prefix(12))  pushed       12 created, 3 changed, 1 deleted, 1.2 MB received  197.0 s  snapshot ok 12.0 s
 
       """)
   }
@@ -77,24 +83,33 @@ private func outcomes(_ finished: Finished) -> [String] {
     try write(
       [
         line("old", "allowed", time: "2026-11-26T23:00:00Z"),
-        line("old", "transfer-ended", #","status":23,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
+        line("old", "transfer-ended", #","status":23,"activity":"pushed","created":1,"changed":0,"deleted":0,"bytes_received":5,"snapshot":"pending","snapshot_reason":"rsync-status""#),
         line("desk", "refused", #","reason":"busy""#, time: "2026-11-27T01:00:00Z", key: "desk"),
         line("ok", "allowed", time: "2026-11-27T02:00:00Z"),
-        line("ok", "transfer-ended", #","status":0,"dry_run":true,"snapshot":"skipped","snapshot_reason":"dry-run""#),
+        line("ok", "transfer-ended", #","status":0,"dry_run":true,"activity":"dry-run","snapshot":"skipped","snapshot_reason":"unchanged""#),
+        line("list", "transfer-ended", #","status":255,"activity":"listed","snapshot":"skipped","snapshot_reason":"rsync-status""#, time: "2026-11-27T02:30:00Z"),
+        line("idle", "rotate-ended", #","level":"hourly","result":"skipped","reason":"unchanged""#, time: "2026-11-27T03:00:00Z"),
+        line("rot", "rotate-ended", #","level":"daily","result":"failed","status":1,"duration_ms":200"#, time: "2026-11-27T03:00:00Z"),
         line("late", "failed", #","reason":"spawn","detail":"cannot start rsync""#, time: "2026-11-28T00:00:00Z"),
       ].joined(separator: "\n") + "\n", to: log)
+    let old = "pushed       1 created, 0 changed, 0 deleted, 5 B received  rsync 23 partial transfer due to error  snapshot pending (rsync-status)"
+    let busy = "refused      busy"
+    let dry = "dry run"
+    let list = "listed       rsync 255 unexplained error (e.g. a bare module listing)"
+    let idle = "rotate       hourly skipped (unchanged)"
+    let rot = "rotate       daily failed status 1 0.2 s"
+    let late = "failed       spawn: cannot start rsync"
     let expectations: [([String], [String])] = [
-      ([], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "refused busy", "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync"]),
-      (["--since", "2026-11-27"], ["refused busy", "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync"]),
-      (["--since", "2026-11-27T01:30:00Z", "--until", "2026-11-28"], ["dry run  rsync 0 success  no snapshot (dry-run)"]),
-      (["--until", "2026-11-27T01:00:00Z"], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)"]),
-      (["--key", "desk"], ["refused busy"]),
-      (["--refused"], ["refused busy"]),
-      (["--failed"], ["pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "failed spawn: cannot start rsync"]),
-      (["--since", "1000w"], [
-        "pushed  rsync 23 partial transfer due to error  no snapshot (rsync-status)", "refused busy",
-        "dry run  rsync 0 success  no snapshot (dry-run)", "failed spawn: cannot start rsync",
-      ]),
+      ([], [old, busy, dry, list, rot, late]),
+      (["--idle-rotations"], [old, busy, dry, list, idle, rot, late]),
+      (["--since", "2026-11-27"], [busy, dry, list, rot, late]),
+      (["--since", "2026-11-27T01:30:00Z", "--until", "2026-11-28"], [dry, list, rot]),
+      (["--until", "2026-11-27T01:00:00Z"], [old]),
+      (["--key", "desk"], [busy]),
+      (["--refused"], [busy]),
+      (["--failed"], [old, rot, late]),
+      (["--refused", "--failed"], [old, busy, rot, late]),
+      (["--since", "1000w"], [old, busy, dry, list, rot, late]),
       (["--until", "1000w"], []),
     ]
     for (arguments, expected) in expectations {
@@ -102,6 +117,9 @@ private func outcomes(_ finished: Finished) -> [String] {
       #expect(finished.status == 0, "\(arguments)")
       #expect(outcomes(finished) == expected, "\(arguments)")
     }
+    let none = try pushgateLog(["--file", log, "--key", "nobody"])
+    #expect(none.status == 0)
+    #expect(none.out == "")
   }
 
   @Test func readsTheLogNamedInTheSettings() throws {
@@ -111,7 +129,7 @@ private func outcomes(_ finished: Finished) -> [String] {
     try write(line("a", "refused", #","reason":"not-allowed""#) + "\n", to: directory.path + "/pushgate.log")
     let finished = try pushgateLog(["--config", directory.path + "/pushgate.conf"])
     #expect(finished.status == 0)
-    #expect(outcomes(finished) == ["refused not-allowed"])
+    #expect(outcomes(finished) == ["refused      not-allowed"])
   }
 
   @Test func neverPrintsAControlByteFromAnEditedLog() throws {
@@ -124,7 +142,7 @@ private func outcomes(_ finished: Finished) -> [String] {
     let finished = try pushgateLog(["--file", log])
     #expect(finished.status == 0)
     #expect(finished.stdout.allSatisfy { ($0 >= 0x20 && $0 <= 0x7E) || $0 == 0x0A })
-    #expect(finished.out.contains(#"refused not-allowed "\x1b[2J\r\x00""#))
+    #expect(finished.out.contains(#"refused      not-allowed "\x1b[2J\r\x00""#))
     #expect(finished.out.contains(#"k\xc2\x9b31m"#))
     #expect(finished.out.contains(#"\x1b]0;owned\x07"#))
   }
@@ -153,7 +171,7 @@ private func outcomes(_ finished: Finished) -> [String] {
     try FileManager.default.createDirectory(atPath: log + ".2", withIntermediateDirectories: false)
     let finished = try pushgateLog(["--file", log])
     #expect(finished.status == 1)
-    #expect(outcomes(finished) == ["refused busy"])
+    #expect(outcomes(finished) == ["refused      busy"])
     #expect(finished.err == """
       pushgate: cannot read audit log '\(log).2': Is a directory
       pushgate: cannot read audit log '\(log).1': Is a directory

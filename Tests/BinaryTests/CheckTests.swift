@@ -45,7 +45,14 @@ func checkAgreesWithServe(_ row: CheckCase) throws {
     let serveSession = try #require(root.records("allowed").first?.text("session"))
     let checkSession = try #require(sessionIn(check.out))
     let rsync = try #require(root.rsyncRuns().first)
-    let argv = rsync.argv.map { quoted($0.replacingOccurrences(of: serveSession, with: checkSession)) }
+    // The session id and the transfer log's tag are random: compare with check's.
+    let serveTag = try #require(tagIn(rsync.argv.joined(separator: " ")))
+    let checkTag = try #require(tagIn(check.out))
+    let argv = rsync.argv.map {
+      quoted(
+        $0.replacingOccurrences(of: serveSession, with: checkSession)
+          .replacingOccurrences(of: serveTag, with: checkTag))
+    }
     #expect(check.out.contains("\n  rsync argv:  \(argv.joined(separator: " "))\n"))
     #expect(check.out.contains("\n  directory:   \(rsync.directory)\n"))
   } else {
@@ -59,6 +66,12 @@ func checkAgreesWithServe(_ row: CheckCase) throws {
 /// The session id in the hook paths of check's plan.
 private func sessionIn(_ text: String) -> String? {
   guard let range = text.range(of: "/.pushgate/") else { return nil }
+  return String(text[range.upperBound...].prefix(16))
+}
+
+/// The tag of the transfer log's format (`pushgate-TAG %m ...`).
+private func tagIn(_ text: String) -> String? {
+  guard let range = text.range(of: "log format=pushgate-") else { return nil }
   return String(text[range.upperBound...].prefix(16))
 }
 
@@ -83,6 +96,50 @@ func checkFailsOnBrokenSettings() throws {
   #expect(serve.status == 78)
   #expect(check.out == "fail settings: \(detail)\n")
   #expect(detail == "settings '\(root.config)' has mode 664; run 'chmod go-w \(root.config)'")
+}
+
+struct CheckAreaCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  let arguments: [String]
+  let rsyncdConf: String?
+  let status: Int32
+  let decision: String
+  var testDescription: String { name }
+}
+
+let checkAreaCases: [CheckAreaCase] = [
+  CheckAreaCase(
+    name: "a key without an area", arguments: ["--key", "desktop"], rsyncdConf: nil, status: 77,
+    decision: "refuse no-area"),
+  CheckAreaCase(
+    name: "no --key", arguments: [], rsyncdConf: nil, status: 78, decision: "fail key-missing"),
+  CheckAreaCase(
+    name: "rsyncd.conf hiding what rsync did", arguments: ["--key", "laptop"],
+    rsyncdConf: "[push]\npath = ROOT/keys/%PUSHGATE_KEY%/incoming\nlog file = /tmp/x\n",
+    status: 78, decision: "fail rsyncd-conf"),
+  CheckAreaCase(
+    name: "the old single-area rsyncd.conf", arguments: ["--key", "laptop"],
+    rsyncdConf: "[push]\npath = ROOT/incoming\n", status: 78, decision: "fail rsyncd-conf"),
+]
+
+@Test("check and serve agree on areas, keys and rsyncd.conf", arguments: checkAreaCases)
+func checkAgreesOnAreas(_ row: CheckAreaCase) throws {
+  let root = try Root()
+  defer { root.remove() }
+  if let text = row.rsyncdConf {
+    try write(text.replacingOccurrences(of: "ROOT", with: root.path), to: root.path + "/rsyncd.conf", mode: 0o644)
+  }
+  let check = try run(
+    Binaries.pushgate,
+    ["check", "--config", root.config] + row.arguments + ["--", root.allowedCommand])
+  let serve = try root.serve(root.allowedCommand, arguments: ["--config", root.config] + row.arguments)
+  #expect(check.status == row.status)
+  #expect(serve.status == row.status)
+  #expect(check.out.hasPrefix(row.decision + ":"), "\(check.out)")
+  let record = try #require(root.records.first)
+  #expect(row.decision.hasSuffix(" " + (record.text("reason") ?? "?")))
+  #expect(root.rsyncRuns().isEmpty)
+  #expect(!root.exists("keys/desktop"), "a refused key never gets an area")
 }
 
 @Test("check fails on an unusable pushgate-serve path exactly as serve does")

@@ -3,12 +3,13 @@
 
 extension Root {
   /// A stand-in for rsync: records argv, environment, cwd, descriptors and signal state under
-  /// `record/<n>/`, then plays `scenario`, running the hooks the way rsync does (FIELD-NOTES §3).
+  /// `record/<n>/`, then plays `scenario`, running the pre-xfer hook the way rsync does
+  /// (FIELD-NOTES §3) and writing the transfer log the gate asked for (FIELD-NOTES §10).
   var fakeRsyncScript: String {
     #"""
     #!/bin/sh
     # A stand-in for rsync's daemon-over-ssh server: records how it was started, then plays
-    # the scenario, running the pre-xfer and post-xfer hooks as rsync does.
+    # the scenario, running the pre-xfer hook and writing the transfer log as rsync does.
     set -f
     R='\#(path)'
     # The signal mask and ignored set as started, read with builtins before any fork (dash
@@ -33,14 +34,15 @@ extension Root {
     /bin/sh -c 'echo "$$"; exec ls -l "/proc/$$/fd"' > "$d/fds"
     printf '%s' "$signals" > "$d/signals"
     . "$R/scenario"
-    pre= post=
+    pre= logfile= tag=
     for a in "$@"; do
       case "$a" in
       "--dparam=pre-xfer exec="*) pre=${a#*exec=} ;;
-      "--dparam=post-xfer exec="*) post=${a#*exec=} ;;
+      "--dparam=log file="*) logfile=${a#*log file=} ;;
+      "--dparam=log format="*) tag=${a#*log format=}; tag=${tag%% *} ;;
       esac
     done
-    if [ "$HOOKS" != none ] && [ -n "$pre" ]; then
+    if [ "$HOOKS" = pre ] && [ -n "$pre" ]; then
       (
         export RSYNC_MODULE_NAME="$MODULE" RSYNC_MODULE_PATH="$R/incoming" \
           RSYNC_HOST_ADDR=203.0.113.7 RSYNC_HOST_NAME=UNDETERMINED RSYNC_USER_NAME= \
@@ -51,6 +53,14 @@ extension Root {
       )
       echo "pre-xfer $?" >> "$d/hooks"
     fi
+    # What rsync writes to its transfer log: its own lines, then one tagged line per item.
+    if [ -n "$logfile" ]; then
+      stamp="2026/11/30 12:00:00 [$$]"
+      echo "$stamp connect from UNKNOWN (0.0.0.0)" >> "$logfile"
+      IFS=';'
+      for c in $CHANGES; do echo "$stamp $tag $MODULE $c" >> "$logfile"; done
+      unset IFS
+    fi
     if [ "$ECHO" = yes ]; then
       { printf 'fake rsync greeting\n'; cat; } | tee "$d/wrote"
     fi
@@ -60,14 +70,6 @@ extension Root {
       wait "$!"
     fi
     if [ "$KILL" = yes ]; then kill -TERM $$; fi
-    if [ "$HOOKS" = both ] && [ -n "$post" ]; then
-      (
-        export RSYNC_MODULE_NAME="$MODULE" RSYNC_EXIT_STATUS="$STATUS" \
-          RSYNC_RAW_STATUS=$((STATUS * 256)) RSYNC_PID=$$
-        exec /bin/sh -c "$post"
-      )
-      echo "post-xfer $?" >> "$d/hooks"
-    fi
     exit "$STATUS"
 
     """#

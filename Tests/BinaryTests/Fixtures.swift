@@ -4,18 +4,21 @@ import Foundation
 import Glibc
 import TestSupport
 
-/// What the fake rsync does once started: the hooks it simulates and how it ends.
+/// What the fake rsync does once started: the hook it simulates, what it writes to the
+/// transfer log, and how it ends.
 struct Scenario: Sendable {
-  /// Which of rsync's hooks the fake runs (a module with its own hooks runs neither of ours).
-  enum Hooks: String, Sendable { case both, pre, none }
+  /// Whether the fake runs the pre-xfer hook (rsync does not when it never reaches a module).
+  enum Hooks: String, Sendable { case pre, none }
 
   var module = "push"
   var request = "push/"
   /// `RSYNC_ARG0...` as the pre-xfer hook sees them (words without spaces).
   var arguments = "rsyncd --server -logDtpre.iLsfxCIvu . ."
+  /// Transfer log lines after the tag and module: `op itemize bytes`, as rsync writes them.
+  var changes = ["recv >f+++++++++ 42"]
   var status: Int32 = 0
   var sleep = 0
-  var hooks = Hooks.both
+  var hooks = Hooks.pre
   /// Kill itself with SIGTERM after the pre-xfer hook, as if rsync died mid-transfer.
   var killed = false
   /// Write a greeting, then copy stdin to stdout (and to `record/<n>/wrote`).
@@ -26,6 +29,7 @@ struct Scenario: Sendable {
     MODULE='\(module)'
     REQUEST='\(request)'
     ARGS='\(arguments)'
+    CHANGES='\(changes.joined(separator: ";"))'
     STATUS=\(status)
     SLEEP=\(sleep)
     HOOKS=\(hooks.rawValue)
@@ -78,6 +82,8 @@ struct Root {
   let directory: TemporaryDirectory
   var path: String { directory.path }
   var config: String { path + "/pushgate.conf" }
+  /// The `laptop` key's area, which the root is made with.
+  var area: String { path + "/keys/laptop" }
   var log: String { path + "/pushgate.log" }
   var lockFile: String { path + "/pushgate.lock" }
   var allowedCommand: String { "cd \(path) && rsync --server --daemon ." }
@@ -92,13 +98,29 @@ struct Root {
     try setScenario(scenario)
     try write(snapshot.shell, to: path + "/snapshot-scenario")
     try writeSettings(settings)
+    try write(Self.rsyncdConf(path), to: path + "/rsyncd.conf", mode: 0o644)
+    try makeArea("laptop")
+  }
+
+  /// An rsyncd.conf that passes the gate's check (the fake rsync never reads it).
+  static func rsyncdConf(_ root: String) -> String {
+    "use chroot = no\n[push]\n  path = \(root)/keys/%PUSHGATE_KEY%/incoming\n  read only = no\n"
+      + "[snapshots]\n  path = \(root)/keys/%PUSHGATE_KEY%/snapshots\n"
+  }
+
+  /// Makes `label`'s area as `pushgate authorize` would, without its rsnapshot.conf.
+  func makeArea(_ label: String) throws {
+    for name in ["incoming", "snapshots", "state"] {
+      try FileManager.default.createDirectory(
+        atPath: "\(path)/keys/\(label)/\(name)", withIntermediateDirectories: true)
+    }
   }
 
   /// The standard settings plus `extra` lines.
   func writeSettings(_ extra: [String], to file: String? = nil) throws {
     let lines = [
       "# written by BinaryTests", "root = \(path)", "rsync = \(path)/fake-rsync",
-      "snapshot = \(path)/fake-rsnapshot -c \(path)/rsnapshot.conf hourly",
+      "rsnapshot = \(path)/fake-rsnapshot",
     ]
     try write((lines + extra).joined(separator: "\n") + "\n", to: file ?? config, mode: 0o644)
   }

@@ -1,4 +1,5 @@
-// pushgate init, run as the built binary in a temporary directory, with the real rsnapshot.
+// pushgate init and the areas pushgate authorize makes, run as the built binaries in a temporary
+// directory, with the real rsnapshot.
 import Foundation
 import Glibc
 import TestSupport
@@ -10,9 +11,7 @@ private let initRunsAsRoot = geteuid() == 0
 private let initHasSetpriv = installed("/usr/bin/setpriv")
 
 /// The options every run passes, so that the printed lines do not depend on this machine.
-private let fixedOptions = [
-  "--serve", "/usr/local/bin/pushgate-serve", "--host", "nas.example.org", "--key", "laptop",
-]
+private let fixedOptions = ["--host", "nas.example.org"]
 
 private func pushgateInit(_ arguments: [String], directory: String? = nil) throws -> Finished {
   try run(
@@ -22,8 +21,31 @@ private func pushgateInit(_ arguments: [String], directory: String? = nil) throw
 
 /// The paths init manages, in the order it reports them.
 private func managedPaths(_ root: String) -> [String] {
-  [root, root + "/incoming", root + "/snapshots"]
-    + ["rsyncd.conf", "rsnapshot.conf", "pushgate.conf"].map { root + "/" + $0 }
+  [root, root + "/keys", root + "/rsyncd.conf", root + "/pushgate.conf"]
+}
+
+/// The paths of `label`'s area, in the order authorize reports them.
+private func areaPaths(_ root: String, _ label: String) -> [String] {
+  let area = root + "/keys/" + label
+  return [area, area + "/incoming", area + "/snapshots", area + "/state", area + "/rsnapshot.conf"]
+}
+
+/// `pushgate authorize` of a fresh ed25519 key for `label` into `temporary/authorized_keys`.
+private func authorize(
+  _ root: String, _ label: String, in temporary: String, extra: [String] = [],
+  keyFile: String? = nil
+) throws -> Finished {
+  let key = temporary + "/" + (keyFile ?? label) + "-key"
+  if !FileManager.default.fileExists(atPath: key + ".pub") {
+    let made = try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", label, "-f", key])
+    #expect(made.status == 0, "\(made.err)")
+  }
+  return try run(
+    Binaries.pushgate,
+    [
+      "authorize", "--config", root + "/pushgate.conf", "--key=\(label)", "--serve", Binaries.serve,
+      "--authorized-keys", temporary + "/authorized_keys",
+    ] + extra + [key + ".pub"], environment: ["PATH": "/usr/bin:/bin"])
 }
 
 private func fileStatus(_ path: String) -> stat? {
@@ -59,8 +81,7 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
     #expect(FileManager.default.isExecutableFile(atPath: Binaries.serve))
   }
 
-  @Test(.enabled(if: initHasRsnapshot))
-  func firstRunCreatesAWorkingRoot() throws {
+  @Test func firstRunCreatesAWorkingRoot() throws {
     try withRoot { root, _ in
       let result = try pushgateInit([root] + fixedOptions)
       #expect(result.status == 0, "\(result.err)")
@@ -72,23 +93,93 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
         #expect(fileStatus(path) != nil)
       }
       let user = currentUser()
-      #expect(lines.contains("checked    \(root)/rsnapshot.conf (rsnapshot configtest: Syntax OK)"))
+      let admin = Binaries.pushgate
       #expect(
         lines.contains(
-          "restrict,command=\"/usr/local/bin/pushgate-serve --config \(root)/pushgate.conf "
-            + "--key laptop\" <paste the client's public key here>"))
+          "\(admin) authorize --config \(root)/pushgate.conf\(initRunsAsRoot ? " --account \(user)" : "") "
+            + "--key LABEL CLIENT-KEY.pub"))
       #expect(
         lines.contains(
           "rsync -a -e ssh --rsync-path='cd \(root) && rsync' SRC/ \(user)@nas.example.org::push"))
-      #expect(
-        lines.contains("0 3 * * *  \(user)  /usr/bin/rsnapshot -c \(root)/rsnapshot.conf daily"))
-      #expect(
-        lines.contains("30 3 * * 1  \(user)  /usr/bin/rsnapshot -c \(root)/rsnapshot.conf weekly"))
+      for (schedule, level) in [("0 * * * *", "hourly"), ("0 3 * * *", "daily"), ("30 3 * * 1", "weekly")] {
+        #expect(
+          lines.contains("\(schedule)  \(user)  \(admin) rotate \(level) --config \(root)/pushgate.conf"))
+      }
       #expect(!lines.contains("nothing to change"))
-      let check = try run("/usr/bin/rsnapshot", ["-c", root + "/rsnapshot.conf", "configtest"])
+      #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/keys") == [])
+      #expect(fileStatus(root + "/rsnapshot.conf") == nil, "each area has its own")
+      #expect(fileStatus(root + "/incoming") == nil, "each area has its own")
+    }
+  }
+
+  @Test(.enabled(if: initHasRsnapshot))
+  func authorizeCreatesAnAreaThatRsnapshotAccepts() throws {
+    try withRoot { root, temporary in
+      #expect(try pushgateInit([root] + fixedOptions).status == 0)
+      let result = try authorize(root, "laptop", in: temporary)
+      #expect(result.status == 0, "\(result.err)")
+      let lines = result.out.split(separator: "\n").map(String.init)
+      #expect(lines.contains("unchanged  \(root)/keys"))
+      for path in areaPaths(root, "laptop") {
+        #expect(lines.contains { $0.hasPrefix("created    \(path) (") }, "\(path)")
+      }
+      let conf = root + "/keys/laptop/rsnapshot.conf"
+      #expect(lines.contains("checked    \(conf) (rsnapshot configtest: Syntax OK)"))
+      #expect(lines.last == "added 'laptop' to '\(temporary)/authorized_keys' (line 1)")
+      let check = try run("/usr/bin/rsnapshot", ["-c", conf, "configtest"])
       #expect(check.status == 0)
       #expect(check.out == "Syntax OK\n")
-      #expect(read(root + "/rsnapshot.conf").contains("backup\t\(root)/incoming/\t./\n"))
+      #expect(read(conf).contains("backup\t\(root)/keys/laptop/incoming/\t./\n"))
+      #expect(read(conf).contains("lockfile\t\(root)/keys/laptop/state/rsnapshot.pid\n"))
+      #expect(fileStatus(root + "/keys/laptop/state").map { $0.st_mode & 0o7777 } == 0o700)
+      #expect(read(temporary + "/authorized_keys").contains("--key laptop\""))
+    }
+  }
+
+  @Test(.enabled(if: initHasRsnapshot))
+  func authorizingAgainNeverTouchesTheAreasData() throws {
+    try withRoot { root, temporary in
+      #expect(try pushgateInit([root] + fixedOptions).status == 0)
+      #expect(try authorize(root, "laptop", in: temporary).status == 0)
+      let area = root + "/keys/laptop"
+      try write("pushed\n", to: area + "/incoming/file")
+      #expect(mkdir(area + "/snapshots/hourly.0", 0o755) == 0)
+      try write("kept\n", to: area + "/snapshots/hourly.0/file")
+      try write(read(area + "/rsnapshot.conf") + "# the administrator's edit\n", to: area + "/rsnapshot.conf")
+      let again = try authorize(root, "laptop", in: temporary, extra: ["--replace"])
+      #expect(again.status == 0, "\(again.err)")
+      #expect(again.out.contains("kept       \(area)/rsnapshot.conf (content differs)\n"))
+      #expect(again.err.contains("pushgate: warning: kept '\(area)/rsnapshot.conf': it differs from what authorize writes\n"))
+      #expect(read(area + "/incoming/file") == "pushed\n")
+      #expect(read(area + "/snapshots/hourly.0/file") == "kept\n")
+      #expect(read(area + "/rsnapshot.conf").hasSuffix("# the administrator's edit\n"))
+    }
+  }
+
+  @Test(.enabled(if: initHasRsnapshot))
+  func aBrokenAreaConfigurationIsNotAuthorized() throws {
+    try withRoot { root, temporary in
+      #expect(try pushgateInit([root] + fixedOptions).status == 0)
+      #expect(mkdir(root + "/keys/laptop", 0o750) == 0)
+      try write("config_version 1.2\n", to: root + "/keys/laptop/rsnapshot.conf")
+      let result = try authorize(root, "laptop", in: temporary)
+      #expect(result.status == 78)
+      #expect(
+        result.err.contains(
+          "pushgate: rsnapshot configtest rejects '\(root)/keys/laptop/rsnapshot.conf' (exit status 1):\n"))
+      #expect(fileStatus(temporary + "/authorized_keys") == nil, "no key without a working area")
+    }
+  }
+
+  @Test func authorizeRefusesALabelThatIsNotOnePathComponent() throws {
+    try withRoot { root, temporary in
+      #expect(try pushgateInit([root] + fixedOptions).status == 0)
+      for label in ["..", ".hidden", "a/b", "-x"] {
+        let result = try authorize(root, label, in: temporary, keyFile: "client")
+        #expect(result.status == 64, "\(label)")
+        #expect(result.err == "pushgate: '--key' must be 1-64 letters, digits or . _ - @ +\n")
+      }
+      #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/keys") == [])
     }
   }
 
@@ -101,7 +192,7 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(again.status == 0)
       #expect(again.err == "")
       let lines = again.out.split(separator: "\n").map(String.init)
-      #expect(Array(lines.prefix(6)) == managedPaths(root).map { "unchanged  \($0)" })
+      #expect(Array(lines.prefix(4)) == managedPaths(root).map { "unchanged  \($0)" })
       #expect(lines.last == "nothing to change")
       #expect(managedPaths(root).map(fingerprint) == before)
     }
@@ -151,26 +242,10 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
   }
 
   @Test(.enabled(if: initHasRsnapshot))
-  func aKeptBrokenRsnapshotConfFailsConfigtest() throws {
-    try withRoot { root, _ in
-      #expect(try pushgateInit([root] + fixedOptions).status == 0)
-      let conf = root + "/rsnapshot.conf"
-      try write(read(conf) + "retain hourly 5\n", to: conf)
-      let result = try pushgateInit([root] + fixedOptions)
-      #expect(result.status == 78)
-      #expect(result.out.contains("kept       \(conf) (content differs; use --force to replace)"))
-      #expect(
-        result.err.hasPrefix("pushgate: rsnapshot configtest rejects '\(conf)' (exit status 1):\n"))
-      #expect(result.err.contains("sure you don't have spaces where only tabs should be"))
-      #expect(try pushgateInit([root, "--force"] + fixedOptions).status == 0)
-    }
-  }
-
-  @Test(.enabled(if: initHasRsnapshot))
   func refusesASymlinkInPlaceOfAFile() throws {
     try withRoot { root, temporary in
       #expect(try pushgateInit([root] + fixedOptions).status == 0)
-      let conf = root + "/rsnapshot.conf"
+      let conf = root + "/pushgate.conf"
       let target = temporary + "/elsewhere"
       try write("not rsnapshot's\n", to: target)
       unlink(conf)
@@ -197,7 +272,7 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(
         result.err.hasPrefix("pushgate: refusing '\(root)/rsyncd.conf': it is a symbolic link"))
       #expect(fileStatus(temporary + "/planted") == nil)
-      #expect(fileStatus(root + "/rsnapshot.conf") == nil)
+      #expect(fileStatus(root + "/pushgate.conf") == nil)
     }
   }
 
@@ -239,31 +314,33 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
   }
 
   @Test(.enabled(if: initHasRsnapshot))
-  func rsnapshotSnapshotsIncomingFlat() throws {
-    try withRoot { root, _ in
+  func rsnapshotSnapshotsAnAreasIncomingFlat() throws {
+    try withRoot { root, temporary in
       #expect(try pushgateInit([root] + fixedOptions).status == 0)
-      #expect(mkdir(root + "/incoming/docs", 0o755) == 0)
-      try write("version 1\n", to: root + "/incoming/docs/a.txt")
-      let rsnapshot = ["-c", root + "/rsnapshot.conf", "hourly"]
+      #expect(try authorize(root, "laptop", in: temporary).status == 0)
+      let area = root + "/keys/laptop"
+      #expect(mkdir(area + "/incoming/docs", 0o755) == 0)
+      try write("version 1\n", to: area + "/incoming/docs/a.txt")
+      let rsnapshot = ["-c", area + "/rsnapshot.conf", "hourly"]
       let first = try run("/usr/bin/rsnapshot", rsnapshot)
       #expect(first.status == 0, "\(first.out)\(first.err)")
-      #expect(read(root + "/snapshots/hourly.0/docs/a.txt") == "version 1\n")
+      #expect(read(area + "/snapshots/hourly.0/docs/a.txt") == "version 1\n")
       #expect(
-        try FileManager.default.contentsOfDirectory(atPath: root + "/snapshots/hourly.0") == [
+        try FileManager.default.contentsOfDirectory(atPath: area + "/snapshots/hourly.0") == [
           "docs"
         ])
 
       let second = try run("/usr/bin/rsnapshot", rsnapshot)
       #expect(second.status == 0)
-      let newer = fileStatus(root + "/snapshots/hourly.0/docs/a.txt")
-      let older = fileStatus(root + "/snapshots/hourly.1/docs/a.txt")
+      let newer = fileStatus(area + "/snapshots/hourly.0/docs/a.txt")
+      let older = fileStatus(area + "/snapshots/hourly.1/docs/a.txt")
       #expect(newer?.st_ino != nil && newer?.st_ino == older?.st_ino, "link_dest makes hard links")
-      #expect(fileStatus(root + "/rsnapshot.pid") == nil)
+      #expect(fileStatus(area + "/state/rsnapshot.pid") == nil)
     }
   }
 
   /// As root for another account: the account owns the data, root the policy, and the sticky
-  /// root directory keeps the account from replacing root's files.
+  /// root directory and root's keys/ keep the account from replacing root's files.
   @Test(.enabled(if: initHasRsnapshot && initRunsAsRoot && initHasSetpriv))
   func anotherAccountCannotReplaceItsPolicy() throws {
     try withRoot { root, temporary in
@@ -271,30 +348,37 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       chmod(temporary, 0o755)
       let result = try pushgateInit([root, "--account", "nobody"] + fixedOptions)
       #expect(result.status == 0, "\(result.err)")
-      let owners = managedPaths(root).compactMap(fileStatus).map {
+      let made = try authorize(root, "laptop", in: temporary, extra: ["--account", "nobody"])
+      #expect(made.status == 0, "\(made.err)")
+      let owners = (managedPaths(root) + areaPaths(root, "laptop")).compactMap(fileStatus).map {
         [Int($0.st_uid), Int($0.st_gid), Int($0.st_mode & 0o7777)]
       }
       let (uid, gid) = (Int(nobody.pw_uid), Int(nobody.pw_gid))
       #expect(
         owners == [
-          [0, gid, 0o1770], [uid, gid, 0o750], [uid, gid, 0o750], [0, 0, 0o644], [0, 0, 0o644],
-          [0, 0, 0o644],
+          [0, gid, 0o1770], [0, gid, 0o750], [0, 0, 0o644], [0, 0, 0o644],
+          [0, gid, 0o750], [uid, gid, 0o750], [uid, gid, 0o750], [uid, gid, 0o700], [0, 0, 0o644],
         ])
       #expect(read(root + "/rsyncd.conf").contains("\nuse chroot = no\n"))
 
-      try write("pushed\n", to: root + "/incoming/file")
-      chown(root + "/incoming/file", nobody.pw_uid, nobody.pw_gid)
+      let area = root + "/keys/laptop"
+      try write("pushed\n", to: area + "/incoming/file")
+      chown(area + "/incoming/file", nobody.pw_uid, nobody.pw_gid)
       let asNobody = [
         "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "/bin/sh", "-c",
-        "rm -f \(root)/pushgate.conf; mv \(root)/rsyncd.conf \(root)/x; "
-          + "touch \(root)/pushgate.log && /usr/bin/rsnapshot -c \(root)/rsnapshot.conf hourly",
+        "rm -f \(root)/pushgate.conf \(area)/rsnapshot.conf; mv \(root)/rsyncd.conf \(root)/x; "
+          + "mv \(area)/incoming \(area)/x; mkdir \(root)/keys/evil; "
+          + "touch \(root)/pushgate.log && /usr/bin/rsnapshot -c \(area)/rsnapshot.conf hourly",
       ]
       let attempt = try run("/usr/bin/setpriv", asNobody, environment: ["PATH": "/usr/bin:/bin"])
       #expect(attempt.status == 0, "\(attempt.err)")
       #expect(fileStatus(root + "/pushgate.conf")?.st_uid == 0)
       #expect(fileStatus(root + "/rsyncd.conf")?.st_uid == 0)
+      #expect(fileStatus(area + "/rsnapshot.conf")?.st_uid == 0)
+      #expect(fileStatus(area + "/incoming")?.st_uid == nobody.pw_uid)
+      #expect(fileStatus(root + "/keys/evil") == nil)
       #expect(fileStatus(root + "/pushgate.log")?.st_uid == nobody.pw_uid)
-      #expect(read(root + "/snapshots/hourly.0/file") == "pushed\n")
+      #expect(read(area + "/snapshots/hourly.0/file") == "pushed\n")
     }
   }
 }

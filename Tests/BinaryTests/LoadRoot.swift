@@ -5,12 +5,15 @@ import Glibc
 import TestSupport
 import Testing
 
-/// What one fake rsync or rsnapshot saw when it started: how many of each were running.
+/// What one fake rsync or rsnapshot of key `key` saw when it started: how many rsyncs ran in
+/// the whole root, and how many rsyncs and snapshots of the same key.
 struct LoadMeasurement: Equatable, CustomStringConvertible {
   let kind: String
+  let key: String
   let rsyncs: Int
-  let snapshots: Int
-  var description: String { "\(kind) \(rsyncs) \(snapshots)" }
+  let keyRsyncs: Int
+  let keySnapshots: Int
+  var description: String { "\(kind) \(key) \(rsyncs) \(keyRsyncs) \(keySnapshots)" }
 }
 
 /// A backup root whose fake rsync and rsnapshot count each other in `running/`: each creates
@@ -24,18 +27,27 @@ struct LoadRoot {
   var lockFile: String { path + "/pushgate.lock" }
   var allowedCommand: String { "cd \(path) && rsync --server --daemon ." }
 
-  init(settings: [String]) throws {
+  /// How many keys (k0, k1, ...) the attempts are spread over, each with its area.
+  let keys: Int
+
+  init(settings: [String], keys: Int) throws {
     directory = try TemporaryDirectory()
+    self.keys = keys
     for name in ["running", "out"] {
       try FileManager.default.createDirectory(
         atPath: "\(path)/\(name)", withIntermediateDirectories: false)
     }
+    for key in 0..<keys {
+      for name in ["incoming", "snapshots", "state"] {
+        try FileManager.default.createDirectory(
+          atPath: "\(path)/keys/k\(key)/\(name)", withIntermediateDirectories: true)
+      }
+    }
     try writeExecutable(Array(rsyncScript.utf8), to: path + "/load-rsync")
     try writeExecutable(Array(rsnapshotScript.utf8), to: path + "/load-rsnapshot")
-    let lines = [
-      "root = \(path)", "rsync = \(path)/load-rsync", "snapshot = \(path)/load-rsnapshot hourly",
-    ]
+    let lines = ["root = \(path)", "rsync = \(path)/load-rsync", "rsnapshot = \(path)/load-rsnapshot"]
     try write((lines + settings).joined(separator: "\n") + "\n", to: config, mode: 0o644)
+    try write(Root.rsyncdConf(path), to: path + "/rsyncd.conf", mode: 0o644)
   }
 
   func setScenario(hooks: Bool, hold: Bool) throws {
@@ -46,18 +58,21 @@ struct LoadRoot {
   /// Lets held fake rsyncs go on.
   func release() throws { try write("", to: path + "/release") }
 
+  /// Starts attempt `index` as key `k(index % keys)`.
   func start(_ index: Int) throws -> SpawnedProcess {
     let output = "\(path)/out/\(index)"
     return try SpawnedProcess(
-      [Binaries.serve, "--config", config, "--key", "laptop"],
+      [Binaries.serve, "--config", config, "--key", "k\(index % keys)"],
       environment: sshEnvironment(command: allowedCommand), output: output)
   }
 
   func measurements() -> [LoadMeasurement] {
     read(path + "/concurrency.log").split(separator: "\n").compactMap { line in
       let words = line.split(separator: " ")
-      guard words.count == 3, let r = Int(words[1]), let s = Int(words[2]) else { return nil }
-      return LoadMeasurement(kind: String(words[0]), rsyncs: r, snapshots: s)
+      guard words.count == 5, let r = Int(words[2]), let kr = Int(words[3]), let ks = Int(words[4])
+      else { return nil }
+      return LoadMeasurement(
+        kind: String(words[0]), key: String(words[1]), rsyncs: r, keyRsyncs: kr, keySnapshots: ks)
     }
   }
 
@@ -113,30 +128,33 @@ struct LoadRoot {
     directory.remove()
   }
 
-  /// A stand-in for rsync. With HOOKS=yes it runs our pre-xfer and post-xfer hooks as rsync
-  /// does for a push into `push` (so a snapshot is due); with HOLD=yes it waits (polling, at
-  /// most 120 s) for `release`; then it runs for 0.2 s.
+  /// A stand-in for rsync. With HOOKS=yes it runs our pre-xfer hook and writes a changed file
+  /// into the transfer log as rsync does for a push into `push` (so a snapshot is due); with
+  /// HOLD=yes it waits (polling, at most 120 s) for `release`; then it runs for 0.2 s.
   private var rsyncScript: String {
     #"""
     #!/bin/sh
     set -f
     R='\#(path)'
     . "$R/scenario"
+    K=$PUSHGATE_KEY
     count() {
       c=0
       set +f
       for f in "$R/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
       set -f
     }
-    : > "$R/running/rsync-$$"
+    : > "$R/running/rsync-$K-$$"
     count rsync; r=$c
-    count snapshot; s=$c
-    echo "rsync $r $s" >> "$R/concurrency.log"
-    pre= post=
+    count "rsync-$K"; kr=$c
+    count "snapshot-$K"; ks=$c
+    echo "rsync $K $r $kr $ks" >> "$R/concurrency.log"
+    pre= logfile= tag=
     for a in "$@"; do
       case "$a" in
       "--dparam=pre-xfer exec="*) pre=${a#*exec=} ;;
-      "--dparam=post-xfer exec="*) post=${a#*exec=} ;;
+      "--dparam=log file="*) logfile=${a#*log file=} ;;
+      "--dparam=log format="*) tag=${a#*log format=}; tag=${tag%% *} ;;
       esac
     done
     if [ "$HOOKS" = yes ]; then
@@ -146,6 +164,7 @@ struct LoadRoot {
           RSYNC_ARG0=rsyncd RSYNC_ARG1=--server RSYNC_ARG2=-logDtpre.iLsfxCIvu RSYNC_ARG3=. RSYNC_ARG4=.
         exec /bin/sh -c "$pre"
       )
+      echo "2026/11/30 12:00:00 [$$] $tag push recv >f.st...... 42" >> "$logfile"
     fi
     i=0
     while [ "$HOLD" = yes ] && [ ! -e "$R/release" ] && [ "$i" -lt 2400 ]; do
@@ -153,33 +172,30 @@ struct LoadRoot {
       i=$((i + 1))
     done
     sleep 0.2
-    if [ "$HOOKS" = yes ]; then
-      (
-        export RSYNC_MODULE_NAME=push RSYNC_EXIT_STATUS=0 RSYNC_RAW_STATUS=0 RSYNC_PID=$$
-        exec /bin/sh -c "$post"
-      )
-    fi
-    rm -f "$R/running/rsync-$$"
+    rm -f "$R/running/rsync-$K-$$"
     exit 0
 
     """#
   }
 
-  /// A stand-in for rsnapshot: measures, runs for 0.1 s, exits 0.
+  /// A stand-in for rsnapshot (`-c ROOT/keys/KEY/rsnapshot.conf LEVEL`): measures, runs for
+  /// 0.1 s, exits 0.
   private var rsnapshotScript: String {
     #"""
     #!/bin/sh
     R='\#(path)'
+    K=${2%/rsnapshot.conf}; K=${K##*/}
     count() {
       c=0
       for f in "$R/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
     }
-    : > "$R/running/snapshot-$$"
+    : > "$R/running/snapshot-$K-$$"
     count rsync; r=$c
-    count snapshot; s=$c
-    echo "snapshot $r $s" >> "$R/concurrency.log"
+    count "rsync-$K"; kr=$c
+    count "snapshot-$K"; ks=$c
+    echo "snapshot $K $r $kr $ks" >> "$R/concurrency.log"
     sleep 0.1
-    rm -f "$R/running/snapshot-$$"
+    rm -f "$R/running/snapshot-$K-$$"
     exit 0
 
     """#

@@ -6,12 +6,13 @@ import Glibc
 import TestSupport
 import Testing
 
-/// One burst: how many slots, whether the fake rsync runs the hooks (so a snapshot is due and
-/// the tree is held exclusively in between), in which snapshot mode, and whether the first
-/// sessions hold their slots until every other attempt has been refused.
+/// One burst: how many slots, over how many keys (one session per key at a time), whether the
+/// fake rsync changes something (so a snapshot of its area is due), in which snapshot mode,
+/// and whether the first sessions hold their slots until every other attempt has been refused.
 private struct BurstCase: Sendable, CustomTestStringConvertible {
   let name: String
   let slots: Int
+  var keys = 100
   var attempts = 100
   var snapshots = false
   var detach = false
@@ -20,25 +21,28 @@ private struct BurstCase: Sendable, CustomTestStringConvertible {
 }
 
 private let burstCases: [BurstCase] = [
-  BurstCase(name: "100 at once, 1 slot", slots: 1),
-  BurstCase(name: "100 at once, 3 slots", slots: 3),
-  BurstCase(name: "100 at once, 1 slot, snapshots in wait mode", slots: 1, snapshots: true),
-  BurstCase(name: "100 at once, 3 slots, snapshots in wait mode", slots: 3, snapshots: true),
+  BurstCase(name: "100 keys at once, 1 slot", slots: 1),
+  BurstCase(name: "100 keys at once, 3 slots", slots: 3),
+  BurstCase(name: "100 keys at once, 1 slot, snapshots in wait mode", slots: 1, snapshots: true),
+  BurstCase(name: "100 keys at once, 3 slots, snapshots in wait mode", slots: 3, snapshots: true),
   BurstCase(
-    name: "100 at once, 1 slot, detached snapshots", slots: 1, snapshots: true, detach: true),
+    name: "100 keys at once, 3 slots, detached snapshots", slots: 3, snapshots: true, detach: true),
+  BurstCase(name: "100 attempts of one key, 3 slots, snapshots", slots: 3, keys: 1, snapshots: true),
   BurstCase(
-    name: "100 at once, 3 slots, detached snapshots", slots: 3, snapshots: true, detach: true),
-  BurstCase(name: "100 at once, 3 slots held until the rest is refused", slots: 3, hold: true),
+    name: "100 attempts over 10 keys, 3 slots, detached snapshots", slots: 3, keys: 10,
+    snapshots: true, detach: true),
+  BurstCase(name: "100 keys at once, 3 slots held until the rest is refused", slots: 3, hold: true),
 ]
 
 @Test(
-  "a burst never runs more rsyncs than slots and logs one outcome per attempt",
+  "a burst never runs more rsyncs than slots nor two sessions of a key, one outcome each",
   arguments: burstCases)
 private func burst(_ c: BurstCase) throws {
-  let root = try LoadRoot(settings: [
-    "max_connections = \(c.slots)", "slot_wait = 0",
-    "snapshot_mode = \(c.detach ? "detach" : "wait")",
-  ])
+  let root = try LoadRoot(
+    settings: [
+      "max_connections = \(c.slots)", "slot_wait = 0",
+      "snapshot_mode = \(c.detach ? "detach" : "wait")",
+    ], keys: c.keys)
   defer { root.cleanUp() }
   try root.setScenario(hooks: c.snapshots, hold: c.hold)
   let begin = Date()
@@ -84,9 +88,10 @@ private func burst(_ c: BurstCase) throws {
     }
   }
   let busy = loadRefusal("max connections (\(c.slots)) reached -- try again later")
-  let snapshotRunning = loadRefusal("a snapshot is running -- try again later")
-  // With one slot held through the snapshot (wait mode), nobody else reaches the tree lock.
-  let allowedRefusals = c.snapshots && (c.slots > 1 || c.detach) ? [busy, snapshotRunning] : [busy]
+  let keyBusy = loadRefusal("another session of this key is running -- try again later")
+  let snapshotRunning = loadRefusal("a snapshot of this key's backups is running -- try again later")
+  // Only a key with several attempts meets its own session or its own snapshot.
+  let allowedRefusals = c.keys < c.attempts ? [busy, keyBusy, snapshotRunning] : [busy]
   #expect(Set(refusals.keys).isSubset(of: allowedRefusals), "refusals: \(refusals)")
   #expect(allowedPids.count + refusals.values.reduce(0, +) == c.attempts)
   if c.hold { #expect(allowedPids.count == c.slots) }
@@ -104,7 +109,7 @@ private func burst(_ c: BurstCase) throws {
       refusedReasons[records[0]["reason"] as? String ?? "?", default: 0] += 1
     case ["allowed", "transfer-ended"] where !c.snapshots:
       #expect(records[1]["snapshot"] as? String == "skipped")
-      #expect(records[1]["snapshot_reason"] as? String == "no-pre-xfer-evidence")
+      #expect(records[1]["snapshot_reason"] as? String == "unchanged")
       #expect(records[1]["status"] as? Int == 0)
     case ["allowed", "transfer-ended", "snapshot-ended"] where c.snapshots:
       #expect(records[1]["snapshot"] as? String == "due")
@@ -120,10 +125,12 @@ private func burst(_ c: BurstCase) throws {
   }
   #expect(loggedPids == allowedPids)
   #expect(refusedReasons["busy"] ?? 0 == refusals[busy] ?? 0)
+  #expect(refusedReasons["key-busy"] ?? 0 == refusals[keyBusy] ?? 0)
   #expect(refusedReasons["snapshot-running"] ?? 0 == refusals[snapshotRunning] ?? 0)
-  #expect(refusedReasons.keys.allSatisfy { $0 == "busy" || $0 == "snapshot-running" })
+  #expect(refusedReasons.keys.allSatisfy { ["busy", "key-busy", "snapshot-running"].contains($0) })
 
-  // The fakes' measurements: never more rsyncs than slots, never an rsync beside a snapshot.
+  // The fakes' measurements: never more rsyncs than slots, never two sessions of one key,
+  // never an rsync of a key beside that key's snapshot.
   let measured = root.measurements()
   let rsyncs = measured.filter { $0.kind == "rsync" }
   let snapshots = measured.filter { $0.kind == "snapshot" }
@@ -131,17 +138,17 @@ private func burst(_ c: BurstCase) throws {
   let most = rsyncs.map(\.rsyncs).max() ?? 0
   #expect(most <= c.slots, "\(most) rsyncs ran at once with \(c.slots) slots")
   if c.hold { #expect(most == c.slots) }
-  #expect(rsyncs.allSatisfy { $0.snapshots == 0 }, "an rsync started while a snapshot ran")
+  #expect(rsyncs.allSatisfy { $0.keyRsyncs == 1 && $0.keySnapshots == 0 }, "\(rsyncs)")
   #expect(
-    snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 },
-    "a snapshot overlapped: \(snapshots)")
+    snapshots.allSatisfy { $0.keyRsyncs == 0 && $0.keySnapshots == 1 },
+    "a snapshot overlapped its key's push or snapshot: \(snapshots)")
   #expect(snapshots.count == (c.snapshots ? allowedPids.count : 0))
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
   report(
     "burst '\(c.name)': \(allowedPids.count) served, \(refusals[busy] ?? 0) busy, "
-      + "\(refusals[snapshotRunning] ?? 0) snapshot-running, at most \(most) rsyncs at once, "
-      + String(format: "%.1f s", seconds))
+      + "\(refusals[keyBusy] ?? 0) key-busy, \(refusals[snapshotRunning] ?? 0) snapshot-running, "
+      + "at most \(most) rsyncs at once, " + String(format: "%.1f s", seconds))
 }
 
 /// With `slot_wait`, every waiter is served in turn: none is refused, none lost.
@@ -152,7 +159,7 @@ private struct WaitCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "slot_wait: 30 attempts on 3 slots are all served",
+  "slot_wait: 30 keys' attempts on 3 slots are all served",
   arguments: [
     WaitCase(name: "without snapshots", snapshots: false),
     WaitCase(name: "with a snapshot after each push", snapshots: true),
@@ -160,9 +167,9 @@ private struct WaitCase: Sendable, CustomTestStringConvertible {
 private func slotWaitServesEveryone(_ c: WaitCase) throws {
   let attempts = 30
   let slots = 3
-  let root = try LoadRoot(settings: [
-    "max_connections = \(slots)", "slot_wait = 120", "snapshot_mode = wait",
-  ])
+  let root = try LoadRoot(
+    settings: ["max_connections = \(slots)", "slot_wait = 120", "snapshot_mode = wait"],
+    keys: attempts)
   defer { root.cleanUp() }
   try root.setScenario(hooks: c.snapshots, hold: true)
   let begin = Date()
@@ -199,10 +206,10 @@ private func slotWaitServesEveryone(_ c: WaitCase) throws {
   let rsyncs = measured.filter { $0.kind == "rsync" }
   #expect(rsyncs.count == attempts)
   #expect((rsyncs.map(\.rsyncs).max() ?? 0) <= slots)
-  #expect(rsyncs.allSatisfy { $0.snapshots == 0 })
+  #expect(rsyncs.allSatisfy { $0.keyRsyncs == 1 && $0.keySnapshots == 0 })
   let snapshots = measured.filter { $0.kind == "snapshot" }
   #expect(snapshots.count == (c.snapshots ? attempts : 0))
-  #expect(snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 })
+  #expect(snapshots.allSatisfy { $0.keyRsyncs == 0 && $0.keySnapshots == 1 })
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
   report(

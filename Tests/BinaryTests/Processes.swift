@@ -79,18 +79,27 @@ func hasOpen(_ pid: Int32, _ path: String) -> Bool {
 struct ByteLock: Sendable {
   let fd: Int32
 
+  /// Locks `byte` of `path`. One ByteLock per file: classic fcntl locks belong to the
+  /// process, so closing one descriptor of a file drops every lock the process holds on it.
   init(_ path: String, byte: Int, shared: Bool = false) throws {
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+    try self.init(path, bytes: [byte], shared: shared)
+  }
+
+  /// Locks each of `bytes` of `path`.
+  init(_ path: String, bytes: [Int], shared: Bool = false) throws {
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    var lock = flock()
-    lock.l_type = Int16(shared ? F_RDLCK : F_WRLCK)
-    lock.l_whence = Int16(SEEK_SET)
-    lock.l_start = off_t(byte)
-    lock.l_len = 1
-    guard fcntl(fd, F_SETLK, &lock) == 0 else {
-      let error = POSIXError(.init(rawValue: errno) ?? .EIO)
-      Glibc.close(fd)
-      throw error
+    for byte in bytes {
+      var lock = flock()
+      lock.l_type = Int16(shared ? F_RDLCK : F_WRLCK)
+      lock.l_whence = Int16(SEEK_SET)
+      lock.l_start = off_t(byte)
+      lock.l_len = 1
+      guard fcntl(fd, F_SETLK, &lock) == 0 else {
+        let error = POSIXError(.init(rawValue: errno) ?? .EIO)
+        Glibc.close(fd)
+        throw error
+      }
     }
   }
 

@@ -1,5 +1,5 @@
-// Connection slots and the tree lock: busy refusals in the daemon protocol, waiting for a slot,
-// and a killed gate giving its slot back.
+// Connection slots and the areas' locks: busy refusals in the daemon protocol, waiting for a
+// slot or an area, and a killed gate giving its slot back.
 import Foundation
 import Glibc
 import Testing
@@ -68,24 +68,66 @@ func slotWaitRunsOut() throws {
   #expect((root.records("refused").first?.int("wait_ms") ?? 0) >= 900)
 }
 
-@Test("a snapshot holding the tree or the gate refuses new pushes", arguments: [0, 1])
-func snapshotHoldsTree(byte: Int) throws {
-  let root = try Root()
+struct AreaHoldCase: Sendable, CustomTestStringConvertible {
+  let name: String
+  /// Whose area lock the test holds, and which bytes (0: the area, 1: a snapshot runs).
+  let key: String
+  let bytes: [Int]
+  /// The refusal, or nil when the laptop key's session is served.
+  let refusal: (reason: String, message: String)?
+  var testDescription: String { name }
+}
+
+let areaHoldCases: [AreaHoldCase] = [
+  AreaHoldCase(
+    name: "another session of the key holds its area", key: "laptop", bytes: [0],
+    refusal: ("key-busy", "another session of this key is running -- try again later")),
+  AreaHoldCase(
+    name: "a snapshot of the key holds its area", key: "laptop", bytes: [0, 1],
+    refusal: ("snapshot-running", "a snapshot of this key's backups is running -- try again later")),
+  AreaHoldCase(name: "another key's snapshot changes nothing", key: "desktop", bytes: [0, 1], refusal: nil),
+]
+
+@Test("a key's area held by its own session or snapshot refuses it, and only it", arguments: areaHoldCases)
+func areaHeld(_ row: AreaHoldCase) throws {
+  let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
-  let lock = try ByteLock(root.lockFile, byte: byte)
+  try root.makeArea("desktop")
+  let lock = try ByteLock(root.path + "/keys/\(row.key)/state/lock", bytes: row.bytes)
   defer { lock.close() }
   let result = try root.serve(root.allowedCommand)
-
+  guard let refusal = row.refusal else {
+    #expect(result.status == 0)
+    #expect(root.snapshotRuns().count == 1)
+    return
+  }
   #expect(result.status == 75)
-  #expect(result.out == daemonRefusal("a snapshot is running -- try again later"))
+  #expect(result.out == daemonRefusal(refusal.message))
   #expect(result.err == "")
   let refused = try #require(root.records.first)
   #expect(refused.text("event") == "refused")
-  #expect(refused.text("reason") == "snapshot-running")
+  #expect(refused.text("reason") == refusal.reason)
   #expect(root.rsyncRuns().isEmpty)
+  // The session never took a slot: the root's only one is free.
+  #expect(!lock.isWriteLockedElsewhere(byte: 16))
 }
 
-@Test("a killed pushgate-serve gives its slot back")
+@Test("a session waits up to slot_wait for its key's area")
+func waitsForTheArea() throws {
+  let root = try Root(settings: ["slot_wait = 5"])
+  defer { root.remove() }
+  let lock = try ByteLock(root.area + "/state/lock", bytes: [0, 1])
+  defer { lock.close() }
+  let serve = try root.startServe(root.allowedCommand, name: "waiting")
+  try #require(eventually { hasOpen(serve.pid, root.area + "/state/lock") || !serve.isRunning })
+  usleep(500_000)
+  lock.release()
+  #expect(serve.wait() == 0)
+  let allowed = try #require(root.records("allowed").first)
+  #expect((allowed.int("wait_ms") ?? 0) >= 400)
+}
+
+@Test("a killed pushgate-serve gives its slot and its key's area back")
 func killedServeFreesSlot() throws {
   let root = try Root(settings: ["max_connections = 1"], scenario: Scenario(sleep: 30, hooks: .none))
   defer { root.remove() }
@@ -97,9 +139,13 @@ func killedServeFreesSlot() throws {
   try #require(eventually { !root.records("allowed").isEmpty })
   try #require(eventually { root.rsyncRuns().first?.sleepPid != nil })
 
-  let second = try root.serve(root.allowedCommand)
+  try root.makeArea("desktop")
+  let second = try root.serve(
+    root.allowedCommand, arguments: ["--config", root.config, "--key", "desktop"])
   #expect(second.status == 75)
   #expect(second.out == daemonRefusal("max connections (1) reached -- try again later"))
+  let sameKey = try root.serve(root.allowedCommand)
+  #expect(sameKey.out == daemonRefusal("another session of this key is running -- try again later"))
 
   let rsyncPid = try #require(Int32(read(root.path + "/record/1/pid").split(separator: "\n").first ?? ""))
   first.signal(SIGKILL)
@@ -125,7 +171,8 @@ func killedServeFreesSlot() throws {
 func refusalHoldsNoSlot() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
-  let snapshot = try ByteLock(root.lockFile, byte: 1)
+  try root.makeArea("desktop")
+  let snapshot = try ByteLock(root.area + "/state/lock", bytes: [0, 1])
   defer { snapshot.close() }
   let refused = try root.startServe(root.allowedCommand, name: "refused")
   // The greeting is out; the gate now reads the client's version and module lines.
@@ -133,16 +180,33 @@ func refusalHoldsNoSlot() throws {
   #expect(refused.isRunning)
   #expect(root.records("refused").first?.text("reason") == "snapshot-running")
 
-  // The snapshot ends; a new client must get the slot the refused one is not using.
-  snapshot.release()
-  let next = try root.serve(root.allowedCommand)
+  // Another key must get the root's only slot, which the refused one is not using.
+  let next = try root.serve(
+    root.allowedCommand, arguments: ["--config", root.config, "--key", "desktop"])
   #expect(next.status == 0)
   #expect(next.out == "")
 
   refused.write("@RSYNCD: 31.0\n")
   refused.write("push\n")
   #expect(refused.wait() == 75)
-  #expect(read(root.path + "/refused.out") == daemonRefusal("a snapshot is running -- try again later"))
+  #expect(
+    read(root.path + "/refused.out")
+      == daemonRefusal("a snapshot of this key's backups is running -- try again later"))
+}
+
+@Test("a session refused as busy gives its key's area back while it talks to the client")
+func busyRefusalHoldsNoArea() throws {
+  let root = try Root(settings: ["max_connections = 1"])
+  defer { root.remove() }
+  let slot = try ByteLock(root.lockFile, byte: 16)
+  defer { slot.close() }
+  let refused = try root.startServe(root.allowedCommand, name: "refused")
+  try #require(eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
+  #expect(refused.isRunning)
+  let area = try ByteLock(root.area + "/state/lock", byte: 0)
+  area.close()
+  refused.write("@RSYNCD: 31.0\npush\n")
+  #expect(refused.wait() == 75)
 }
 
 @Test("a silent client gets its @ERROR after a bounded wait")

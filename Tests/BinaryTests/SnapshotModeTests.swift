@@ -11,7 +11,7 @@ func detachedSnapshot() throws {
     settings: ["snapshot_mode = detach"], snapshot: SnapshotScenario(holdUntilReleased: true))
   defer {
     try? write("", to: root.path + "/release")
-    _ = eventually { !root.records("snapshot-ended").isEmpty }
+    _ = eventually { root.records("snapshot-ended").count == 2 }
     root.remove()
   }
   let started = Date()
@@ -26,27 +26,36 @@ func detachedSnapshot() throws {
   let session = try #require(root.records("allowed").first?.text("session"))
   #expect(root.records("transfer-ended").first?.text("snapshot") == "due")
 
-  // The snapshot runs (held until we release it) and keeps new pushes out.
+  // The snapshot runs (held until we release it) and keeps this key's new pushes out: the
+  // gate that started it has exited, the area lock it handed over is still held.
   try #require(eventually { root.snapshotRuns().count == 1 })
   #expect(root.records("snapshot-ended").isEmpty)
   let refused = try root.serve(root.allowedCommand)
   #expect(refused.status == 75)
-  #expect(refused.out == daemonRefusal("a snapshot is running -- try again later"))
+  #expect(refused.out == daemonRefusal("a snapshot of this key's backups is running -- try again later"))
   #expect(root.records("refused").first?.text("reason") == "snapshot-running")
+  // Another key pushes meanwhile.
+  try root.makeArea("desktop")
+  let other = try root.serve(
+    root.allowedCommand, arguments: ["--config", root.config, "--key", "desktop"])
+  #expect(other.status == 0)
 
   try write("", to: root.path + "/release")
-  try #require(eventually { !root.records("snapshot-ended").isEmpty })
-  let ended = try #require(root.records("snapshot-ended").first)
+  let laptop = { root.records("snapshot-ended").filter { $0.text("key") == "laptop" } }
+  try #require(eventually { !laptop().isEmpty })
+  let ended = try #require(laptop().first)
   #expect(ended.text("session") == session)
   #expect(ended.text("mode") == "detach")
   #expect(ended.text("result") == "ok")
   #expect(ended.int("status") == 0)
   #expect(ended.text("key") == "laptop")
-  let snapshot = try #require(root.snapshotRuns().first)
-  #expect(snapshot.argv == "\(root.path)/fake-rsnapshot -c \(root.path)/rsnapshot.conf hourly")
+  let snapshot = try #require(root.snapshotRuns().first { $0.argv.contains("/laptop/") })
+  #expect(snapshot.argv == "\(root.path)/fake-rsnapshot -c \(root.area)/rsnapshot.conf hourly")
   #expect(snapshot.environment.contains("PUSHGATE_SESSION=\(session)"))
-  #expect(snapshot.directory == root.path)
-  #expect(root.rsyncRuns().count == 1)
+  #expect(snapshot.directory == root.area)
+  #expect(root.rsyncRuns().count == 2)
+  #expect(eventually { root.exists("keys/laptop/state/last-snapshot") })
+  #expect(!root.exists("keys/laptop/state/pending"))
 }
 
 struct SnapshotEndCase: Sendable, CustomTestStringConvertible {
@@ -63,13 +72,13 @@ struct SnapshotEndCase: Sendable, CustomTestStringConvertible {
     SnapshotEndCase(status: 0, exit: 0, result: "ok", stderr: "pushgate: snapshot taken\n"),
     SnapshotEndCase(
       status: 1, exit: 69, result: "failed",
-      stderr: "pushgate: snapshot failed (status 1); your data arrived, the next push retries\n"),
+      stderr: "pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot\n"),
     SnapshotEndCase(
       status: 2, exit: 0, result: "warning",
       stderr: "pushgate: snapshot taken with warnings (see the server's audit log)\n"),
     SnapshotEndCase(
       status: 3, exit: 69, result: "failed",
-      stderr: "pushgate: snapshot failed (status 3); your data arrived, the next push retries\n"),
+      stderr: "pushgate: snapshot failed (status 3); your data arrived and is kept for the next snapshot\n"),
   ])
 func snapshotOutcome(_ row: SnapshotEndCase) throws {
   let root = try Root(snapshot: SnapshotScenario(status: row.status))
@@ -84,6 +93,10 @@ func snapshotOutcome(_ row: SnapshotEndCase) throws {
   #expect(ended.int("status") == Int(row.status))
   #expect(ended.text("mode") == "wait")
   #expect(ended.text("session") == root.records("allowed").first?.text("session"))
+  // A failed snapshot keeps the whole pushed tree pending, for the next push or rotate.
+  #expect(root.exists("keys/laptop/state/pending") == (row.exit != 0))
+  #expect(root.exists("keys/laptop/state/last-snapshot") == (row.exit == 0))
+  if row.exit != 0 { #expect(read(root.area + "/state/pending") == "complete\n") }
 }
 
 @Test("a snapshot past snapshot_timeout is stopped, with all its processes")
@@ -100,7 +113,7 @@ func snapshotTimeout() throws {
   #expect(result.status == 69)
   #expect(result.stdout.isEmpty)
   #expect(
-    result.err == "pushgate: snapshot timed out and was stopped; your data arrived, the next push retries\n")
+    result.err == "pushgate: snapshot timed out and was stopped; your data arrived and is kept for the next snapshot\n")
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == "timeout")
   #expect(ended["status"] == nil)
@@ -117,45 +130,46 @@ func snapshotCannotStart() throws {
   try root.editSettings(replacing: "/fake-rsnapshot", with: "/no-such-rsnapshot")
   let result = try root.serve(root.allowedCommand)
   #expect(result.status == 69)
-  #expect(result.err == "pushgate: snapshot could not be started; your data arrived, the next push retries\n")
+  #expect(result.err == "pushgate: snapshot could not be started; your data arrived and is kept for the next snapshot\n")
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == "not-started")
   #expect(ended.text("detail")?.isEmpty == false)
 }
 
-@Test("a snapshot waits for running pushes and keeps new ones out meanwhile")
-func snapshotWaitsForPushes() throws {
-  let root = try Root(settings: ["max_connections = 2", "snapshot_timeout = 20"])
+@Test("a key's snapshot neither waits for nor blocks another key's push")
+func snapshotIgnoresOtherKeys() throws {
+  let root = try Root(settings: ["max_connections = 2"])
   defer { root.remove() }
-  // Another push is writing: it holds the tree shared.
-  let push = try ByteLock(root.lockFile, byte: 1, shared: true)
-  defer { push.close() }
-  let serve = try root.startServe(root.allowedCommand, name: "serve")
-  // Once the session's snapshot holds the gate, a new push must not start.
-  try #require(eventually { push.isWriteLockedElsewhere(byte: 0) })
-  let refused = try root.serve(root.allowedCommand)
-  #expect(refused.status == 75)
-  #expect(refused.out == daemonRefusal("a snapshot is running -- try again later"))
-  #expect(root.snapshotRuns().isEmpty, "the snapshot has not started while a push writes")
-
-  push.release()
-  #expect(serve.wait() == 0)
-  #expect(read(root.path + "/serve.err") == "pushgate: snapshot taken\n")
+  try root.makeArea("desktop")
+  // The desktop key is pushing (its area held), and its own snapshot is marked running.
+  let desktop = try ByteLock(root.path + "/keys/desktop/state/lock", bytes: [0, 1])
+  defer { desktop.close() }
+  let started = Date()
+  let result = try root.serve(root.allowedCommand)
+  #expect(Date().timeIntervalSince(started) < 10)
+  #expect(result.status == 0)
+  #expect(result.err == "pushgate: snapshot taken\n")
   #expect(root.snapshotRuns().count == 1)
-  let ended = try #require(root.records("snapshot-ended").first)
-  #expect(ended.text("result") == "ok")
-  #expect((ended.int("wait_ms") ?? -1) >= 0)
+  #expect(root.records("snapshot-ended").first?.text("result") == "ok")
 }
 
-@Test("a tree kept busy for the whole snapshot_timeout: no snapshot, exit 69")
-func snapshotTreeBusy() throws {
+@Test("a detached snapshot that did not inherit the area waits for it; busy all along: tree-busy")
+func detachedSnapshotWithoutTheArea() throws {
   let root = try Root(settings: ["snapshot_timeout = 1"])
   defer { root.remove() }
-  let push = try ByteLock(root.lockFile, byte: 1, shared: true)
+  let push = try ByteLock(root.area + "/state/lock", byte: 0)
   defer { push.close() }
-  let result = try root.serve(root.allowedCommand)
+  // What the session that started it wrote before it did.
+  try write("complete\n", to: root.area + "/state/pending", mode: 0o600)
+  let result = try root.serve(
+    nil, arguments: [
+      "--config", root.config, "--key", "laptop", "--snapshot-session", "00000000000000ab",
+    ])
   #expect(result.status == 69)
-  #expect(result.err == "pushgate: snapshot not taken: other pushes kept the tree busy; the next push retries\n")
-  #expect(root.records("snapshot-ended").first?.text("result") == "tree-busy")
+  let ended = try #require(root.records("snapshot-ended").first)
+  #expect(ended.text("session") == "00000000000000ab")
+  #expect(ended.text("result") == "tree-busy")
+  #expect((ended.int("wait_ms") ?? 0) >= 900)
   #expect(root.snapshotRuns().isEmpty)
+  #expect(read(root.area + "/state/pending") == "complete\n")
 }

@@ -1,4 +1,6 @@
-// A complete backup root per test, built by hand, and the real rsync client pointed at it.
+// A backup root per test, made as an admin makes one: `pushgate init`, then `pushgate authorize`
+// for each key (one area per key), and the real rsync client pointed at it through
+// scripts/fake-ssh, which runs the exact forced command authorize wrote.
 import Foundation
 import Glibc
 import Testing
@@ -7,119 +9,190 @@ import TestSupport
 /// Whether the programs the end-to-end tests drive are here (each missing one prints SKIPPING).
 let realProgramsInstalled = installed("/usr/bin/rsync") && installed("/usr/bin/rsnapshot")
 
-/// One backup root `R` in a fresh temporary directory: incoming/, snapshots/, rsyncd.conf,
-/// rsnapshot.conf and pushgate.conf, plus a client source directory beside it.
+/// One backup root `R` in a fresh temporary directory, with an area `R/keys/LABEL` and a client
+/// source directory for each key.
 struct BackupRoot {
   let temporary: TemporaryDirectory
   /// The root `R` (pushgate.conf's `root`).
   let path: String
-  /// The client's source directory (outside the root).
-  let source: String
+  /// The key labels, in the order given; the first is the default of every helper.
+  let keys: [String]
+  /// The backup account when it is not the running one (root): the gate runs as it.
+  let account: TestAccount?
+  /// The command= of each key's authorized_keys line, as authorize wrote it.
+  private let forcedCommands: [String: String]
 
-  /// Builds the root; `extraSettings` are appended to pushgate.conf (e.g. `snapshot_mode = detach`).
-  init(extraSettings: [String] = []) throws {
+  /// Makes the root with `pushgate init ROOT --restore --retain ...`, appends `settings` to the
+  /// pushgate.conf init wrote, then authorizes each key (which creates its area).
+  init(
+    keys: [String] = ["laptop"], settings: [String] = [], retain: [String] = ["hourly=5"],
+    account: TestAccount? = nil
+  ) throws {
     temporary = try TemporaryDirectory()
     path = temporary.path + "/root"
-    source = temporary.path + "/source"
-    let files = FileManager.default
-    try files.createDirectory(atPath: path + "/incoming", withIntermediateDirectories: true)
-    try files.createDirectory(atPath: source, withIntermediateDirectories: true)
-    try files.createDirectory(
-      atPath: path + "/snapshots", withIntermediateDirectories: false,
-      attributes: [.posixPermissions: 0o750])
-    // As root, rsync's daemon side would switch to nobody without uid/gid (FIELD-NOTES §3).
-    try write(
-      """
-      use chroot = no
-      uid = root
-      gid = root
-
-      [push]
-      path = \(path)/incoming
-      read only = no
-      write only = yes
-      list = no
-
-      [snapshots]
-      path = \(path)/snapshots
-      read only = yes
-
-      """, to: path + "/rsyncd.conf")
-    let rsnapshot: [[String]] = [
-      ["config_version", "1.2"],
-      ["snapshot_root", path + "/snapshots/"],
-      ["no_create_root", "1"],
-      ["cmd_cp", "/bin/cp"],
-      ["cmd_rm", "/bin/rm"],
-      ["cmd_rsync", "/usr/bin/rsync"],
-      ["retain", "hourly", "5"],
-      ["lockfile", path + "/rsnapshot.pid"],
-      ["link_dest", "1"],
-      ["rsync_long_args", "--delete --numeric-ids --delete-excluded"],
-      ["backup", path + "/incoming/", "push/"],
-    ]
-    try write(
-      rsnapshot.map { $0.joined(separator: "\t") + "\n" }.joined(), to: path + "/rsnapshot.conf")
-    try write(
-      (["root = \(path)"] + extraSettings).joined(separator: "\n") + "\n",
-      to: path + "/pushgate.conf", mode: 0o644)
+    self.keys = keys
+    self.account = account
+    // The backup account must reach the root through the temporary directory.
+    if account != nil { chmod(temporary.path, 0o755) }
+    let accountOption = account.map { ["--account", $0.name] } ?? []
+    let made = try run(
+      Binaries.pushgate,
+      ["init", path, "--restore", "--host", "localhost"] + accountOption
+        + retain.flatMap { ["--retain", $0] }, environment: adminEnvironment)
+    try #require(made.status == 0, "init: \(made.err)")
+    if !settings.isEmpty {
+      try write(read(path + "/pushgate.conf") + settings.joined(separator: "\n") + "\n", to: path + "/pushgate.conf")
+    }
+    let clients = temporary.path + "/clients"
+    try FileManager.default.createDirectory(atPath: clients, withIntermediateDirectories: true)
+    for key in keys {
+      let keygen = try run(
+        "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", key, "-f", "\(clients)/\(key)"])
+      try #require(keygen.status == 0, "ssh-keygen: \(keygen.err)")
+      let authorized = try run(
+        Binaries.pushgate,
+        ["authorize", "--config", path + "/pushgate.conf", "--key", key, "--serve", Binaries.serve,
+         "--authorized-keys", temporary.path + "/authorized_keys"] + accountOption
+          + ["\(clients)/\(key).pub"], environment: adminEnvironment)
+      try #require(authorized.status == 0, "authorize \(key): \(authorized.out) \(authorized.err)")
+      try FileManager.default.createDirectory(
+        atPath: temporary.path + "/src-" + key, withIntermediateDirectories: true)
+    }
+    forcedCommands = try forcedCommandsByLabel(read(temporary.path + "/authorized_keys"))
+    try #require(Set(forcedCommands.keys) == Set(keys), "authorized_keys: \(forcedCommands)")
   }
 
-  /// Removes everything.
-  func remove() { temporary.remove() }
+  /// Kills what a test left running below the root and removes everything.
+  func remove() {
+    killProcesses(under: temporary.path)
+    temporary.remove()
+  }
 
+  var config: String { path + "/pushgate.conf" }
   var auditLog: String { path + "/pushgate.log" }
   var lockFile: String { path + "/pushgate.lock" }
-  var incoming: String { path + "/incoming" }
+  /// The default key's client source directory.
+  var source: String { source(keys[0]) }
+  /// The default key's incoming/.
+  var incoming: String { incoming(keys[0]) }
+
+  func source(_ key: String) -> String { temporary.path + "/src-" + key }
+  func area(_ key: String) -> String { path + "/keys/" + key }
+  func incoming(_ key: String) -> String { area(key) + "/incoming" }
+  func snapshotsDirectory(_ key: String) -> String { area(key) + "/snapshots" }
+  func state(_ key: String) -> String { area(key) + "/state" }
+
+  /// Appends settings to pushgate.conf (each name at most once in the file).
+  func addSettings(_ lines: [String]) throws {
+    try write(read(config) + lines.joined(separator: "\n") + "\n", to: config)
+  }
 
   /// The audit log's records.
   var records: [[String: Any]] { auditRecords(auditLog) }
 
-  /// The records of one event, in log order.
-  func records(_ event: String) -> [[String: Any]] {
-    records.filter { $0["event"] as? String == event }
+  /// The records of one event, in log order (of one key, if given).
+  func records(_ event: String, key: String? = nil) -> [[String: Any]] {
+    records.filter { $0["event"] as? String == event && (key == nil || $0["key"] as? String == key) }
   }
 
-  /// Runs the real rsync client as a user would, through fake-ssh and the gate:
-  /// `rsync <arguments>` with `-e fake-ssh --rsync-path='cd R && rsync'` first.
+  /// The records of one session, in log order.
+  func records(session: String) -> [[String: Any]] {
+    records.filter { $0["session"] as? String == session }
+  }
+
+  /// The environment of the rsync client for `key`: fake-ssh reads the forced command from it.
+  func clientEnvironment(_ key: String? = nil, forcedCommand: String? = nil) -> [String: String] {
+    let command = forcedCommand ?? forcedCommands[key ?? keys[0]] ?? "false"
+    // sshd would start the forced command as the backup account.
+    let asAccount = account.map { "/usr/sbin/runuser -u \($0.name) -- " } ?? ""
+    return [
+      "PATH": "/usr/bin:/bin", "HOME": temporary.path, "PUSHGATE_FORCED_COMMAND": asAccount + command,
+    ]
+  }
+
+  /// rsync's arguments before the user's: fake-ssh and, in daemon form, `cd R && rsync`.
+  func clientPrefix(daemonForm: Bool = true) -> [String] {
+    ["-e", Binaries.fakeSSH] + (daemonForm ? ["--rsync-path=cd \(path) && rsync"] : [])
+  }
+
+  /// Runs the real rsync client as a user would, through fake-ssh and the gate of `key`:
+  /// `rsync <arguments>` with `-e fake-ssh --rsync-path='cd R && rsync'` first. With
+  /// `timeout`, coreutils' timeout stops a client that hangs (its status is then 124). Returns
+  /// once the session's gate has exited too: a client that fails may leave before its gate.
+  /// `forcedCommand` replaces the key's authorized_keys command.
   @discardableResult
-  func client(_ arguments: [String], daemonForm: Bool = true) throws -> Finished {
-    let prefix = ["-e", Binaries.fakeSSH] + (daemonForm ? ["--rsync-path=cd \(path) && rsync"] : [])
-    return try run(
-      "/usr/bin/rsync", prefix + arguments,
-      environment: [
-        "PATH": "/usr/bin:/bin", "HOME": temporary.path,
-        "PUSHGATE_FORCED_COMMAND": "\(Binaries.serve) --config \(path)/pushgate.conf --key laptop",
-      ])
+  func client(
+    _ arguments: [String], key: String? = nil, daemonForm: Bool = true, timeout: Int? = nil,
+    forcedCommand: String? = nil
+  ) throws -> Finished {
+    let rsync = ["/usr/bin/rsync"] + clientPrefix(daemonForm: daemonForm) + arguments
+    let argv = timeout.map { ["/usr/bin/timeout", "--kill-after=5", "\($0)"] + rsync } ?? rsync
+    let finished = try run(
+      argv[0], Array(argv.dropFirst()), environment: clientEnvironment(key, forcedCommand: forcedCommand))
+    #expect(waitForGates(), "a gate of \(path) still runs: \(gatesRunning)")
+    return finished
   }
 
-  /// Pushes the source directory into the push module.
+  /// Pushes the key's source directory (default: the first key's) into the push module.
   @discardableResult
-  func push(_ options: [String] = ["-a"]) throws -> Finished {
-    try client(options + [source + "/", "localhost::push"])
+  func push(_ options: [String] = ["-a"], key: String? = nil) throws -> Finished {
+    try client(options + [source(key ?? keys[0]) + "/", "localhost::push"], key: key)
   }
 
-  /// Writes a file into the client's source directory.
-  func writeSource(_ name: String, _ text: String) throws {
-    try write(text, to: source + "/" + name)
+  /// Writes a file into the key's client source directory.
+  func writeSource(_ name: String, _ text: String, key: String? = nil) throws {
+    try write(text, to: source(key ?? keys[0]) + "/" + name)
   }
 
-  /// The snapshot directories (`hourly.N`), sorted by N.
-  var snapshots: [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: path + "/snapshots")) ?? []
-    return names.filter { $0.hasPrefix("hourly.") }
-      .sorted { Int($0.dropFirst(7)) ?? -1 < Int($1.dropFirst(7)) ?? -1 }
+  /// The key's snapshot directories of `level` (`hourly.N`), sorted by N.
+  func snapshots(_ key: String? = nil, level: String = "hourly") -> [String] {
+    snapshotNames(in: snapshotsDirectory(key ?? keys[0]), level: level)
   }
 
-  /// A file inside a snapshot: `R/snapshots/<snapshot>/push/<name>`.
-  func snapshotFile(_ snapshot: String, _ name: String) -> String {
-    path + "/snapshots/" + snapshot + "/push/" + name
+  /// The default key's hourly snapshots.
+  var snapshots: [String] { snapshots() }
+
+  /// A file inside a snapshot: `R/keys/KEY/snapshots/<snapshot>/<name>`.
+  func snapshotFile(_ snapshot: String, _ name: String, key: String? = nil) -> String {
+    snapshotsDirectory(key ?? keys[0]) + "/" + snapshot + "/" + name
   }
 
   /// The names directly inside `directory` (sorted; empty when missing).
   func names(in directory: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
   }
+
+  /// Sessions of this root's gate still running (detached snapshots are not sessions).
+  var gatesRunning: [String] {
+    processesMentioning("--config \(config) --key").filter { !$0.contains("--snapshot-session") }
+  }
+
+  /// Waits (at most 15 s) until no gate of this root runs.
+  func waitForGates() -> Bool { eventually(within: 15) { gatesRunning.isEmpty } }
+}
+
+/// The environment of the admin tool: nothing of the test runner's.
+let adminEnvironment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": NSHomeDirectory()]
+
+/// The snapshot directories of `level` in `directory`, sorted by N.
+func snapshotNames(in directory: String, level: String = "hourly") -> [String] {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+  let prefix = level + "."
+  return names.filter { $0.hasPrefix(prefix) && Int($0.dropFirst(prefix.count)) != nil }
+    .sorted { Int($0.dropFirst(prefix.count)) ?? -1 < Int($1.dropFirst(prefix.count)) ?? -1 }
+}
+
+/// The forced command of each pushgate line of an authorized_keys file, by its label (the
+/// line's comment): `restrict,command="..." TYPE KEY LABEL`.
+func forcedCommandsByLabel(_ text: String) throws -> [String: String] {
+  var found: [String: String] = [:]
+  for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+    guard let start = line.range(of: "command=\"") else { continue }
+    let rest = line[start.upperBound...]
+    guard let end = rest.firstIndex(of: "\""), let label = line.split(separator: " ").last else { continue }
+    found[String(label)] = String(rest[..<end])
+  }
+  return found
 }
 
 /// The inode number of a file (equal numbers on one file system: hard links).
@@ -141,52 +214,4 @@ func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
 /// The lines of a text, for exact line matches.
 func lines(_ text: String) -> [String] {
   text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-}
-
-/// A classic (per-process) fcntl write lock on one byte of a root's lock file, held by the test
-/// process. It conflicts with the gate's OFD locks (byte 0 gate, 1 tree, 16 + i slot i).
-final class HeldLock {
-  private var fd: Int32
-  private let byte: Int
-
-  /// Holds slot `i` (byte 16 + i).
-  static func slot(_ index: Int, of root: BackupRoot) throws -> HeldLock {
-    try HeldLock(lockFile: root.lockFile, byte: 16 + index)
-  }
-
-  /// Holds the gate (byte 0), as a snapshot waiting for the tree does.
-  static func gate(of root: BackupRoot) throws -> HeldLock {
-    try HeldLock(lockFile: root.lockFile, byte: 0)
-  }
-
-  /// Opens (or creates, 0640) the lock file and write-locks `byte` without waiting.
-  init(lockFile: String, byte: Int) throws {
-    self.byte = byte
-    fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
-    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    guard setLock(Int16(F_WRLCK)) else {
-      let code = POSIXErrorCode(rawValue: errno) ?? .EIO
-      close(fd)
-      throw POSIXError(code)
-    }
-  }
-
-  private func setLock(_ type: Int16) -> Bool {
-    var lock = flock()
-    lock.l_type = type
-    lock.l_whence = Int16(SEEK_SET)
-    lock.l_start = off_t(byte)
-    lock.l_len = 1
-    return fcntl(fd, F_SETLK, &lock) == 0
-  }
-
-  /// Unlocks and closes; safe to call twice.
-  func release() {
-    guard fd >= 0 else { return }
-    _ = setLock(Int16(F_UNLCK))
-    close(fd)
-    fd = -1
-  }
-
-  deinit { release() }
 }

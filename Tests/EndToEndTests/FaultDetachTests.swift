@@ -1,5 +1,5 @@
-// Detached snapshots when processes die: the detached process alone holds the tree once the
-// gate is gone, and a killed detached process gives the tree back.
+// Detached snapshots when processes die: the detached process alone holds the area once the
+// gate is gone, and a killed detached process gives the area back.
 import Foundation
 import Glibc
 import Testing
@@ -21,7 +21,7 @@ extension SSHDSetup {
 
 @Suite struct FaultDetachTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
-  func theDetachedSnapshotHoldsTheTreeAfterTheGateIsGone() throws {
+  func theDetachedSnapshotHoldsTheAreaAfterTheGateIsGone() throws {
     let setup = try SSHDSetup(settings: ["snapshot_mode = detach"])
     defer { setup.remove() }
     try setup.addSettings([try setup.writeSlowSnapshot()])
@@ -41,7 +41,7 @@ extension SSHDSetup {
     try write("second, longer\n", to: setup.source + "/a.txt")
     let refused = try setup.push()
     #expect(refused.status == 5, "client: \(refused.err)")
-    #expect(textLines(refused.err).contains("@ERROR: a snapshot is running -- try again later"), "client: \(refused.err)")
+    #expect(textLines(refused.err).contains("@ERROR: a snapshot of this key's backups is running -- try again later"), "client: \(refused.err)")
     #expect(read(setup.incoming + "/a.txt") == "first\n")
     #expect(setup.records("refused").last?["reason"] as? String == "snapshot-running")
 
@@ -52,16 +52,16 @@ extension SSHDSetup {
     #expect(eventually(within: 10) { isGone(detached) && isGone(script) })
     #expect(setup.snapshots == ["hourly.0"])
 
-    try? FileManager.default.removeItem(atPath: setup.root + "/slow-snapshot.pid")
+    SlowRsnapshot.forget(in: setup.path, key: setup.keys[0])
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(try #require(setup.waitForRecord("snapshot-ended", count: 2))["result"] as? String == "ok")
     #expect(setup.snapshots == ["hourly.0", "hourly.1"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "second, longer\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "second, longer\n")
   }
 
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
-  func aKilledDetachedSnapshotGivesTheTreeBack() throws {
+  func aKilledDetachedSnapshotGivesTheAreaBack() throws {
     let setup = try SSHDSetup(settings: ["snapshot_mode = detach"])
     defer { setup.remove() }
     try setup.addSettings([try setup.writeSlowSnapshot()])
@@ -81,6 +81,42 @@ extension SSHDSetup {
     #expect(next.status == 0, "client: \(next.err)")
     #expect(try #require(setup.waitForRecord("snapshot-ended"))["result"] as? String == "ok")
     #expect(setup.snapshots == ["hourly.0"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "second, longer\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "second, longer\n")
+  }
+
+  // The push was acknowledged (detach: the client exited 0 at once; wait: the client was told
+  // nothing yet) and then the process holding the snapshot dies: the detached process, or the
+  // gate itself in wait mode. The pushed tree is in no snapshot, so the area must stay pending
+  // for the next push (or `pushgate rotate`) to take, even if nothing changes on the client.
+  @Test(.enabled(if: sshdAndRealProgramsInstalled), arguments: ["detach", "wait"])
+  func aKilledSnapshotLeavesThePushedTreePending(mode: String) throws {
+    let setup = try SSHDSetup(settings: ["snapshot_mode = \(mode)"])
+    defer { setup.remove() }
+    try setup.addSettings([try setup.writeSlowSnapshot()])
+    try write("first\n", to: setup.source + "/a.txt")
+    let client = try setup.startPush(setup.source)
+    let script = try #require(setup.slowSnapshotPid())
+    let gate = try #require((setup.records("allowed").first?["pid"] as? Int).map { pid_t($0) })
+    let holder = try #require(mode == "detach" ? setup.detachedSnapshotProcess() : gate)
+    kill(holder, SIGKILL)
+    #expect(eventually(within: 15) { isGone(script) && processGroupMembers(script).isEmpty }, "snapshot script outlived its holder")
+    #expect(client.wait(within: 30) != nil, "the client still runs")
+    #expect(setup.records("transfer-ended").first?["snapshot"] as? String == "due")
+    #expect(setup.records("snapshot-ended").isEmpty)
+    #expect(setup.snapshots == [])
+    #expect(read(setup.incoming + "/a.txt") == "first\n")
+    try #require(
+      read(setup.area + "/state/pending") == "complete\n",
+      "the area holds a whole pushed tree that no snapshot has taken")
+
+    try setup.release()
+    let next = try setup.push()
+    #expect(next.status == 0, "client: \(next.err)")
+    let ended = try #require(setup.records("transfer-ended").last)
+    #expect(ended["activity"] as? String == "unchanged")
+    #expect(ended["snapshot"] as? String == "due", "\(ended)")
+    #expect(setup.waitForRecord("snapshot-ended", within: 10)?["result"] as? String == "ok")
+    #expect(setup.snapshots == ["hourly.0"])
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "first\n")
   }
 }

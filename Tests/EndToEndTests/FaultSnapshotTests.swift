@@ -11,7 +11,7 @@ import TestSupport
     let setup = try SSHDSetup()
     defer { setup.remove() }
     try setup.pushBaseline()
-    let conf = setup.root + "/rsnapshot.conf"
+    let conf = setup.area + "/rsnapshot.conf"
     let good = read(conf)
     try write(good + "no_such_option\t1\n", to: conf)
     try write("pushed while broken\n", to: setup.source + "/a.txt")
@@ -19,7 +19,7 @@ import TestSupport
     let pushed = try setup.push()
     #expect(pushed.status == 69, "client: \(pushed.err)")
     #expect(
-      textLines(pushed.err).contains("pushgate: snapshot failed (status 1); your data arrived, the next push retries"),
+      textLines(pushed.err).contains("pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot"),
       "client: \(pushed.err)")
     let ended = try #require(setup.records("snapshot-ended").last)
     #expect(ended["result"] as? String == "failed")
@@ -29,13 +29,13 @@ import TestSupport
     #expect(setup.records("transfer-ended").last?["snapshot"] as? String == "due")
     #expect(read(setup.incoming + "/a.txt") == "pushed while broken\n")
     #expect(setup.snapshots == ["hourly.0"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "baseline\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "baseline\n")
 
     try write(good, to: conf)
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(setup.snapshots == ["hourly.0", "hourly.1"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "pushed while broken\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "pushed while broken\n")
     #expect(setup.records("snapshot-ended").last?["result"] as? String == "ok")
   }
 
@@ -49,7 +49,7 @@ import TestSupport
     let pushed = try setup.push()
     #expect(pushed.status == 69, "client: \(pushed.err)")
     #expect(
-      textLines(pushed.err).contains("pushgate: snapshot timed out and was stopped; your data arrived, the next push retries"),
+      textLines(pushed.err).contains("pushgate: snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"),
       "client: \(pushed.err)")
     let ended = try #require(setup.records("snapshot-ended").last)
     #expect(ended["result"] as? String == "timeout")
@@ -65,7 +65,7 @@ import TestSupport
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(setup.snapshots == ["hourly.0"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "data\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "data\n")
   }
 
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -74,25 +74,25 @@ import TestSupport
     defer { setup.remove() }
     try setup.pushBaseline()
     // A live process's pid in rsnapshot's lockfile: this test process.
-    try write("\(getpid())\n", to: setup.root + "/rsnapshot.pid")
+    try write("\(getpid())\n", to: setup.area + "/state/rsnapshot.pid")
     try write("while locked\n", to: setup.source + "/a.txt")
 
     let pushed = try setup.push()
     #expect(pushed.status == 69, "client: \(pushed.err)")
-    #expect(textLines(pushed.err).contains("pushgate: snapshot failed (status 1); your data arrived, the next push retries"))
+    #expect(textLines(pushed.err).contains("pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot"))
     let ended = try #require(setup.records("snapshot-ended").last)
     #expect(ended["result"] as? String == "failed")
     #expect(ended["status"] as? Int == 1)
     let output = ended["output"] as? String ?? ""
-    #expect(output.contains("Lockfile \(setup.root)/rsnapshot.pid exists"), "output: \(output)")
+    #expect(output.contains("Lockfile \(setup.area)/state/rsnapshot.pid exists"), "output: \(output)")
     #expect(setup.snapshots == ["hourly.0"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "baseline\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "baseline\n")
     #expect(read(setup.incoming + "/a.txt") == "while locked\n")
 
-    try FileManager.default.removeItem(atPath: setup.root + "/rsnapshot.pid")
+    try FileManager.default.removeItem(atPath: setup.area + "/state/rsnapshot.pid")
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(setup.snapshots == ["hourly.0", "hourly.1"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "while locked\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "while locked\n")
   }
 }

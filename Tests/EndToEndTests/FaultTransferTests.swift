@@ -56,11 +56,7 @@ import TestSupport
     #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
     let ended = try #require(session.last)
     #expect(ended["signal"] as? Int == 9, "log: \(read(setup.auditLog))")
-    #expect(ended["status"] == nil)
-    #expect(ended["hook_status"] == nil)  // rsync died before its post-xfer hook
-    #expect(setup.files(in: setup.root + "/.pushgate") == [], "evidence files are consumed")
-    #expect(ended["snapshot"] as? String == "skipped")
-    #expect(ended["snapshot_reason"] as? String == "rsync-signaled")
+    setup.expectFailedTransfer(ended, reason: "rsync-signaled")
     try setup.expectRecovered()
   }
 
@@ -83,12 +79,14 @@ import TestSupport
     // A killed gate cannot remove its evidence file; the next session removes it once it is
     // older than the 60 s grace. Age it instead of waiting.
     let leftovers = setup.files(in: setup.root + "/.pushgate")
-    #expect(leftovers == [push.session], "the dead session's evidence")
+    #expect(leftovers == [push.session, push.session + ".transfer"], "the dead session's evidence and transfer log")
     for name in leftovers {
       var times = [timeval(tv_sec: time(nil) - 600, tv_usec: 0), timeval(tv_sec: time(nil) - 600, tv_usec: 0)]
       #expect(utimes(setup.root + "/.pushgate/" + name, &times) == 0)
     }
-    try setup.expectRecovered()
+    // The gate died before it could decide: the area is not marked pending at all.
+    #expect(!FileManager.default.fileExists(atPath: setup.area + "/state/pending"))
+    try setup.expectRecovered(rotateReason: "unchanged")
     #expect(setup.records(session: push.session).count == 1)
     #expect(setup.files(in: setup.root + "/.pushgate") == [])
   }

@@ -1,6 +1,6 @@
 // Load tests' helpers: a backup root whose rsync and rsnapshot are wrapped by measuring
-// scripts, and processes started all at once (not through Foundation, which cannot start
-// dozens of children without a thread each).
+// scripts that count each other per key, and processes started all at once (not through
+// Foundation, which cannot start dozens of children without a thread each).
 import Foundation
 import Glibc
 import TestSupport
@@ -8,48 +8,72 @@ import TestSupport
 /// What one wrapped server rsync or rsnapshot saw when it started.
 struct LoadMeasurement: Equatable, CustomStringConvertible {
   let kind: String
+  /// The key of its session (rsync: PUSHGATE_KEY) or area (rsnapshot: its -c file).
+  let key: String
+  /// Running rsyncs and snapshots of every key, itself included.
   let rsyncs: Int
   let snapshots: Int
+  /// Running rsyncs and snapshots of its own key, itself included.
+  let keyRsyncs: Int
+  let keySnapshots: Int
   /// The descriptor numbers the wrapper shell itself had at start (space-separated).
   let descriptors: String
-  var description: String { "\(kind) \(rsyncs) \(snapshots) [\(descriptors)]" }
+  var description: String {
+    "\(kind) \(key) \(rsyncs) \(snapshots) \(keyRsyncs) \(keySnapshots) [\(descriptors)]"
+  }
 }
 
-/// Wraps `/usr/bin/rsync` and `/usr/bin/rsnapshot` in `directory` with /bin/sh scripts that
-/// count each other: each creates `running/<kind>-<pid>` on start, counts the files there,
+/// Wraps `/usr/bin/rsync` (its daemon side only) and `/usr/bin/rsnapshot` (its level runs only)
+/// in `directory` with /bin/sh scripts that count each other: each creates
+/// `running/<kind>-<key>-<pid>` on start, counts the files there (all, and its key's),
 /// appends the counts (and its own descriptors) to `concurrency.log`, runs the real program
 /// with the same argv and environment, removes its file and exits with the program's status.
-/// The file exists strictly inside the time the gate holds the slot (or the tree).
+/// The file exists strictly inside the time the gate holds the slot (or the area), so two runs
+/// that overlap always see each other: the later one counts after the earlier one's file is
+/// made and before it is removed.
 struct LoadWrappers {
   let directory: String
   var rsync: String { directory + "/rsync-wrapper" }
   var rsnapshot: String { directory + "/rsnapshot-wrapper" }
+  /// The settings that put both wrappers in place.
+  var settings: [String] { ["rsync = \(rsync)", "rsnapshot = \(rsnapshot)"] }
 
   init(directory: String) throws {
     self.directory = directory
     try FileManager.default.createDirectory(
       atPath: directory + "/running", withIntermediateDirectories: true)
-    try writeLoadExecutable(script(kind: "rsync", program: "/usr/bin/rsync"), to: rsync)
-    try writeLoadExecutable(script(kind: "snapshot", program: "/usr/bin/rsnapshot"), to: rsnapshot)
+    // rsnapshot runs cmd_rsync itself; configtest (authorize) is no snapshot.
+    try writeLoadExecutable(
+      script(
+        kind: "rsync", program: "/usr/bin/rsync", key: #"$PUSHGATE_KEY"#,
+        passThrough: #"[ "$1" = --server ] || exec /usr/bin/rsync "$@""#), to: rsync)
+    try writeLoadExecutable(
+      script(
+        kind: "snapshot", program: "/usr/bin/rsnapshot", key: #"$(basename "$(dirname "$2")")"#,
+        passThrough: #"[ "$3" = configtest ] && exec /usr/bin/rsnapshot "$@""#), to: rsnapshot)
   }
 
-  private func script(kind: String, program: String) -> String {
+  private func script(kind: String, program: String, key: String, passThrough: String) -> String {
     #"""
     #!/bin/sh
+    \#(passThrough)
     D='\#(directory)'
+    key=\#(key)
     fds=
     for f in /proc/$$/fd/*; do fds="$fds${fds:+ }${f##*/}"; done
     count() {
       c=0
-      for f in "$D/running/$1"-*; do [ -e "$f" ] && c=$((c + 1)); done
+      for f in "$D/running/"$1; do [ -e "$f" ] && c=$((c + 1)); done
     }
-    : > "$D/running/\#(kind)-$$"
-    count rsync; r=$c
-    count snapshot; s=$c
-    echo "\#(kind) $r $s $fds" >> "$D/concurrency.log"
+    : > "$D/running/\#(kind)-$key-$$"
+    count 'rsync-*'; r=$c
+    count 'snapshot-*'; s=$c
+    count "rsync-$key-*"; kr=$c
+    count "snapshot-$key-*"; ks=$c
+    echo "\#(kind) $key $r $s $kr $ks $fds" >> "$D/concurrency.log"
     \#(program) "$@"
     status=$?
-    rm -f "$D/running/\#(kind)-$$"
+    rm -f "$D/running/\#(kind)-$key-$$"
     exit "$status"
 
     """#
@@ -57,10 +81,13 @@ struct LoadWrappers {
 
   func measurements() -> [LoadMeasurement] {
     read(directory + "/concurrency.log").split(separator: "\n").compactMap { line in
-      let words = line.split(separator: " ", maxSplits: 3).map(String.init)
-      guard words.count >= 3, let r = Int(words[1]), let s = Int(words[2]) else { return nil }
+      let words = line.split(separator: " ", maxSplits: 6).map(String.init)
+      guard words.count >= 6, let r = Int(words[2]), let s = Int(words[3]), let kr = Int(words[4]),
+        let ks = Int(words[5])
+      else { return nil }
       return LoadMeasurement(
-        kind: words[0], rsyncs: r, snapshots: s, descriptors: words.count > 3 ? words[3] : "")
+        kind: words[0], key: words[1], rsyncs: r, snapshots: s, keyRsyncs: kr, keySnapshots: ks,
+        descriptors: words.count > 6 ? words[6] : "")
     }
   }
 

@@ -1,80 +1,62 @@
 // Load with the real rsync client (through scripts/fake-ssh) and the real rsync daemon and
-// rsnapshot behind the gate: a burst of simultaneous pushes, and 500 pushes in a row.
+// rsnapshot behind the gate: a burst of simultaneous pushes of many keys, and 500 pushes in a row.
 import Foundation
 import Glibc
 import TestSupport
 import Testing
 
-/// A BackupRoot whose pushgate.conf runs rsync and rsnapshot through measuring wrappers.
-private func measuredRoot(_ settings: [String], retain: Int? = nil) throws -> (
-  BackupRoot, LoadWrappers
-) {
-  let root = try BackupRoot()
+/// A BackupRoot of `keys` whose pushgate.conf runs rsync and rsnapshot through measuring
+/// wrappers (set after authorize, whose configtest is then no measured snapshot).
+private func measuredRoot(_ settings: [String], keys: [String] = ["laptop"], retain: Int = 5) throws
+  -> (BackupRoot, LoadWrappers)
+{
+  let root = try BackupRoot(keys: keys, settings: settings, retain: ["hourly=\(retain)"])
   let wrappers = try LoadWrappers(directory: root.temporary.path + "/measure")
-  let lines =
-    [
-      "root = \(root.path)", "rsync = \(wrappers.rsync)",
-      "snapshot = \(wrappers.rsnapshot) -c \(root.path)/rsnapshot.conf hourly",
-    ] + settings
-  try write(lines.joined(separator: "\n") + "\n", to: root.path + "/pushgate.conf", mode: 0o644)
-  if let retain {
-    let conf = root.path + "/rsnapshot.conf"
-    try write(
-      read(conf).replacingOccurrences(of: "retain\thourly\t5", with: "retain\thourly\t\(retain)"),
-      to: conf)
-    #expect(read(conf).contains("retain\thourly\t\(retain)\n"))
-  }
+  try root.addSettings(wrappers.settings)
   return (root, wrappers)
 }
 
-/// The environment the tests give the rsync client (fake-ssh reads the forced command from it).
-private func clientEnvironment(_ root: BackupRoot) -> [String: String] {
-  [
-    "PATH": "/usr/bin:/bin", "HOME": root.temporary.path,
-    "PUSHGATE_FORCED_COMMAND": "\(Binaries.serve) --config \(root.path)/pushgate.conf --key laptop",
-  ]
-}
-
-/// A burst of real clients: how many at once, against how many slots, waiting how long.
+/// A burst of real clients: how many at once, of how many keys, against how many slots,
+/// waiting how long.
 struct ClientBurst: Sendable, CustomTestStringConvertible {
   let clients: Int
+  let keys: Int
   let slots: Int
   var slotWait = 0
-  var testDescription: String { "\(clients) clients, \(slots) slots, slot_wait \(slotWait)" }
+  var testDescription: String { "\(clients) clients of \(keys) keys, \(slots) slots, slot_wait \(slotWait)" }
 }
 
 @Test(
   .enabled(if: realProgramsInstalled),
   arguments: [
-    ClientBurst(clients: 100, slots: 1), ClientBurst(clients: 100, slots: 3),
-    ClientBurst(clients: 20, slots: 3, slotWait: 300),
+    ClientBurst(clients: 100, keys: 10, slots: 1), ClientBurst(clients: 100, keys: 10, slots: 3),
+    ClientBurst(clients: 20, keys: 5, slots: 3, slotWait: 300),
   ])
 func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
   let clients = c.clients
-  let (root, wrappers) = try measuredRoot([
-    "max_connections = \(c.slots)", "slot_wait = \(c.slotWait)", "snapshot_mode = wait",
-  ])
+  let keys = (0..<c.keys).map { "k\($0)" }
+  let (root, wrappers) = try measuredRoot(
+    ["max_connections = \(c.slots)", "slot_wait = \(c.slotWait)", "snapshot_mode = wait"], keys: keys)
   defer { root.remove() }
   let begin = Date()
   let files = FileManager.default
   try files.createDirectory(
     atPath: root.temporary.path + "/out", withIntermediateDirectories: false)
+  let keyOf = { (i: Int) in keys[i % keys.count] }
   for i in 0..<clients {
-    try files.createDirectory(atPath: "\(root.source)/c\(i)", withIntermediateDirectories: false)
-    try write("client \(i)\n", to: "\(root.source)/c\(i)/file.txt")
+    try files.createDirectory(atPath: "\(root.source(keyOf(i)))/c\(i)", withIntermediateDirectories: false)
+    try write("client \(i)\n", to: "\(root.source(keyOf(i)))/c\(i)/file.txt")
   }
   let started = try (0..<clients).map { i in
     try SpawnedProcess(
-      [
-        "/usr/bin/rsync", "-e", Binaries.fakeSSH, "--rsync-path=cd \(root.path) && rsync", "-a",
-        "\(root.source)/c\(i)", "localhost::push/",
-      ],
-      environment: clientEnvironment(root), output: "\(root.temporary.path)/out/\(i)")
+      ["/usr/bin/rsync"] + root.clientPrefix() + ["-a", "\(root.source(keyOf(i)))/c\(i)", "localhost::push/"],
+      environment: root.clientEnvironment(keyOf(i)), output: "\(root.temporary.path)/out/\(i)")
   }
   let statuses = started.map { $0.wait() }
 
   let busy = "@ERROR: max connections (\(c.slots)) reached -- try again later"
-  let snapshotRunning = "@ERROR: a snapshot is running -- try again later"
+  let keyBusy = "@ERROR: another session of this key is running -- try again later"
+  let snapshotRunning = "@ERROR: a snapshot of this key's backups is running -- try again later"
   var succeeded: [Int] = []
   var refusedLines: [String: Int] = [:]
   for (i, (client, status)) in zip(started, statuses).enumerated() {
@@ -91,10 +73,9 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
     }
     #expect(client.out == "", "client \(i)")
   }
-  // With one slot, held through the snapshot, nobody else reaches the tree lock; with more, a
-  // client may also be turned away by a snapshot holding the tree; with slot_wait, nobody.
-  let expectedRefusals: Set<String> =
-    c.slotWait > 0 ? [] : c.slots == 1 ? [busy] : [busy, snapshotRunning]
+  // Without slot_wait a client is turned away when the slots are full, when its key's area is
+  // held by another session of the key, or by that key's snapshot; with slot_wait, never.
+  let expectedRefusals: Set<String> = c.slotWait > 0 ? [] : [busy, keyBusy, snapshotRunning]
   #expect(Set(refusedLines.keys).isSubset(of: expectedRefusals), "\(refusedLines)")
   #expect(!succeeded.isEmpty)
   #expect(succeeded.count + refusedLines.values.reduce(0, +) == clients)
@@ -111,6 +92,7 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
       refusedReasons[records[0]["reason"] as? String ?? "?", default: 0] += 1
     case ["allowed", "transfer-ended", "snapshot-ended"]:
       #expect(records[1]["status"] as? Int == 0)
+      #expect(records[1]["activity"] as? String == "pushed")
       #expect(records[1]["snapshot"] as? String == "due")
       if records[2]["result"] as? String == "ok" { snapshotsOK += 1 }
     default:
@@ -119,27 +101,31 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
   }
   #expect(snapshotsOK == succeeded.count)
   #expect(refusedReasons["busy"] ?? 0 == refusedLines[busy] ?? 0)
+  #expect(refusedReasons["key-busy"] ?? 0 == refusedLines[keyBusy] ?? 0)
   #expect(refusedReasons["snapshot-running"] ?? 0 == refusedLines[snapshotRunning] ?? 0)
 
-  // Every successful push arrived; refused ones wrote nothing; the last snapshot (taken after
-  // every successful transfer had ended) holds all of them.
-  let arrived = root.names(in: root.incoming)
-  #expect(arrived == succeeded.map { "c\($0)" }.sorted())
-  for i in succeeded {
-    #expect(read("\(root.incoming)/c\(i)/file.txt") == "client \(i)\n")
-    #expect(read(root.snapshotFile("hourly.0", "c\(i)/file.txt")) == "client \(i)\n")
+  // Every successful push arrived in its own key's area; refused ones wrote nothing; each
+  // key's last snapshot (taken after every successful transfer of the key) holds all of them.
+  for key in keys {
+    let mine = succeeded.filter { keyOf($0) == key }
+    #expect(root.names(in: root.incoming(key)) == mine.map { "c\($0)" }.sorted(), "\(key)")
+    for i in mine {
+      #expect(read("\(root.incoming(key))/c\(i)/file.txt") == "client \(i)\n")
+      #expect(read(root.snapshotFile("hourly.0", "c\(i)/file.txt", key: key)) == "client \(i)\n")
+    }
+    #expect(root.snapshots(key).count == min(mine.count, 5), "\(key)")
   }
-  #expect(root.snapshots.count == min(succeeded.count, 5))
 
+  // Every rsync and rsnapshot runs inside a session that holds a slot: never more of them at
+  // once than slots. Within a key: one at a time, never an rsync during the key's snapshot.
   let measured = wrappers.measurements()
   let rsyncs = measured.filter { $0.kind == "rsync" }
   let snapshots = measured.filter { $0.kind == "snapshot" }
   #expect(rsyncs.count == succeeded.count)
-  let most = rsyncs.map(\.rsyncs).max() ?? 0
-  #expect(most <= c.slots, "\(rsyncs)")
-  #expect(rsyncs.allSatisfy { $0.snapshots == 0 }, "an rsync started during a snapshot")
   #expect(snapshots.count == succeeded.count)
-  #expect(snapshots.allSatisfy { $0.rsyncs == 0 && $0.snapshots == 1 }, "\(snapshots)")
+  let most = measured.map { $0.rsyncs + $0.snapshots }.max() ?? 0
+  #expect(most <= c.slots, "\(measured)")
+  #expect(measured.allSatisfy { $0.keyRsyncs + $0.keySnapshots == 1 }, "two runs of one key at once: \(measured)")
   #expect(wrappers.stillRunning() == [])
   #expect(root.names(in: root.path + "/.pushgate") == [])
   // A refused client may end before its gate has quite exited.
@@ -148,7 +134,8 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
     "\(processesMentioning(root.path))")
   loadReport(
     "real clients, \(c.testDescription): \(succeeded.count) pushed, \(refusedLines[busy] ?? 0) busy, "
-      + "\(refusedLines[snapshotRunning] ?? 0) snapshot-running, at most \(most) rsyncs at once, "
+      + "\(refusedLines[keyBusy] ?? 0) key-busy, \(refusedLines[snapshotRunning] ?? 0) snapshot-running, "
+      + "at most \(most) rsyncs and snapshots at once, "
       + String(format: "%.1f s", Date().timeIntervalSince(begin)))
 }
 
@@ -159,11 +146,8 @@ func fiveHundredPushesInARowLeakNothing() throws {
     ["max_connections = 1", "snapshot_mode = wait"], retain: 3)
   defer { root.remove() }
   try root.writeSource("kept.txt", "unchanged\n")
-  let environment = clientEnvironment(root)
-  let arguments = [
-    "-e", Binaries.fakeSSH, "--rsync-path=cd \(root.path) && rsync", "-a", root.source + "/",
-    "localhost::push",
-  ]
+  let environment = root.clientEnvironment()
+  let arguments = root.clientPrefix() + ["-a", root.source + "/", "localhost::push"]
   // One push first, so everything a first run opens or creates once is already there.
   try change(root, 0)
   let first = try run("/usr/bin/rsync", arguments, environment: environment)
@@ -207,13 +191,16 @@ func fiveHundredPushesInARowLeakNothing() throws {
   #expect(wrappers.stillRunning() == [])
   #expect(try fileSize(root.lockFile) == lockSize)
   #expect(lockSize <= 4096 + 256)
+  #expect(try fileSize(root.state(root.keys[0]) + "/lock") <= 4096 + 256)
 
   // Every push, and every snapshot, in the log.
   let records = root.records
   #expect(records.count == 3 * pushes)
   #expect(root.records("allowed").count == pushes)
   #expect(
-    root.records("transfer-ended").filter { $0["snapshot"] as? String == "due" }.count == pushes)
+    root.records("transfer-ended").filter {
+      $0["snapshot"] as? String == "due" && $0["activity"] as? String == "pushed"
+    }.count == pushes)
   #expect(root.records("snapshot-ended").filter { $0["result"] as? String == "ok" }.count == pushes)
   #expect(Set(records.compactMap { $0["session"] as? String }).count == pushes)
 

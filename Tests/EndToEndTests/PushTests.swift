@@ -40,11 +40,22 @@ import TestSupport
       #expect(session?.count == 16)
       #expect(push.allSatisfy { $0["session"] as? String == session })
       #expect(push.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
-      #expect(push[push.startIndex + 1]["snapshot"] as? String == "due")
-      #expect(push[push.startIndex + 1]["module"] as? String == "push")
+      let ended = push[push.startIndex + 1]
+      #expect(ended["snapshot"] as? String == "due")
+      #expect(ended["snapshot_reason"] == nil)
+      #expect(ended["module"] as? String == "push")
+      #expect(ended["activity"] as? String == "pushed")
       #expect(push[push.startIndex + 2]["result"] as? String == "ok")
       #expect(push[push.startIndex + 2]["mode"] as? String == "wait")
     }
+    // What rsync recorded: two new files (and the top directory's new time), then one file
+    // rewritten.
+    #expect(records[1]["created"] as? Int == 2)
+    #expect(records[1]["deleted"] as? Int == 0)
+    #expect(records[4]["created"] as? Int == 0)
+    #expect(records[4]["changed"] as? Int == 1)
+    #expect(records[4]["deleted"] as? Int == 0)
+    #expect((records[4]["bytes_received"] as? Int ?? 0) > 0)
     #expect(records[0]["session"] as? String != records[3]["session"] as? String)
     #expect(records.allSatisfy { $0["key"] as? String == "laptop" })
     #expect(root.names(in: root.path + "/.pushgate") == [], "evidence files are consumed")
@@ -65,14 +76,18 @@ import TestSupport
     #expect(!dryRun.err.contains("snapshot taken"))
     let dryEnd = try #require(root.records("transfer-ended").last)
     #expect(dryEnd["dry_run"] as? Bool == true)
+    #expect(dryEnd["activity"] as? String == "dry-run")
+    expectNoChanges(dryEnd)
     #expect(dryEnd["snapshot"] as? String == "skipped")
-    #expect(dryEnd["snapshot_reason"] as? String == "dry-run")
+    #expect(dryEnd["snapshot_reason"] as? String == "unchanged")
 
     let listOnly = try root.push(["-a", "--list-only"])
     #expect(listOnly.status == 0, "client stderr: \(listOnly.err)")
     let listEnd = try #require(root.records("transfer-ended").last)
+    #expect(listEnd["activity"] as? String == "listed")
+    expectNoChanges(listEnd)
     #expect(listEnd["snapshot"] as? String == "skipped")
-    #expect(listEnd["snapshot_reason"] as? String == "list-only")
+    #expect(listEnd["snapshot_reason"] as? String == "unchanged")
 
     #expect(root.records("transfer-ended").count == 3)
     #expect(root.records("snapshot-ended").count == 1)
@@ -80,6 +95,7 @@ import TestSupport
     #expect(root.names(in: root.incoming) == ["a.txt"])
     #expect(read(root.incoming + "/a.txt") == "one\n")
     #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "one\n")
+    #expect(!FileManager.default.fileExists(atPath: root.state(root.keys[0]) + "/pending"))
   }
 
   @Test(.enabled(if: realProgramsInstalled))
@@ -96,15 +112,22 @@ import TestSupport
     let pushEnd = try #require(root.records("transfer-ended").last)
     #expect(pushEnd["module"] as? String == "push")
     #expect(pushEnd["pull"] as? Bool == true)
+    #expect(pushEnd["activity"] as? String == "listed")
+    expectNoChanges(pushEnd)
     #expect(pushEnd["snapshot"] as? String == "skipped")
 
-    // The bare module list shows only the listable module; rsync's server side ends 255.
+    // Neither module is listable (`list = no`): the bare module list shows none of them, and
+    // rsync's server side ends 255 before any module (FIELD-NOTES §4).
     let moduleList = try root.client(["localhost::"])
     #expect(moduleList.status == 0, "client stderr: \(moduleList.err)")
-    #expect(moduleList.out.contains("snapshots"))
-    #expect(!moduleList.out.contains("push"))
+    #expect(!moduleList.out.contains("snapshots"), "listing: \(moduleList.out)")
+    #expect(!moduleList.out.contains("push"), "listing: \(moduleList.out)")
     let listEnd = try #require(root.records("transfer-ended").last)
+    #expect(listEnd["status"] as? Int == 255)
+    #expect(listEnd["activity"] as? String == "none")
+    expectNoChanges(listEnd)
     #expect(listEnd["snapshot"] as? String == "skipped")
+    #expect(listEnd["snapshot_reason"] as? String == "rsync-status")
 
     #expect(root.records("transfer-ended").count == 3)
     #expect(root.records("snapshot-ended").count == 1)
@@ -125,7 +148,7 @@ import TestSupport
 
     let destination = root.temporary.path + "/restored"
     try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-    let restore = try root.client(["-a", "localhost::snapshots/hourly.0/push/", destination + "/"])
+    let restore = try root.client(["-a", "localhost::snapshots/hourly.0/", destination + "/"])
     #expect(restore.status == 0, "client stderr: \(restore.err)")
     #expect(!restore.err.contains("snapshot taken"))
     for name in ["sub/blob.bin", "notes.txt"] {
@@ -136,15 +159,56 @@ import TestSupport
     let end = try #require(root.records("transfer-ended").last)
     #expect(end["module"] as? String == "snapshots")
     #expect(end["pull"] as? Bool == true)
+    #expect(end["activity"] as? String == "restored")
+    expectNoChanges(end)
+    #expect((end["sent"] as? Int ?? 0) >= 2, "the restore sent both files: \(end)")
     #expect(end["snapshot"] as? String == "skipped")
-    #expect(end["snapshot_reason"] as? String == "other-module")
+    #expect(end["snapshot_reason"] as? String == "unchanged")
     #expect(root.records("snapshot-ended").count == 1)
     #expect(root.snapshots == ["hourly.0"])
   }
 
   @Test(.enabled(if: realProgramsInstalled))
+  func anUnchangedPushSucceedsAndKeepsTheHistory() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    try root.writeSource("a.txt", "first\n")
+    #expect(try root.push().status == 0)
+    try root.writeSource("a.txt", "second, longer\n")
+    #expect(try root.push().status == 0)
+    #expect(root.snapshots == ["hourly.0", "hourly.1"])
+    let history = TreeState.of(root.snapshotsDirectory(root.keys[0]))
+    let incoming = TreeState.of(root.incoming)
+
+    // More unchanged pushes than `retain hourly 5` keeps: a snapshot per push would have
+    // rotated "first" away.
+    for _ in 0..<6 {
+      let same = try root.push()
+      #expect(same.status == 0, "client stderr: \(same.err)")
+      #expect(same.err.isEmpty, "no snapshot message: \(same.err)")
+    }
+    #expect(TreeState.of(root.snapshotsDirectory(root.keys[0])).differences(from: history) == [])
+    #expect(TreeState.of(root.incoming).differences(from: incoming) == [])
+    #expect(read(root.snapshotFile("hourly.1", "a.txt")) == "first\n")
+    let unchanged = root.records("transfer-ended").dropFirst(2)
+    #expect(unchanged.count == 6)
+    for ended in unchanged {
+      #expect(ended["status"] as? Int == 0)
+      #expect(ended["activity"] as? String == "unchanged")
+      expectNoChanges(ended)
+      #expect(ended["snapshot"] as? String == "skipped")
+      #expect(ended["snapshot_reason"] as? String == "unchanged")
+    }
+    #expect(root.records("snapshot-ended").count == 2)
+    // A successful session: `pushgate log --failed` lists none of them.
+    let failed = try run(Binaries.pushgate, ["log", "--config", root.config, "--failed", "--json"], environment: adminEnvironment)
+    #expect(failed.status == 0, "log: \(failed.err)")
+    #expect(failed.out.isEmpty, "failed sessions: \(failed.out)")
+  }
+
+  @Test(.enabled(if: realProgramsInstalled))
   func detachModeReleasesTheClientAndSnapshotsAfterwards() throws {
-    let root = try BackupRoot(extraSettings: ["snapshot_mode = detach"])
+    let root = try BackupRoot(settings: ["snapshot_mode = detach"])
     defer { root.remove() }
     try root.writeSource("a.txt", "detached\n")
 
@@ -159,26 +223,39 @@ import TestSupport
     let records = root.records
     #expect(records.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
     #expect(Set(records.compactMap { $0["session"] as? String }).count == 1, "one session id")
+    #expect(records[1]["snapshot"] as? String == "due")
     let snapshot = try #require(records.last)
     #expect(snapshot["mode"] as? String == "detach")
     #expect(snapshot["result"] as? String == "ok")
     #expect(snapshot["key"] as? String == "laptop")
-    #expect(root.names(in: root.path + "/.pushgate") == [], "evidence files are consumed")
+    #expect(eventually(within: 10) { root.names(in: root.path + "/.pushgate") == [] }, "evidence files are consumed")
   }
 
   @Test(.enabled(if: realProgramsInstalled))
   func aFailedSnapshotIsReportedToTheClientAndTheDataStays() throws {
-    let root = try BackupRoot(extraSettings: ["snapshot = /bin/false"])
+    let root = try BackupRoot()
     defer { root.remove() }
+    // After authorize: its configtest runs the rsnapshot setting too.
+    try root.addSettings(["rsnapshot = /bin/false"])
     try root.writeSource("a.txt", "kept\n")
 
     let push = try root.push()
     #expect(push.status == 69, "client stderr: \(push.err)")
-    #expect(push.err.contains("pushgate: snapshot failed (status 1); your data arrived"))
+    #expect(
+      lines(push.err).contains("pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot"),
+      "client stderr: \(push.err)")
     #expect(read(root.incoming + "/a.txt") == "kept\n")
     #expect(root.snapshots == [])
     let snapshot = try #require(root.records("snapshot-ended").last)
     #expect(snapshot["result"] as? String == "failed")
     #expect(snapshot["status"] as? Int == 1)
+    #expect(read(root.state(root.keys[0]) + "/pending") == "complete\n", "the pushed tree waits for a snapshot")
+  }
+}
+
+/// Expects a transfer-ended record to count no change at all.
+func expectNoChanges(_ ended: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) {
+  for field in ["created", "changed", "deleted", "bytes_received"] {
+    #expect(ended[field] as? Int == 0, "\(field): \(ended)", sourceLocation: sourceLocation)
   }
 }

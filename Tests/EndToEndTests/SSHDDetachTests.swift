@@ -22,7 +22,7 @@ import TestSupport
     #expect(setup.snapshots == [])
     let ended = try #require(setup.records("transfer-ended").first)
     #expect(ended["snapshot"] as? String == "due")
-    // The gate's own process is gone; a process in a session of its own holds the tree.
+    // The gate's own process is gone; a process in a session of its own holds the area.
     let gate = try #require(setup.records("allowed").first?["pid"] as? Int)
     #expect(eventually(within: 10) { isGone(pid_t(gate)) })
 
@@ -33,7 +33,7 @@ import TestSupport
     #expect(snapshot["status"] as? Int == 0)
     #expect(snapshot["session"] as? String == ended["session"] as? String)
     #expect(setup.snapshots == ["hourly.0"])
-    #expect(read(setup.root + "/snapshots/hourly.0/a.txt") == "detached\n")
+    #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "detached\n")
     #expect(eventually(within: 10) { isGone(script) })
   }
 }

@@ -67,7 +67,7 @@ func textLines(_ text: String) -> [String] {
 
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func aSecondPushWhileTheOnlySlotIsHeldIsRefusedAsBusy() throws {
-    let setup = try SSHDSetup()
+    let setup = try SSHDSetup(settings: ["max_connections = 1"])
     defer { setup.remove() }
     try write("waiting\n", to: setup.source + "/a.txt")
     // A classic fcntl lock from this process on slot 0's byte conflicts with the gate's OFD lock.

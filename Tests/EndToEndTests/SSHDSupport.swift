@@ -10,14 +10,20 @@ let sshdAndRealProgramsInstalled =
   installed("/usr/sbin/sshd") && installed("/usr/bin/ssh") && installed("/usr/bin/ssh-keygen")
   && realProgramsInstalled
 
-/// A throwaway sshd configuration, a client key and a backup root for the running account.
+/// A throwaway sshd configuration, a client key per label and a backup root for the running
+/// account: `pushgate init`, then `pushgate authorize` for each label (its area and its line).
 struct SSHDSetup {
   let temporary: TemporaryDirectory
   var path: String { temporary.path }
   var root: String { path + "/backup" }
   var config: String { root + "/pushgate.conf" }
   var auditLog: String { root + "/pushgate.log" }
-  var incoming: String { root + "/incoming" }
+  /// The key labels; the first is the default of every helper.
+  let keys: [String]
+  /// The first key's area.
+  var area: String { area(keys[0]) }
+  var incoming: String { area + "/incoming" }
+  var snapshotsDirectory: String { area + "/snapshots" }
   var source: String { path + "/src" }
   let user = String(cString: getpwuid(geteuid()).pointee.pw_name)
   /// What sshd runs for the sftp subsystem (and so what the gate sees as the command).
@@ -25,12 +31,14 @@ struct SSHDSetup {
     FileManager.default.isExecutableFile(atPath: "/usr/lib/openssh/sftp-server")
     ? "/usr/lib/openssh/sftp-server" : "internal-sftp"
 
-  /// Builds the setup; `settings` are appended to the pushgate.conf `init` wrote.
-  init(settings: [String] = []) throws {
+  /// Builds the setup; `settings` are appended to the pushgate.conf `init` wrote (after every
+  /// key is authorized).
+  init(settings: [String] = [], keys: [String] = ["laptop"], retain: [String] = ["hourly=5"]) throws {
     temporary = try TemporaryDirectory()
+    self.keys = keys
     // sshd -i insists on its privilege-separation directory.
     try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-    for key in ["hostkey", "client"] {
+    for key in ["hostkey"] + keys.map({ SSHDSetup.identity($0, first: keys[0]) }) {
       #expect(try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", key, "-f", "\(path)/\(key)"]).status == 0)
     }
     try write(
@@ -50,18 +58,28 @@ struct SSHDSetup {
     #expect(checked.status == 0, "sshd -t: \(checked.err)")
     let made = try run(
       Binaries.pushgate,
-      ["init", root, "--account", user, "--restore", "--serve", Binaries.serve, "--retain", "hourly=5"])
+      ["init", root, "--account", user, "--restore"] + retain.flatMap { ["--retain", $0] },
+      environment: adminEnvironment)
     #expect(made.status == 0, "init: \(made.err)")
-    let authorized = try run(
-      Binaries.pushgate,
-      ["authorize", "--key", "laptop", "--authorized-keys", path + "/authorized_keys", "--config", config,
-       "--serve", Binaries.serve, path + "/client.pub"])
-    #expect(authorized.status == 0, "authorize: \(authorized.err)")
+    for key in keys {
+      let authorized = try run(
+        Binaries.pushgate,
+        ["authorize", "--key", key, "--authorized-keys", path + "/authorized_keys", "--config", config,
+         "--serve", Binaries.serve, "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub"],
+        environment: adminEnvironment)
+      #expect(authorized.status == 0, "authorize: \(authorized.err)")
+    }
     try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
     if !settings.isEmpty {
       try write(read(config) + settings.joined(separator: "\n") + "\n", to: config)
     }
   }
+
+  /// The client key file of `key`: `client` for the first key (as before areas), else `client-KEY`.
+  static func identity(_ key: String, first: String) -> String { key == first ? "client" : "client-" + key }
+
+  /// The area `ROOT/keys/KEY`.
+  func area(_ key: String) -> String { root + "/keys/" + key }
 
   /// Kills what a test left running in this setup, unmounts anything below it, removes it all.
   func remove() {
@@ -70,40 +88,56 @@ struct SSHDSetup {
     temporary.remove()
   }
 
-  /// The `-o` options shared by ssh, scp and sftp.
-  var sshOptions: [String] {
+  /// The `-o` options shared by ssh, scp and sftp, with the first key's identity.
+  var sshOptions: [String] { sshOptions(for: keys[0]) }
+
+  /// The `-o` options with `key`'s identity.
+  func sshOptions(for key: String) -> [String] {
     [
-      "-i", path + "/client", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
+      "-i", path + "/" + SSHDSetup.identity(key, first: keys[0]), "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
       "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ProxyCommand=/usr/sbin/sshd -i -f \(path)/sshd_config",
     ]
   }
 
   /// The ssh command line rsync's `-e` gets, and `ssh` itself uses.
-  var ssh: [String] { ["/usr/bin/ssh"] + sshOptions }
+  var ssh: [String] { ssh(for: keys[0]) }
+
+  func ssh(for key: String) -> [String] { ["/usr/bin/ssh"] + sshOptions(for: key) }
 
   /// The environment of every client program.
   var clientEnvironment: [String: String] { ["PATH": "/usr/bin:/bin", "HOME": path] }
 
   /// rsync's arguments for a session through sshd and the gate, then `arguments`.
-  func rsyncArguments(_ arguments: [String]) -> [String] {
+  func rsyncArguments(_ arguments: [String], key: String? = nil) -> [String] {
     // rsync splits -e on blanks but honours quotes.
-    ["-e", ssh.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+    ["-e", ssh(for: key ?? keys[0]).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
      "--rsync-path=cd \(root) && rsync"] + arguments
   }
 
-  func rsync(_ arguments: [String]) throws -> Finished {
-    try run("/usr/bin/rsync", rsyncArguments(arguments), environment: clientEnvironment)
+  /// Runs the rsync client with `key`'s identity; returns once the session's gate is gone too
+  /// (a client that fails may leave before its gate).
+  func rsync(_ arguments: [String], key: String? = nil) throws -> Finished {
+    let finished = try run("/usr/bin/rsync", rsyncArguments(arguments, key: key), environment: clientEnvironment)
+    #expect(eventually(within: 15) { gatesRunning.isEmpty }, "a gate still runs: \(gatesRunning)")
+    return finished
+  }
+
+  /// Sessions of this root's gate still running (detached snapshots are not sessions).
+  var gatesRunning: [String] {
+    processesMentioning("--config \(config) --key").filter { !$0.contains("--snapshot-session") }
   }
 
   /// Pushes `directory` (default: the source directory) into the push module.
-  func push(_ directory: String? = nil, options: [String] = ["-a"]) throws -> Finished {
-    try rsync(options + [(directory ?? source) + "/", "\(user)@localhost::push"])
+  func push(_ directory: String? = nil, options: [String] = ["-a"], key: String? = nil) throws -> Finished {
+    try rsync(options + [(directory ?? source) + "/", "\(user)@localhost::push"], key: key)
   }
 
   /// Starts a push of `directory` in the background; its output goes to files under the setup.
-  func startPush(_ directory: String, options: [String] = ["-a"], name: String = "client") throws -> Background {
+  func startPush(
+    _ directory: String, options: [String] = ["-a"], name: String = "client", key: String? = nil
+  ) throws -> Background {
     try Background(
-      ["/usr/bin/rsync"] + rsyncArguments(options + [directory + "/", "\(user)@localhost::push"]),
+      ["/usr/bin/rsync"] + rsyncArguments(options + [directory + "/", "\(user)@localhost::push"], key: key),
       environment: clientEnvironment, output: path + "/" + name)
   }
 
@@ -138,11 +172,12 @@ struct SSHDSetup {
     return found.count >= count ? found[count - 1] : nil
   }
 
-  /// The snapshot directories (`hourly.N`), sorted by N.
-  var snapshots: [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/snapshots")) ?? []
-    return names.filter { $0.hasPrefix("hourly.") }
-      .sorted { Int($0.dropFirst(7)) ?? -1 < Int($1.dropFirst(7)) ?? -1 }
+  /// The first key's snapshot directories (`hourly.N`), sorted by N.
+  var snapshots: [String] { snapshotNames(in: snapshotsDirectory) }
+
+  /// `key`'s snapshot directories of `level`, sorted by N.
+  func snapshots(of key: String, level: String = "hourly") -> [String] {
+    snapshotNames(in: area(key) + "/snapshots", level: level)
   }
 
   /// Every file below `directory`, relative and sorted (empty when missing).
@@ -157,33 +192,17 @@ struct SSHDSetup {
     try made.stdout.write(to: URL(fileURLWithPath: directory + "/" + name))
   }
 
-  /// Writes `ROOT/slow-snapshot`: records its pid in `ROOT/slow-snapshot.pid`, waits (at most
-  /// 30 s) for `ROOT/release`, then runs the real rsnapshot. Returns the `snapshot` setting.
-  func writeSlowSnapshot() throws -> String {
-    try write(
-      """
-      #!/bin/sh
-      echo $$ > \(root)/slow-snapshot.pid
-      i=0
-      while [ ! -e \(root)/release ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-      exec /usr/bin/rsnapshot -c \(root)/rsnapshot.conf hourly
+  /// Writes the slow rsnapshot wrapper (in the temporary directory, outside the root: every
+  /// level run waits for `release()`); returns its `rsnapshot` setting.
+  func writeSlowSnapshot() throws -> String { try SlowRsnapshot(directory: path).setting }
 
-      """, to: root + "/slow-snapshot", mode: 0o755)
-    return "snapshot = \(root)/slow-snapshot"
-  }
-
-  /// The pid the slow snapshot script recorded, once it has.
+  /// The pid of the first key's blocked rsnapshot run, once it started.
   func slowSnapshotPid(within seconds: Double = 30) -> pid_t? {
-    var pid: pid_t?
-    _ = eventually(within: seconds) {
-      pid = pid_t(read(root + "/slow-snapshot.pid").trimmingCharacters(in: .whitespacesAndNewlines))
-      return pid != nil
-    }
-    return pid
+    SlowRsnapshot.started(in: path, key: keys[0], within: seconds)
   }
 
   /// Lets the slow snapshot go on.
-  func release() throws { try write("", to: root + "/release") }
+  func release() throws { try write("", to: path + "/release") }
 
   /// The SHA256 fingerprint `ssh-keygen -lf` prints for a public key file.
   func fingerprint(_ file: String) throws -> String? {

@@ -19,7 +19,7 @@ import TestSupport
     try write("second\n", to: setup.source + "/a.txt")
     let second = try setup.push()
     #expect(second.status == 0, "client: \(second.err)")
-    let snapshots = setup.root + "/snapshots"
+    let snapshots = setup.snapshotsDirectory
     #expect(read(snapshots + "/hourly.0/a.txt") == "second\n")
     #expect(read(snapshots + "/hourly.1/a.txt") == "first\n")
     #expect(try inode(snapshots + "/hourly.0/b.txt") == inode(snapshots + "/hourly.1/b.txt"))
@@ -68,8 +68,10 @@ import TestSupport
     #expect(ended["status"] as? Int == 0)
     #expect(ended["dry_run"] as? Bool == true)
     #expect(ended["module"] as? String == "push")
+    #expect(ended["activity"] as? String == "dry-run")
+    expectNoChanges(ended)
     #expect(ended["snapshot"] as? String == "skipped")
-    #expect(ended["snapshot_reason"] as? String == "dry-run")
+    #expect(ended["snapshot_reason"] as? String == "unchanged")
     #expect(setup.records("snapshot-ended").count == 1)
     #expect(setup.records.map { $0["event"] as? String }
       == ["allowed", "transfer-ended", "snapshot-ended", "allowed", "transfer-ended"])
@@ -92,8 +94,14 @@ import TestSupport
     #expect(ended["status"] as? Int == 0)
     #expect(ended["module"] as? String == "snapshots")
     #expect(ended["pull"] as? Bool == true)
+    // The client lists because it names no destination; that is not sent to the server
+    // (no --list-only in its arguments), so the server sees a pull of the module: a restore
+    // that sent no file.
+    #expect(ended["activity"] as? String == "restored")
+    #expect(ended["sent"] == nil)
+    expectNoChanges(ended)
     #expect(ended["snapshot"] as? String == "skipped")
-    #expect(ended["snapshot_reason"] as? String == "other-module")
+    #expect(ended["snapshot_reason"] as? String == "unchanged")
     #expect(setup.records("snapshot-ended").count == 1)
   }
 

@@ -113,8 +113,7 @@ private let push = HookEvidence(
     PreTransfer(
       module: "push", request: "push/",
       arguments: ["rsyncd", "--server", "-logDtpre.iLsfxCIvu", ".", "push/"])
-  ],
-  post: [PostTransfer(module: "push", status: "0")])
+  ])
 
 struct RecordCase: Sendable, CustomTestStringConvertible {
   let name: String
@@ -164,20 +163,73 @@ let recordCases: [RecordCase] = [
     expected: head("allowed") + identity + commandFields
       + #","reason":"allowed","slot":1,"wait_ms":250,"pid":4242}"#),
   .init(
-    name: "transfer ended: due",
+    name: "refused: no area, with identity",
+    line: AuditRecord.refused(context, .noArea, time: time),
+    expected: head("refused") + identity + commandFields + #","reason":"no-area"}"#),
+  .init(
+    name: "refused: key busy, no identity",
+    line: AuditRecord.refused(context, .keyBusy, time: time, waitedMilliseconds: 0),
+    expected: head("refused") + commandFields + #","reason":"key-busy","wait_ms":0}"#),
+  .init(
+    name: "transfer ended: pushed, due",
     line: AuditRecord.transferEnded(
-      context, .exited(0), milliseconds: 5000, evidence: push, decision: .due, time: time),
+      context, .exited(0), milliseconds: 5000, evidence: push,
+      changes: TransferChanges(created: 3, changed: 2, deleted: 1, bytesReceived: 4096),
+      activity: .pushed, decision: .due, time: time),
     expected: head("transfer-ended")
       + #","status":0,"duration_ms":5000,"module":"push","request":"push/","#
-      + #""dry_run":false,"pull":false,"args":"rsyncd --server -logDtpre.iLsfxCIvu . push/","hook_status":"0","#
+      + #""dry_run":false,"pull":false,"args":"rsyncd --server -logDtpre.iLsfxCIvu . push/","#
+      + #""activity":"pushed","created":3,"changed":2,"deleted":1,"bytes_received":4096,"#
       + #""snapshot":"due"}"#),
   .init(
-    name: "transfer ended: signaled",
+    name: "transfer ended: pending within the interval",
+    line: AuditRecord.transferEnded(
+      context, .exited(0), milliseconds: 70, evidence: push, changes: TransferChanges(changed: 1),
+      activity: .pushed, decision: .pending(reason: "min-interval", complete: true), time: time),
+    expected: head("transfer-ended")
+      + #","status":0,"duration_ms":70,"module":"push","request":"push/","#
+      + #""dry_run":false,"pull":false,"args":"rsyncd --server -logDtpre.iLsfxCIvu . push/","#
+      + #""activity":"pushed","created":0,"changed":1,"deleted":0,"bytes_received":0,"#
+      + #""snapshot":"pending","snapshot_reason":"min-interval"}"#),
+  .init(
+    name: "transfer ended: signaled, transfer log unreadable",
     line: AuditRecord.transferEnded(
       context, .signaled(9), milliseconds: 10, evidence: HookEvidence(),
-      decision: .skipped(reason: "rsync-signaled"), time: time),
+      changes: TransferChanges(isUnknown: true), activity: .pushed,
+      decision: .pending(reason: "rsync-signaled", complete: false), time: time),
     expected: head("transfer-ended")
-      + #","signal":9,"duration_ms":10,"snapshot":"skipped","snapshot_reason":"rsync-signaled"}"#),
+      + #","signal":9,"duration_ms":10,"activity":"pushed","created":0,"changed":0,"deleted":0,"#
+      + #""bytes_received":0,"transfer_log":"unreadable","snapshot":"pending","#
+      + #""snapshot_reason":"rsync-signaled"}"#),
+  .init(
+    name: "transfer ended: a restore",
+    line: AuditRecord.transferEnded(
+      context, .exited(0), milliseconds: 10, evidence: HookEvidence(),
+      changes: TransferChanges(sent: 12), activity: .restored,
+      decision: .skipped(reason: "unchanged"), time: time),
+    expected: head("transfer-ended")
+      + #","status":0,"duration_ms":10,"activity":"restored","created":0,"changed":0,"#
+      + #""deleted":0,"bytes_received":0,"sent":12,"snapshot":"skipped","snapshot_reason":"unchanged"}"#),
+  .init(
+    name: "rotate ended: ok",
+    line: AuditRecord.rotateEnded(
+      session: "00000000000000aa", key: "laptop", level: "daily",
+      result: .ran(.ended(.exited(0))), milliseconds: 120, waitedMilliseconds: 3,
+      outputTail: b("hourly.23 not present (yet)\n"), time: time),
+    expected:
+      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000aa","event":"rotate-ended","#
+      + #""key":"laptop","level":"daily","result":"ok","status":0,"wait_ms":3,"duration_ms":120,"#
+      + #""output":"hourly.23 not present (yet)\\n"}"#),
+  .init(
+    name: "rotate ended: skipped",
+    line: AuditRecord.rotateEnded(
+      session: "00000000000000ab", key: "laptop", level: "hourly",
+      result: .skipped(reason: "min-interval"), milliseconds: 0, waitedMilliseconds: 0,
+      outputTail: [], time: time),
+    expected:
+      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000ab","event":"rotate-ended","#
+      + #""key":"laptop","level":"hourly","result":"skipped","reason":"min-interval","wait_ms":0,"#
+      + #""duration_ms":0}"#),
   .init(
     name: "snapshot ended: warning with output",
     line: AuditRecord.snapshotEnded(

@@ -1,4 +1,4 @@
-// Rows for DoctorCheckTests: rsyncd.conf, the account's shell, authorized_keys and sshd.
+// Rows for DoctorCheckTests: rsyncd.conf, the account's shell, sshd and authorized_keys.
 import PushgateCore
 
 private func row(
@@ -11,6 +11,18 @@ private func row(
 private let rootAccount = DoctorAccount(
   name: "root", uid: 0, gid: 0, groups: [0], home: "/root", shell: "/bin/sh")
 private let maxFix = "remove 'max connections' and set max_connections in /backup/pushgate.conf"
+private let policyFix =
+  "correct /backup/rsyncd.conf; until then pushgate-serve refuses every session (rsyncd-conf)"
+private let global = ["use chroot = no"]
+
+/// A policy row: `lines` make rsyncd.conf, `found` is RsyncdPolicy's line.
+private func policy(_ name: String, _ found: String, _ lines: [String]) -> DoctorCase {
+  row(name, .fail, "rsyncd", found, fix: policyFix) { withRsyncd(&$0, lines) }
+}
+
+private func hides(_ parameter: String, line: Int) -> String {
+  "/backup/rsyncd.conf:\(line): module 'push' sets '\(parameter)', which would hide what rsync did from pushgate-serve; remove it"
+}
 
 let doctorRsyncdCases: [DoctorCase] = [
   row(
@@ -19,109 +31,143 @@ let doctorRsyncdCases: [DoctorCase] = [
     fix: "run 'pushgate init /backup', or set rsyncd_conf"
   ) { $0.rsyncdConf = .failure(DoctorReadError("Permission denied")) },
   row(
-    "no push module", .fail, "rsyncd",
-    "/backup/rsyncd.conf has no [push] module -- every push would fail",
-    fix: "add it (see 'pushgate init'), or set push_module in /backup/pushgate.conf"
+    "rsyncd.conf a symlink", .fail, "rsyncd",
+    "/backup/rsyncd.conf is a symbolic link -- pushgate-serve refuses it, so every session fails",
+    fix: "put the real file at /backup/rsyncd.conf"
+  ) { $0.files["/backup/rsyncd.conf"] = DoctorFile(.symlink, mode: 0o777) },
+  row(
+    "rsyncd.conf owned by someone else", .fail, "rsyncd",
+    "/backup/rsyncd.conf is owned by mallory -- pushgate-serve refuses it, so every session fails",
+    fix: "chown root /backup/rsyncd.conf"
   ) {
-    $0.rsyncdConf = .success("use chroot = no\n[Push]\npath = /backup/incoming\n")
+    $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, uid: 1001, mode: 0o644, owner: "mallory")
   },
   row(
-    "module pre-xfer exec", .fail, "rsyncd",
-    "module 'push' sets 'pre-xfer exec' -- pushgate's hooks would not run and no snapshot would be taken",
-    fix: "remove it"
-  ) {
-    withPushModule(&$0, healthyPush + ["pre-xfer exec = /bin/true"])
-  },
+    "rsyncd.conf writable by others", .fail, "rsyncd",
+    "/backup/rsyncd.conf has mode 0666 -- pushgate-serve refuses it, so every session fails",
+    fix: "chmod go-w /backup/rsyncd.conf"
+  ) { $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, mode: 0o666) },
   row(
-    "module post-xfer exec, spelled with capitals and blanks", .fail, "rsyncd",
-    "module 'push' sets 'post-xfer exec' -- pushgate's hooks would not run and no snapshot would be taken",
-    fix: "remove it"
+    "rsyncd.conf writable by its group", .warn, "rsyncd",
+    "/backup/rsyncd.conf has mode 0664 -- its group can change what clients may do",
+    fix: "chmod g-w /backup/rsyncd.conf"
+  ) { $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, mode: 0o664) },
+  row(
+    "rsyncd.conf owned by the account", .warn, "rsyncd",
+    "/backup/rsyncd.conf is owned by backup -- the backup account could change what its clients may do",
+    fix: "chown root /backup/rsyncd.conf"
   ) {
-    withPushModule(&$0, healthyPush + ["Post-Xfer  EXEC = /bin/true"])
+    $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, uid: 1000, mode: 0o644, owner: "backup")
   },
+  policy(
+    "module 'transfer logging = no'", hides("transfer logging", line: 6),
+    global + healthyPush + ["transfer logging = no"]),
+  policy(
+    "module 'log file'", hides("log file", line: 6),
+    global + healthyPush + ["log file = /var/log/rsync-push.log"]),
+  policy(
+    "module 'log format'", hides("log format", line: 6),
+    global + healthyPush + ["log format = %f"]),
+  policy(
+    "module pre-xfer exec", hides("pre-xfer exec", line: 6),
+    global + healthyPush + ["pre-xfer exec = /bin/true"]),
+  policy(
+    "module post-xfer exec, spelled with capitals and blanks", hides("post-xfer exec", line: 6),
+    global + healthyPush + ["Post-Xfer  EXEC = /bin/true"]),
+  policy(
+    "&include",
+    "/backup/rsyncd.conf:1: '&include /etc/rsyncd.d' is not allowed: what it adds cannot be checked",
+    ["&include /etc/rsyncd.d"] + global + healthyPush),
+  policy(
+    "no push module", "/backup/rsyncd.conf has no [push] module",
+    global + ["[Push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming"]),
+  policy(
+    "the push module outside the areas",
+    "/backup/rsyncd.conf: module 'push' must have 'path = /backup/keys/%PUSHGATE_KEY%/incoming', not '/backup/incoming'",
+    global + ["[push]", "path = /backup/incoming", "read only = no", "write only = yes"]),
+  policy(
+    "another module outside the areas",
+    "/backup/rsyncd.conf: module 'etc' has 'path = /etc', outside /backup/keys/%PUSHGATE_KEY%/: every module must stay inside the key's own area",
+    global + healthyPush + ["[etc]", "path = /etc", "read only = yes"]),
   row(
     "an underscore in a name, which rsync ignores", .warn, "rsyncd",
     "/backup/rsyncd.conf:5: rsync ignores 'write_only' (it does not read '_' as a space)",
     fix: "write 'write only'"
   ) {
-    withPushModule(&$0, ["path = /backup/incoming", "read only = no", "write_only = yes"])
+    withRsyncd(
+      &$0,
+      global + [
+        "[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no",
+        "write_only = yes",
+      ])
   },
   row(
-    "global pre-xfer exec", .warn, "rsyncd",
-    "the global section sets 'pre-xfer exec'; pushgate-serve replaces it, so it never runs",
+    "global log file, replaced by the gate", .warn, "rsyncd",
+    "/backup/rsyncd.conf:2: the global section sets 'log file'; pushgate-serve replaces it with --dparam, so it has no effect",
     fix: "remove it"
-  ) {
-    withPushModule(&$0, healthyPush, global: ["use chroot = no", "pre-xfer exec = /bin/true"])
-  },
+  ) { withRsyncd(&$0, global + ["log file = /var/log/rsyncd.log"] + healthyPush) },
   row(
     "read only by default", .fail, "rsyncd", "module 'push' is read only -- every push would fail",
     fix: "set 'read only = no' in [push]"
-  ) { withPushModule(&$0, ["path = /backup/incoming", "write only = yes"]) },
+  ) {
+    withRsyncd(
+      &$0, global + ["[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "write only = yes"])
+  },
   row(
     "not write-only", .warn, "rsyncd",
     "module 'push' is not write-only -- clients can download what was pushed",
     fix: "set 'write only = yes' in [push]"
-  ) { withPushModule(&$0, ["path = /backup/incoming", "read only = no"]) },
+  ) {
+    withRsyncd(
+      &$0, global + ["[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no"])
+  },
+  row(
+    "a writable snapshots module", .fail, "rsyncd",
+    "/backup/rsyncd.conf: module 'snapshots' is writable: only 'push' may be; set 'read only = yes'",
+    fix: "correct /backup/rsyncd.conf; until then pushgate-serve refuses every session (rsyncd-conf)"
+  ) {
+    withRsyncd(
+      &$0,
+      global + healthyPush + [
+        "[snapshots]", "path = /backup/keys/%PUSHGATE_KEY%/snapshots", "read only = no",
+      ])
+  },
   row(
     "max connections on our lock file", .fail, "rsyncd",
     "module 'push' sets 'max connections' on pushgate's lock file /backup/pushgate.lock -- its locks would conflict with pushgate's slots",
     fix: maxFix
   ) {
-    withPushModule(
-      &$0, healthyPush + ["max connections = 2"],
-      global: ["use chroot = no", "lock file = /backup/pushgate.lock"])
+    withRsyncd(
+      &$0, global + ["lock file = /backup/pushgate.lock"] + healthyPush + ["max connections = 2"])
   },
   row(
     "max connections on a lock file the account cannot open", .fail, "rsyncd",
-    "module 'push' sets 'max connections' with lock file /var/run/rsyncd.lock, which backup cannot open -- every push would fail",
+    "module 'push' sets 'max connections' with lock file /var/run/rsyncd.lock, which backup cannot open -- every session to it would fail",
     fix: maxFix
-  ) { withPushModule(&$0, healthyPush + ["max connections = 2"]) },
+  ) { withRsyncd(&$0, global + healthyPush + ["max connections = 2"]) },
   row(
     "max connections elsewhere", .warn, "rsyncd",
     "module 'push' sets 'max connections = 2' -- rsync counts connections too",
     fix: "remove it and set max_connections in /backup/pushgate.conf"
   ) {
-    withPushModule(&$0, healthyPush + ["max connections = 2", "lock file = /backup/rsyncd.lock"])
+    withRsyncd(
+      &$0, global + healthyPush + ["max connections = 2", "lock file = /backup/rsyncd.lock"])
   },
   row(
     "use chroot for a non-root account", .fail, "rsyncd",
-    "'use chroot' is on but backup is not root -- rsync cannot chroot and every push would fail",
+    "'use chroot' is on for modules 'push', 'snapshots' but backup is not root -- rsync cannot chroot and every session would fail",
     fix: "set 'use chroot = no'"
   ) {
-    withPushModule(&$0, healthyPush, global: [])
-  },
-  row(
-    "push path missing", .fail, "rsyncd",
-    "module 'push' path /backup/incoming does not exist -- every push would fail",
-    fix: "mkdir /backup/incoming && chown backup /backup/incoming"
-  ) { $0.files["/backup/incoming"] = .missing },
-  row(
-    "push path not writable", .fail, "rsyncd",
-    "module 'push' path /backup/incoming is not writable by backup (owner root, mode 0755)",
-    fix: "chown backup /backup/incoming"
-  ) {
-    $0.files["/backup/incoming"] = DoctorFile(.directory, mode: 0o755)
-  },
-  row(
-    "no path", .fail, "rsyncd", "module 'push' has no path",
-    fix: "set 'path = /backup/incoming' in [push]"
-  ) {
-    withPushModule(&$0, ["read only = no", "write only = yes"])
+    $0.rsyncdConf = .success(
+      doctorRsyncd.replacingOccurrences("use chroot = no", "use chroot = yes"))
   },
   row(
     "a root daemon without uid", .fail, "rsyncd",
-    "rsync runs as root and would use module 'push' as 'nobody' -- pushes would fail with 'Permission denied'",
+    "rsync runs as root and would use module 'push' as 'nobody' -- sessions would fail with 'Permission denied'",
     fix: "set 'uid = root' and 'gid = root'"
   ) {
     $0.account = rootAccount
-    withPushModule(&$0, healthyPush, global: [])
-  },
-  row(
-    "&include is not followed", .warn, "rsyncd",
-    "/backup/rsyncd.conf:1: '&include /etc/rsyncd.d' is not followed; what it adds is not checked",
-    fix: "check the included file by hand"
-  ) {
-    $0.rsyncdConf = .success("&include /etc/rsyncd.d\n" + doctorRsyncd)
+    withRsyncd(&$0, healthyPush)
   },
 ]
 
@@ -153,46 +199,6 @@ let doctorLoginCases: [DoctorCase] = [
     "login shell /bin/sh not run as backup: doctor runs as alice, neither root nor backup",
     fix: "run doctor as root"
   ) { $0.shellRun = .notRun("doctor runs as alice, neither root nor backup") },
-  row(
-    "key without restrict", .fail, "keys",
-    "/home/backup/.ssh/authorized_keys:2 lacks 'restrict' -- the key may forward ports and get a pty",
-    fix: "start the line with 'restrict,'"
-  ) {
-    $0.authorizedKeys = .success(doctorKeys.replacingOccurrences("restrict,", "no-pty,"))
-  },
-  row(
-    "key without command", .fail, "keys",
-    "/home/backup/.ssh/authorized_keys:1 has no command= -- that key gets a shell on the backup account",
-    fix: "use the line 'pushgate init' prints"
-  ) { $0.authorizedKeys = .success("ssh-ed25519 AAAAC3Nz laptop\n") },
-  row(
-    "key with another command", .warn, "keys",
-    "/home/backup/.ssh/authorized_keys:1 runs '/usr/bin/rrsync /srv', not pushgate-serve",
-    fix: "remove it if it is not meant to be there"
-  ) {
-    $0.authorizedKeys = .success(
-      "restrict,command=\"/usr/bin/rrsync /srv\" ssh-ed25519 AAAAC3Nz laptop\n")
-  },
-  row(
-    "key naming a missing pushgate-serve", .fail, "keys",
-    "/home/backup/.ssh/authorized_keys:2 runs /usr/local/bin/pushgate-serve, which is not an executable file",
-    fix: "install pushgate-serve there, or correct the path"
-  ) { $0.files["/usr/local/bin/pushgate-serve"] = .missing },
-  row(
-    "key naming missing settings", .fail, "keys",
-    "/home/backup/.ssh/authorized_keys:2 names settings /srv/pushgate.conf, which is not a regular file",
-    fix: "correct --config in the line"
-  ) {
-    $0.authorizedKeys = .success(
-      doctorKeys.replacingOccurrences("/backup/pushgate.conf", "/srv/pushgate.conf"))
-  },
-  row(
-    "no authorized_keys", .warn, "keys",
-    "cannot read /home/backup/.ssh/authorized_keys: No such file or directory -- no client can log in",
-    fix: "add the line 'pushgate init' prints, with the client's key"
-  ) {
-    $0.authorizedKeys = .failure(DoctorReadError("No such file or directory"))
-  },
   row(
     "sshd not checked", .warn, "sshd", "sshd settings not checked: 'sshd -T' needs root",
     fix: "run doctor as root on the ssh server"

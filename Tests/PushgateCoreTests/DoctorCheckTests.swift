@@ -67,6 +67,11 @@ let doctorSettingsCases: [DoctorCase] = [
     $0.rsyncVersion = .ran(status: 127, stdout: "", stderr: "")
   },
   row(
+    "rsnapshot missing", .fail, "rsnapshot",
+    "cannot run '/usr/bin/rsnapshot version': not installed",
+    fix: "apt-get install rsnapshot, or set 'rsnapshot' in /backup/pushgate.conf"
+  ) { $0.rsnapshotVersion = .notRun("not installed") },
+  row(
     "lock file a symlink", .fail, "lockfile",
     "/backup/pushgate.lock is a symbolic link -- pushgate-serve refuses to open it",
     fix: "rm /backup/pushgate.lock (pushgate-serve creates it again)"
@@ -79,6 +84,8 @@ let doctorSettingsCases: [DoctorCase] = [
     fix: "create it: touch /backup/pushgate.lock && chown backup /backup/pushgate.lock"
   ) {
     $0.files["/backup"] = DoctorFile(.directory, mode: 0o755)
+    $0.files["/backup/.pushgate"] = DoctorFile(
+      .directory, uid: 1000, mode: 0o700, owner: "backup")
   },
   row(
     "audit log a symlink", .fail, "auditlog",
@@ -106,91 +113,49 @@ let doctorSettingsCases: [DoctorCase] = [
   ) {
     $0.files["/backup/pushgate.log"] = DoctorFile(.regular, uid: 33, mode: 0o644, owner: "www-data")
   },
-]
-
-let doctorRsnapshotCases: [DoctorCase] = [
   row(
-    "rsnapshot missing", .fail, "rsnapshot",
-    "cannot run '/usr/bin/rsnapshot version': not installed",
-    fix: "apt-get install rsnapshot, or set 'snapshot' in /backup/pushgate.conf"
-  ) { $0.rsnapshotVersion = .notRun("not installed") },
+    "evidence directory owned by root", .fail, "evidence",
+    "/backup/.pushgate is owned by root, not backup -- pushgate-serve refuses it, so every session fails",
+    fix: "chown -R backup /backup/.pushgate"
+  ) { $0.files["/backup/.pushgate"] = DoctorFile(.directory, mode: 0o700) },
   row(
-    "configtest fails", .fail, "rsnapshot",
-    "'/usr/bin/rsnapshot -c /backup/rsnapshot.conf configtest' fails with status 1: ERROR: line 4 -- no snapshot would be taken",
-    fix: "correct /backup/rsnapshot.conf (fields are separated by TABs)"
+    "evidence directory group-writable", .fail, "evidence",
+    "/backup/.pushgate has mode 0770 -- pushgate-serve refuses it, so every session fails",
+    fix: "chmod 0700 /backup/.pushgate"
   ) {
-    $0.configtest = .ran(status: 1, stdout: "----\nERROR: line 4\n", stderr: "")
+    $0.files["/backup/.pushgate"] = DoctorFile(.directory, uid: 1000, mode: 0o770, owner: "backup")
   },
   row(
-    "configtest hangs", .fail, "rsnapshot",
-    "'/usr/bin/rsnapshot -c /backup/rsnapshot.conf configtest' did not finish in 20 s",
-    fix: "run it by hand"
-  ) { $0.configtest = .timedOut(seconds: 20) },
+    "evidence directory a symlink", .fail, "evidence",
+    "/backup/.pushgate is a symbolic link -- pushgate-serve refuses it, so every session fails",
+    fix: "rm /backup/.pushgate (pushgate-serve creates it again)"
+  ) { $0.files["/backup/.pushgate"] = DoctorFile(.symlink, mode: 0o777) },
   row(
-    "wrong backup point", .fail, "rsnapshot",
-    "/backup/rsnapshot.conf has backup points /home/, not the push module's path /backup/incoming/ -- snapshots would not hold the pushes",
-    fix: "set 'backup<TAB>/backup/incoming/<TAB>./'"
+    "evidence directory cannot be created", .fail, "evidence",
+    "/backup/.pushgate does not exist and backup cannot create it -- every session would fail",
+    fix: "mkdir -m 0700 /backup/.pushgate && chown backup /backup/.pushgate"
   ) {
-    $0.rsnapshotConf = .success(
-      doctorRsnapshot.replacingOccurrences("backup\t/backup/incoming/", "backup\t/home/"))
-  },
-  row(
-    "no lockfile", .warn, "rsnapshot",
-    "/backup/rsnapshot.conf sets no lockfile -- a cron run could overlap a push's snapshot",
-    fix: "set 'lockfile<TAB>ROOT/rsnapshot.pid'"
-  ) {
-    $0.rsnapshotConf = .success(doctorRsnapshot.replacingOccurrences("lockfile\t", "#lockfile\t"))
-  },
-  row(
-    "lockfile in an unwritable directory", .fail, "rsnapshot",
-    "lockfile /var/run/rsnapshot.pid cannot be created by backup -- every snapshot would fail",
-    fix: "set 'lockfile<TAB>' to a path in a directory backup can write"
-  ) {
-    $0.rsnapshotConf = .success(
-      doctorRsnapshot.replacingOccurrences("/backup/rsnapshot.pid", "/var/run/rsnapshot.pid"))
-  },
-  row(
-    "rsnapshot.conf unreadable", .fail, "rsnapshot",
-    "cannot read /backup/rsnapshot.conf: No such file or directory",
-    fix: "run 'pushgate init /backup'"
-  ) { $0.rsnapshotConf = .failure(DoctorReadError("No such file or directory")) },
-  row(
-    "snapshot command is not rsnapshot", .warn, "snapshot",
-    "the snapshot command /usr/bin/rsnapshot-wrapper is not rsnapshot; its configuration is not checked",
-    fix: "check it by hand"
-  ) {
-    $0.settings = .parsed(settings { $0.snapshot = ["/usr/bin/rsnapshot-wrapper"] })
-    $0.files["/usr/bin/rsnapshot-wrapper"] = DoctorFile(.regular, mode: 0o755)
-  },
-  row(
-    "snapshot command missing", .fail, "snapshot",
-    "the snapshot command /usr/local/bin/snap is not an executable file",
-    fix: "install it, or set 'snapshot' in /backup/pushgate.conf"
-  ) {
-    $0.settings = .parsed(settings { $0.snapshot = ["/usr/local/bin/snap"] })
+    $0.files["/backup"] = DoctorFile(.directory, mode: 0o755)
+    $0.files["/backup/pushgate.lock"] = DoctorFile(
+      .regular, uid: 1000, mode: 0o640, owner: "backup")
   },
 ]
-
-private func settings(_ change: (inout Settings) -> Void) -> Settings {
-  var settings = Settings(root: "/backup")
-  change(&settings)
-  return settings
-}
-
-extension String {
-  func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-  }
-}
 
 @Suite struct DoctorCheckTests {
   @Test(
-    arguments: doctorSettingsCases + doctorRsnapshotCases + doctorRsyncdCases + doctorLoginCases)
+    arguments: doctorSettingsCases + doctorRsyncdCases + doctorAreaCases + doctorRsnapshotCases
+      + doctorLoginCases + doctorKeyCases)
   func flagsTheProblem(_ c: DoctorCase) {
     var facts = healthyFacts()
     c.change(&facts)
     let results = DoctorChecks.run(facts)
     #expect(results.contains(c.expected), "\(DoctorResult.render(results).joined(separator: "\n"))")
     #expect(DoctorResult.exitStatus(results) == Int32(c.expected.level.rawValue))
+  }
+}
+
+extension String {
+  func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
   }
 }

@@ -8,15 +8,15 @@ import Testing
     DoctorResult.render(results) == [
       "ok    settings   /backup/pushgate.conf parses; owner root, mode 0644",
       "ok    rsync      /usr/bin/rsync --version: rsync version 3.5.0 protocol version 32",
-      "ok    rsyncd     module 'push' in /backup/rsyncd.conf: path /backup/incoming writable by backup, write-only, no hooks",
+      "ok    rsyncd     /backup/rsyncd.conf: [push] is each key's incoming/, write-only, [snapshots] read-only; no module hides what rsync did",
       "ok    rsnapshot  /usr/bin/rsnapshot version: rsnapshot 1.4.5-1",
-      "ok    rsnapshot  '/usr/bin/rsnapshot -c /backup/rsnapshot.conf configtest': Syntax OK",
-      "ok    rsnapshot  /backup/rsnapshot.conf backs up /backup/incoming/, the push module's path",
-      "ok    rsnapshot  lockfile /backup/rsnapshot.pid can be created by backup",
+      "ok    areas      2 areas in /backup/keys (laptop, server): incoming/, snapshots/ and state/ of backup; rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area",
+      "ok    slots      2 areas, max_connections = 8: every key can push at once",
       "ok    lockfile   /backup/pushgate.lock does not exist yet; backup can create it",
       "ok    auditlog   /backup/pushgate.log is writable by backup (owner backup, mode 0640)",
+      "ok    evidence   /backup/.pushgate does not exist yet; backup can create it",
       "ok    shell      login shell /bin/sh; '/bin/sh -c true' as backup prints nothing",
-      "ok    keys       /home/backup/.ssh/authorized_keys: 1 key line, each restricted to an existing pushgate-serve and settings file",
+      "ok    keys       /home/backup/.ssh/authorized_keys: 2 key lines, each restricted to an existing pushgate-serve and settings file, each with its own area",
       "ok    sshd       ExposeAuthInfo yes: the audit log names the key used",
       "ok    sshd       AcceptEnv LANG LC_* (pushgate-serve ignores them)",
       "ok    sshd       PermitUserEnvironment no",
@@ -44,20 +44,18 @@ import Testing
 }
 
 @Test func thePathsToInspectFollowTheConfigurations() {
+  var facts = healthyFacts()
+  facts.keysEntries = .success(["laptop", ".junk"])
+  withRsyncd(&facts, ["use chroot = no"] + healthyPush + ["max connections = 2"])
   #expect(
-    DoctorChecks.pathsToInspect(healthyFacts()) == [
+    DoctorChecks.pathsToInspect(facts) == [
       "/backup/pushgate.conf", "/usr/bin/rsync", "/usr/bin/rsnapshot", "/backup/pushgate.lock",
-      "/backup", "/backup/pushgate.log", "/backup/incoming", "/var/run/rsyncd.lock", "/var/run",
-      "/backup/rsnapshot.pid", "/usr/local/bin/pushgate-serve",
+      "/backup", "/backup/pushgate.log", "/backup/.pushgate", "/backup/rsyncd.conf",
+      "/backup/keys", "/var/run/rsyncd.lock", "/var/run", "/backup/keys/laptop",
+      "/backup/keys/laptop/incoming", "/backup/keys/laptop/snapshots",
+      "/backup/keys/laptop/state", "/backup/keys/laptop/rsnapshot.conf", "/backup/keys/.junk",
+      "/usr/local/bin/pushgate-serve", "/backup/keys/server",
     ])
-}
-
-@Test func theRsnapshotConfigComesFromTheSnapshotCommand() {
-  #expect(
-    DoctorChecks.rsnapshotConfig(["/usr/bin/rsnapshot", "-c", "/b/r.conf", "hourly"]) == "/b/r.conf"
-  )
-  #expect(DoctorChecks.rsnapshotConfig(["/usr/bin/rsnapshot", "hourly"]) == "/etc/rsnapshot.conf")
-  #expect(DoctorChecks.rsnapshotConfig(["/usr/local/bin/snap", "-c", "/b/r.conf"]) == nil)
 }
 
 @Test func sshdPatternsMatchLikeSshd() {

@@ -29,7 +29,13 @@ let refusalCases: [RefusalCase] = [
     message: "max connections (3) reached -- try again later"),
   .init(
     refusal: .snapshotRunning, code: "snapshot-running", exitStatus: 75, isDaemonReply: true,
-    message: "a snapshot is running -- try again later"),
+    message: "a snapshot of this key's backups is running -- try again later"),
+  .init(
+    refusal: .keyBusy, code: "key-busy", exitStatus: 75, isDaemonReply: true,
+    message: "another session of this key is running -- try again later"),
+  .init(
+    refusal: .noArea, code: "no-area", exitStatus: 77, isDaemonReply: true,
+    message: "no backup area for this key -- ask the administrator to run 'pushgate authorize'"),
 ]
 
 @Test(arguments: refusalCases)
@@ -79,6 +85,22 @@ let failureCases: [FailureCase] = [
     failure: .selfPath(detail: "runs from '/a b'"), code: "self-path", exitStatus: 71,
     clientMessage: "server error: pushgate-serve is installed at an unusable path",
     detail: "runs from '/a b'"),
+  .init(
+    failure: .keyMissing, code: "key-missing", exitStatus: 78,
+    clientMessage: "server error: this key has no --key label; the administrator must fix it",
+    detail:
+      "the forced command gives no --key LABEL; every key needs its label and area "
+      + "(pushgate authorize writes both)"),
+  .init(
+    failure: .rsyncdConf(detail: "/backup/rsyncd.conf has no [push] module"), code: "rsyncd-conf",
+    exitStatus: 78,
+    clientMessage:
+      "server error: the rsync daemon's settings are unsafe; the administrator must fix them",
+    detail: "/backup/rsyncd.conf has no [push] module"),
+  .init(
+    failure: .area(path: "/backup/keys/laptop/state/lock", detail: "open: Permission denied"),
+    code: "area", exitStatus: 71, clientMessage: "server error: cannot use this key's backup area",
+    detail: "cannot use area '/backup/keys/laptop/state/lock': open: Permission denied"),
 ]
 
 @Test(arguments: failureCases)
@@ -109,7 +131,7 @@ func describesFailure(_ c: FailureCase) {
       == b("@RSYNCD: 31.0\n@ERROR: max connections (1) reached -- try again later\n"))
   #expect(
     DaemonReply.refusal(Refusal.snapshotRunning.message)
-      == b("@RSYNCD: 31.0\n@ERROR: a snapshot is running -- try again later\n"))
+      == b("@RSYNCD: 31.0\n@ERROR: a snapshot of this key's backups is running -- try again later\n"))
 }
 
 struct PeerCase: Sendable, CustomTestStringConvertible {
@@ -240,22 +262,22 @@ let outcomeCases: [OutcomeCase] = [
     message: "snapshot taken with warnings (see the server's audit log)"),
   .init(
     outcome: .ended(.exited(1)), code: "failed", isSuccess: false,
-    message: "snapshot failed (status 1); your data arrived, the next push retries"),
+    message: "snapshot failed (status 1); your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .ended(.signaled(2)), code: "failed", isSuccess: false,
-    message: "snapshot failed (status 130); your data arrived, the next push retries"),
+    message: "snapshot failed (status 130); your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .ended(.signaled(0)), code: "failed", isSuccess: false,
-    message: "snapshot failed (status 128); your data arrived, the next push retries"),
+    message: "snapshot failed (status 128); your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .timedOut, code: "timeout", isSuccess: false,
-    message: "snapshot timed out and was stopped; your data arrived, the next push retries"),
+    message: "snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .treeBusy, code: "tree-busy", isSuccess: false,
-    message: "snapshot not taken: other pushes kept the tree busy; the next push retries"),
+    message: "snapshot not taken: the area stayed busy; your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .notStarted(detail: "ENOENT"), code: "not-started", isSuccess: false,
-    message: "snapshot could not be started; your data arrived, the next push retries"),
+    message: "snapshot could not be started; your data arrived and is kept for the next snapshot"),
 ]
 
 @Test(arguments: outcomeCases)

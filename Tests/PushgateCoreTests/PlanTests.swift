@@ -14,43 +14,57 @@ private func context(
     session: "0123456789abcdef", key: "laptop",
     originalCommand: b("cd /backup && rsync --server --daemon ."),
     sshConnection: connection, sshClient: client, home: "/home/backup", user: "backup",
-    executable: executable)
+    executable: executable, transferTag: "feedface00c0ffee")
 }
 
 private let account = ["HOME=/home/backup", "USER=backup", "LOGNAME=backup"]
 private let preHook =
   "/usr/local/bin/pushgate-serve --hook pre-xfer /backup/.pushgate/0123456789abcdef"
-private let postHook =
-  "/usr/local/bin/pushgate-serve --hook post-xfer /backup/.pushgate/0123456789abcdef"
+private let transferLog = [
+  "--dparam=transfer logging=yes",
+  "--dparam=log file=/backup/.pushgate/0123456789abcdef.transfer",
+  "--dparam=log format=pushgate-feedface00c0ffee %m %o %i %b",
+]
 
 @Test func defaultPlanIsExact() throws {
   let settings = Settings(root: "/backup")
   let plan = try SessionPlan(settings: settings, context: context())
   #expect(plan.settings == settings)
   #expect(plan.evidencePath == "/backup/.pushgate/0123456789abcdef")
+  #expect(plan.transferLogPath == "/backup/.pushgate/0123456789abcdef.transfer")
+  #expect(plan.transferTag == "feedface00c0ffee")
+  #expect(plan.area == Area(keysDirectory: "/backup/keys", label: "laptop"))
   #expect(
     plan.rsync
       == ProgramRun(
         path: "/usr/bin/rsync",
         arguments: [
           "/usr/bin/rsync", "--server", "--daemon", "--config=/backup/rsyncd.conf",
-          "--dparam=timeout=600",
-          "--dparam=pre-xfer exec=" + preHook, "--dparam=post-xfer exec=" + postHook, ".",
-        ],
+          "--dparam=timeout=600", "--dparam=pre-xfer exec=" + preHook,
+        ] + transferLog + ["."],
         environment: ["PATH=/usr/bin:/bin"] + account + [
           "SSH_CONNECTION=203.0.113.7 51234 192.0.2.1 22", "SSH_CLIENT=203.0.113.7 51234 22",
-          "PUSHGATE_SESSION=0123456789abcdef",
+          "PUSHGATE_SESSION=0123456789abcdef", "PUSHGATE_KEY=laptop",
         ],
         directory: "/backup"))
   #expect(
     plan.snapshot
       == ProgramRun(
         path: "/usr/bin/rsnapshot",
-        arguments: ["/usr/bin/rsnapshot", "-c", "/backup/rsnapshot.conf", "hourly"],
+        arguments: ["/usr/bin/rsnapshot", "-c", "/backup/keys/laptop/rsnapshot.conf", "hourly"],
         environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account + [
           "PUSHGATE_SESSION=0123456789abcdef"
         ],
-        directory: "/backup"))
+        directory: "/backup/keys/laptop"))
+  #expect(
+    plan.detachedSnapshot(config: "/backup/pushgate.conf", context: context())
+      == ProgramRun(
+        path: "/usr/local/bin/pushgate-serve",
+        arguments: [
+          "/usr/local/bin/pushgate-serve", "--config", "/backup/pushgate.conf", "--key", "laptop",
+          "--snapshot-session", "0123456789abcdef",
+        ],
+        environment: plan.rsync.environment, directory: "/backup"))
 }
 
 @Test func customSettingsAndNoTimeout() throws {
@@ -58,7 +72,8 @@ private let postHook =
   settings.rsync = "/opt/bin/rsync"
   settings.rsyncdConf = "/etc/pushgate/rsyncd.conf"
   settings.ioTimeout = 0
-  settings.snapshot = ["/usr/local/bin/snap", "daily"]
+  settings.rsnapshot = "/opt/bin/rsnapshot"
+  settings.retain = [RetainLevel(name: "daily", count: 7)]
   let plan = try SessionPlan(settings: settings, context: context(connection: nil, client: nil))
   #expect(plan.evidencePath == "/srv/b/.pushgate/0123456789abcdef")
   #expect(
@@ -68,20 +83,25 @@ private let postHook =
         arguments: [
           "/opt/bin/rsync", "--server", "--daemon", "--config=/etc/pushgate/rsyncd.conf",
           "--dparam=pre-xfer exec=/usr/local/bin/pushgate-serve --hook pre-xfer /srv/b/.pushgate/0123456789abcdef",
-          "--dparam=post-xfer exec=/usr/local/bin/pushgate-serve --hook post-xfer /srv/b/.pushgate/0123456789abcdef",
+          "--dparam=transfer logging=yes",
+          "--dparam=log file=/srv/b/.pushgate/0123456789abcdef.transfer",
+          "--dparam=log format=pushgate-feedface00c0ffee %m %o %i %b",
           ".",
         ],
-        environment: ["PATH=/usr/bin:/bin"] + account + ["PUSHGATE_SESSION=0123456789abcdef"],
+        environment: ["PATH=/usr/bin:/bin"] + account + [
+          "PUSHGATE_SESSION=0123456789abcdef", "PUSHGATE_KEY=laptop",
+        ],
         directory: "/srv/b"))
   #expect(!plan.rsync.arguments.contains { $0.contains("timeout") })
   #expect(
     plan.snapshot
       == ProgramRun(
-        path: "/usr/local/bin/snap", arguments: ["/usr/local/bin/snap", "daily"],
+        path: "/opt/bin/rsnapshot",
+        arguments: ["/opt/bin/rsnapshot", "-c", "/srv/b/keys/laptop/rsnapshot.conf", "daily"],
         environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account + [
           "PUSHGATE_SESSION=0123456789abcdef"
         ],
-        directory: "/srv/b"))
+        directory: "/srv/b/keys/laptop"))
 }
 
 struct PeerEnvironmentCase: Sendable, CustomTestStringConvertible {
@@ -156,7 +176,7 @@ func passesOnlyWellFormedPeerVariables(_ c: PeerEnvironmentCase) throws {
     context: context(connection: c.connection, client: c.client))
   #expect(
     plan.rsync.environment == ["PATH=/usr/bin:/bin"] + account + c.expected + [
-      "PUSHGATE_SESSION=0123456789abcdef"
+      "PUSHGATE_SESSION=0123456789abcdef", "PUSHGATE_KEY=laptop",
     ])
   for entry in plan.rsync.environment + plan.snapshot.environment {
     for banned in ["LANG=", "LC_", "RSYNC_", "REMOTE_HOST=", "LD_", "SSH_ORIGINAL_COMMAND="] {

@@ -44,8 +44,14 @@ private func statuses(_ shown: String) -> String {
   "\(file):2: 'snapshot_on' must list rsync exit statuses (0-255) separated by spaces, such as '0 24', not '\(shown)'"
 }
 
-private let snapshotMessage =
-  "\(file):2: 'snapshot' must start with the absolute path of a program; it is run without a shell"
+private func retain(_ problem: String) -> String {
+  "\(file):2: 'retain': \(problem) (such as 'hourly=24 daily=7 weekly=4')"
+}
+
+private func duration(_ shown: String) -> String {
+  "\(file):2: 'snapshot_min_interval' must be a duration such as 0, 90s, 30m, 1h or 2d, "
+    + "at most 366d, not '\(shown)'"
+}
 
 let settingsErrorCases: [SettingsErrorCase] = [
   bad(
@@ -82,8 +88,8 @@ let settingsErrorCases: [SettingsErrorCase] = [
     "\(file):2: 'push_module' contains a control character"),
   bad("ESC in value", "root = /backup\u{1B}[2J", "\(file):1: 'root' contains a control character"),
   bad(
-    "tab inside a value", r + "snapshot = /usr/bin/rsnapshot\thourly",
-    "\(file):2: 'snapshot' contains a control character"),
+    "tab inside a value", r + "retain = hourly=24\tdaily=7",
+    "\(file):2: 'retain' contains a control character"),
   bad("invalid UTF-8", Array(r.utf8) + [0x23, 0xFF, 0x0A], "\(file):2: line is not valid UTF-8"),
   bad(
     "invalid UTF-8 overlong /", Array("root = ".utf8) + [0xC0, 0xAF] + Array("backup".utf8),
@@ -174,10 +180,34 @@ let settingsErrorCases: [SettingsErrorCase] = [
   bad(
     "snapshot_timeout too long", r + "snapshot_timeout = 604801",
     number("snapshot_timeout", "1 to 604800", "604801")),
-  bad("snapshot relative program", r + "snapshot = rsnapshot hourly", snapshotMessage),
-  bad("snapshot ./ program", r + "snapshot = ./rsnapshot", snapshotMessage),
-  bad("snapshot program with ..", r + "snapshot = /usr/bin/../bin/rsnapshot", snapshotMessage),
-  bad("snapshot program in quotes", r + "snapshot = '/usr/bin/rsnapshot' hourly", snapshotMessage),
+  bad("rsnapshot relative program", r + "rsnapshot = rsnapshot", path(2, "rsnapshot", "rsnapshot")),
+  bad(
+    "rsnapshot program with ..", r + "rsnapshot = /usr/bin/../bin/rsnapshot",
+    path(2, "rsnapshot", "/usr/bin/../bin/rsnapshot")),
+  bad(
+    "rsnapshot with arguments", r + "rsnapshot = /usr/bin/rsnapshot -v",
+    path(2, "rsnapshot", "/usr/bin/rsnapshot -v")),
+  bad(
+    "the removed snapshot setting", r + "snapshot = /usr/bin/rsnapshot hourly",
+    "\(file):2: unknown setting 'snapshot'; did you mean 'rsnapshot'?"),
+  bad(
+    "retain without counts", r + "retain = hourly daily",
+    retain("--retain expects LEVEL=COUNT, such as 'daily=7', not 'hourly'")),
+  bad("retain with a level twice", r + "retain = hourly=24 hourly=3", retain("level 'hourly' is given twice in --retain")),
+  bad(
+    "retain with an rsnapshot command as a level", r + "retain = sync=3",
+    retain("level name 'sync' is an rsnapshot command; choose another name")),
+  bad(
+    "retain first level 1 feeding another", r + "retain = hourly=1 daily=7",
+    retain("--retain hourly=1 cannot feed 'daily': rsnapshot needs at least 2 snapshots of the first level when a higher level follows")),
+  bad(
+    "retain count 0", r + "retain = hourly=0",
+    retain("--retain count for 'hourly' must be a whole number from 1 to 999, not '0'")),
+  bad("interval with a fraction", r + "snapshot_min_interval = 1.5h", duration("1.5h")),
+  bad("interval negative", r + "snapshot_min_interval = -1h", duration("-1h")),
+  bad("interval with a space", r + "snapshot_min_interval = 1 h", duration("1 h")),
+  bad("interval over a year", r + "snapshot_min_interval = 367d", duration("367d")),
+  bad("interval in years", r + "snapshot_min_interval = 1y", duration("1y")),
   bad("snapshot_on with a comma", r + "snapshot_on = 0,24", statuses("0,24")),
   bad("snapshot_on 256", r + "snapshot_on = 256", statuses("256")),
   bad("snapshot_on 1000", r + "snapshot_on = 0 1000", statuses("0 1000")),

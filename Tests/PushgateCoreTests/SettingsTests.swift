@@ -41,10 +41,12 @@ private let fullFile = """
   lock_file = /run/pushgate/pushgate.lock
   audit_log = /var/log/pushgate/audit.log
   io_timeout = 0
-  snapshot = /usr/local/bin/snap --config=/etc/snap.conf   daily
+  rsnapshot = /opt/rsnapshot/bin/rsnapshot
+  retain = daily=7   weekly=4 monthly=12
   snapshot_on = 0 24 24
   snapshot_mode = detach
   snapshot_timeout = 7200
+  snapshot_min_interval = 1h
 
   """
 
@@ -74,10 +76,15 @@ let settingsCases: [SettingsCase] = [
       $0.lockFile = "/run/pushgate/pushgate.lock"
       $0.auditLog = "/var/log/pushgate/audit.log"
       $0.ioTimeout = 0
-      $0.snapshot = ["/usr/local/bin/snap", "--config=/etc/snap.conf", "daily"]
+      $0.rsnapshot = "/opt/rsnapshot/bin/rsnapshot"
+      $0.retain = [
+        RetainLevel(name: "daily", count: 7), RetainLevel(name: "weekly", count: 4),
+        RetainLevel(name: "monthly", count: 12),
+      ]
       $0.snapshotOn = [0, 24]
       $0.snapshotMode = .detach
       $0.snapshotTimeout = 7200
+      $0.snapshotMinInterval = 3600
     }),
   ok(
     "upper bounds",
@@ -88,15 +95,29 @@ let settingsCases: [SettingsCase] = [
       $0.snapshotTimeout = 604800; $0.snapshotOn = [255, 0]
     }),
   ok(
-    "lower bounds", "root = /backup\nmax_connections = 1\nslot_wait = 0\nsnapshot_timeout = 1\n",
-    settings { $0.snapshotTimeout = 1 }),
+    "lower bounds",
+    "root = /backup\nmax_connections = 1\nslot_wait = 0\nsnapshot_timeout = 1\n"
+      + "snapshot_min_interval = 0\n",
+    settings { $0.maxConnections = 1; $0.snapshotTimeout = 1 }),
   ok("snapshot_mode wait", "root = /backup\nsnapshot_mode = wait", Settings(root: "/backup")),
   ok(
     "root set after other settings", "push_module = p\nroot = /x\n",
     settings("/x") { $0.pushModule = "p" }),
   ok(
-    "one-word snapshot", "root = /backup\nsnapshot = /usr/bin/true\n",
-    settings { $0.snapshot = ["/usr/bin/true"] }),
+    "a single level", "root = /backup\nretain = hourly=1\n",
+    settings { $0.retain = [RetainLevel(name: "hourly", count: 1)] }),
+  ok(
+    "durations in every unit", "root = /backup\nsnapshot_min_interval = 90s\n",
+    settings { $0.snapshotMinInterval = 90 }),
+  ok(
+    "minutes", "root = /backup\nsnapshot_min_interval = 30m\n",
+    settings { $0.snapshotMinInterval = 1800 }),
+  ok(
+    "days, the upper bound", "root = /backup\nsnapshot_min_interval = 366d\n",
+    settings { $0.snapshotMinInterval = 366 * 86400 }),
+  ok(
+    "plain seconds", "root = /backup\nsnapshot_min_interval = 600\n",
+    settings { $0.snapshotMinInterval = 600 }),
 ]
 
 @Test(arguments: settingsCases)
@@ -112,12 +133,19 @@ func parsesSettings(_ c: SettingsCase) throws {
   #expect(s.rsync == "/usr/bin/rsync")
   #expect(s.rsyncdConf == "/backup/rsyncd.conf")
   #expect(s.pushModule == "push")
-  #expect(s.maxConnections == 1)
+  #expect(s.maxConnections == 8)
   #expect(s.slotWait == 0)
   #expect(s.lockFile == "/backup/pushgate.lock")
   #expect(s.auditLog == "/backup/pushgate.log")
   #expect(s.ioTimeout == 600)
-  #expect(s.snapshot == ["/usr/bin/rsnapshot", "-c", "/backup/rsnapshot.conf", "hourly"])
+  #expect(s.rsnapshot == "/usr/bin/rsnapshot")
+  #expect(RetainLevel.text(s.retain) == "hourly=24 daily=7 weekly=4")
+  #expect(s.interval == "hourly")
+  #expect(s.snapshotMinInterval == 0)
+  #expect(s.keysDirectory == "/backup/keys")
+  #expect(
+    s.rsnapshotCommand(s.area("laptop"), level: "daily")
+      == ["/usr/bin/rsnapshot", "-c", "/backup/keys/laptop/rsnapshot.conf", "daily"])
   #expect(s.snapshotOn == [0])
   #expect(s.snapshotMode == .wait)
   #expect(s.snapshotTimeout == 3600)

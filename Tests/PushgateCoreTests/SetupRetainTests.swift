@@ -145,13 +145,13 @@ extension SetupTests {
 
 private func instructions(
   account: SetupAccount = retainAccount, interval: String = "hourly", retain: [String] = [],
-  serve: String = "/usr/local/bin/pushgate-serve",
-  key: String = "laptop", host: String = "nas.example.org", shell: String? = "/bin/sh"
+  admin: String = "/usr/bin/pushgate", host: String = "nas.example.org",
+  shell: String? = "/bin/sh", runsAsRoot: Bool = true
 ) throws -> SetupInstructions {
   let request = try SetupRequest(
-    root: "/backup", account: account, runsAsRoot: true, interval: interval, retain: retain,
-    restore: false)
-  return try SetupInstructions(request: request, serve: serve, key: key, host: host, shell: shell)
+    root: "/backup", account: account, runsAsRoot: runsAsRoot, interval: interval,
+    retain: retain, restore: false)
+  return try SetupInstructions(request: request, admin: admin, host: host, shell: shell)
 }
 
 extension SetupTests {
@@ -160,16 +160,18 @@ extension SetupTests {
     #expect(
       text.lines == [
         "",
-        "authorized_keys line for 'backup' (one per client key):",
-        "restrict,command=\"/usr/local/bin/pushgate-serve --config /backup/pushgate.conf --key "
-          + "laptop\" <paste the client's public key here>",
+        "each client key gets its own area and its authorized_keys line with:",
+        "/usr/bin/pushgate authorize --config /backup/pushgate.conf --account backup "
+          + "--key LABEL CLIENT-KEY.pub",
         "",
         "client command:",
         "rsync -a -e ssh --rsync-path='cd /backup && rsync' SRC/ backup@nas.example.org::push",
         "",
-        "cron lines for the higher rsnapshot levels (/etc/cron.d/pushgate):",
-        "0 3 * * *  backup  /usr/bin/rsnapshot -c /backup/rsnapshot.conf daily",
-        "30 3 * * 1  backup  /usr/bin/rsnapshot -c /backup/rsnapshot.conf weekly",
+        "cron lines for every level (/etc/cron.d/pushgate); each takes the area's lock, so it",
+        "never runs while that key pushes or snapshots:",
+        "0 * * * *  backup  /usr/bin/pushgate rotate hourly --config /backup/pushgate.conf",
+        "0 3 * * *  backup  /usr/bin/pushgate rotate daily --config /backup/pushgate.conf",
+        "30 3 * * 1  backup  /usr/bin/pushgate rotate weekly --config /backup/pushgate.conf",
         "",
         "note: the login shell of 'backup' must be /bin/sh: sshd runs the forced command through "
           + "it; nologin runs nothing and bash may print from .bashrc into the rsync protocol",
@@ -186,14 +188,24 @@ extension SetupTests {
   @Test func cronLinesForOtherLevels() throws {
     let text = try instructions(
       interval: "often", retain: ["often=4", "hourly=24", "monthly=6", "fortnightly=2"])
+    let rotate = "/usr/bin/pushgate rotate"
     #expect(
       text.cronLines == [
-        "0 * * * *  backup  /usr/bin/rsnapshot -c /backup/rsnapshot.conf hourly",
-        "0 4 1 * *  backup  /usr/bin/rsnapshot -c /backup/rsnapshot.conf monthly",
-        "# choose a schedule  backup  /usr/bin/rsnapshot -c /backup/rsnapshot.conf fortnightly",
+        "# choose a schedule  backup  \(rotate) often --config /backup/pushgate.conf",
+        "0 * * * *  backup  \(rotate) hourly --config /backup/pushgate.conf",
+        "0 4 1 * *  backup  \(rotate) monthly --config /backup/pushgate.conf",
+        "# choose a schedule  backup  \(rotate) fortnightly --config /backup/pushgate.conf",
       ])
-    #expect(try instructions(retain: ["hourly=5"]).cronLines.isEmpty)
-    #expect(!(try instructions(retain: ["hourly=5"]).lines.contains { $0.contains("cron") }))
+    // The lowest level has its cron line too: it takes pending changes and retries.
+    #expect(
+      try instructions(retain: ["hourly=5"]).cronLines == [
+        "0 * * * *  backup  \(rotate) hourly --config /backup/pushgate.conf"
+      ])
+  }
+
+  @Test func theAuthorizeCommandNamesTheAccountOnlyWhenRootRunsInit() throws {
+    #expect(try instructions().authorizeCommand.contains(" --account backup "))
+    #expect(!(try instructions(runsAsRoot: false).authorizeCommand.contains("--account")))
   }
 
   @Test func shellNotes() throws {
@@ -214,12 +226,9 @@ extension SetupTests {
   @Test func refusesUnsafeInstructionValues() {
     #expect(
       throws: SetupError(
-        "pushgate-serve path 'bin/pushgate-serve' is not a safe absolute path; give --serve PATH")
-    ) { try instructions(serve: "bin/pushgate-serve") }
-    #expect(
-      throws: SetupError(
-        "key label 'my laptop' must be 1 to 64 letters, digits or . _ - @ +")
-    ) { try instructions(key: "my laptop") }
+        "pushgate's own path 'bin/pushgate' is not a safe absolute path; install it at a path "
+          + "of letters, digits and / . _ - + , @ :")
+    ) { try instructions(admin: "bin/pushgate") }
     #expect(
       throws: SetupError(
         "host 'a\"b' must be a host name or address of letters, digits, . and -; give --host NAME")

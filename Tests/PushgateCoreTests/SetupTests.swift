@@ -1,4 +1,4 @@
-// pushgate init as data: the exact files it writes and the plan's owners and modes.
+// pushgate init and authorize as data: the exact files they write and the plans' owners and modes.
 import Testing
 
 @testable import PushgateCore
@@ -22,20 +22,22 @@ private func setupSettingLines(_ text: String) -> [Substring] {
 
 private let rsyncdHeader = """
   # rsyncd.conf for the backup root /backup, written by 'pushgate init'.
-  # pushgate-serve starts rsync with --config=/backup/rsyncd.conf and adds the
-  # pre-xfer and post-xfer hooks and the timeout with --dparam.
-  # Keep those out of this file: a value set inside a module wins over --dparam, so a
-  # module-level 'pre-xfer exec' or 'post-xfer exec' turns the snapshots off.
+  # pushgate-serve starts rsync with --config=/backup/rsyncd.conf and sets, with
+  # --dparam, the pre-xfer hook, the transfer log and the timeout. A module must not set
+  # 'pre-xfer exec', 'post-xfer exec', 'transfer logging', 'log file' or 'log format'
+  # (a module's value wins over --dparam and would hide what rsync did), and every
+  # module's path must stay inside /backup/keys/%PUSHGATE_KEY%/: pushgate-serve refuses to serve otherwise.
+  # %PUSHGATE_KEY% is the key label pushgate-serve was started with (--key), so each key
+  # reaches only its own area, /backup/keys/LABEL.
   # No 'max connections' or 'lock file': pushgate-serve counts the connection slots.
-  # No 'log file': the daemon logs to syslog; pushgate-serve keeps the audit log.
 
   """
 
 private let pushModule = """
 
   [push]
-    comment = backups pushed by clients; each successful push is snapshotted
-    path = /backup/incoming
+    comment = backups pushed by clients; a push that changes something is snapshotted
+    path = /backup/keys/%PUSHGATE_KEY%/incoming
     read only = no
     write only = yes
     list = no
@@ -45,21 +47,22 @@ private let pushModule = """
 private let snapshotsModule = """
 
   [snapshots]
-    comment = snapshots, read-only, for restores
-    path = /backup/snapshots
+    comment = this key's snapshots, read-only, for restores
+    path = /backup/keys/%PUSHGATE_KEY%/snapshots
     read only = yes
     list = no
 
   """
 
 private let rsnapshotExpected = """
-  # rsnapshot.conf for the backup root /backup, written by 'pushgate init'.
+  # rsnapshot.conf of the key 'laptop' in /backup, written by 'pushgate authorize'.
   # rsnapshot needs a TAB between fields; check a change with
-  # 'rsnapshot -c /backup/rsnapshot.conf configtest'.
-  # Each successful push runs the first level (hourly); cron runs the higher ones.
+  # 'rsnapshot -c /backup/keys/laptop/rsnapshot.conf configtest'.
+  # A push that changes the area runs the first level (hourly); cron runs
+  # 'pushgate rotate LEVEL' for every level, which takes the area's lock first.
   config_version\t1.2
-  snapshot_root\t/backup/snapshots/
-  # pushgate init creates snapshot_root; if it is missing, the disk is not mounted.
+  snapshot_root\t/backup/keys/laptop/snapshots/
+  # authorize creates snapshot_root; if it is missing, the disk is not mounted.
   no_create_root\t1
   cmd_cp\t/bin/cp
   cmd_rm\t/bin/rm
@@ -69,17 +72,19 @@ private let rsnapshotExpected = """
   retain\tweekly\t4
   verbose\t2
   loglevel\t3
-  lockfile\t/backup/rsnapshot.pid
+  lockfile\t/backup/keys/laptop/state/rsnapshot.pid
   # Unchanged files become hard links to the previous snapshot (rsync --link-dest).
   link_dest\t1
   # The default rsync_long_args include --relative, which would nest every snapshot
-  # under the full source path (hourly.0/backup/incoming/...).
+  # under the full source path.
   rsync_long_args\t--delete --numeric-ids --delete-excluded
   # Destination './': a snapshot holds the pushed tree itself, hourly.0/<pushed files>,
   # exactly as incoming/ (and the 'snapshots' module) show it. Keep the one backup point.
-  backup\t/backup/incoming/\t./
+  backup\t/backup/keys/laptop/incoming/\t./
 
   """
+
+private let laptop = Settings(root: "/backup").area("laptop")
 
 /// Every pushgate init core test; the second half is in SetupRetainTests.swift.
 @Suite struct SetupTests {}
@@ -113,25 +118,25 @@ extension SetupTests {
   }
 
   @Test(arguments: [false, true], [false, true])
-  func rsyncdConfHasNoHooksLimitsOrLogs(root: Bool, restore: Bool) throws {
-    let text = try setupRequest(root ? rootAccount : backupAccount, restore: restore).rsyncdConfText
-    for line in setupSettingLines(text) {
-      for word in ["max connections", "lock file", "log file", "pre-xfer", "post-xfer", "exec"] {
+  func rsyncdConfPassesTheGatesOwnCheck(root: Bool, restore: Bool) throws {
+    let request = try setupRequest(root ? rootAccount : backupAccount, restore: restore)
+    let conf = RsyncdConf.parse(request.rsyncdConfText)
+    #expect(RsyncdPolicy.problems(conf, settings: request.settings) == [])
+    for line in setupSettingLines(request.rsyncdConfText) {
+      for word in ["max connections", "lock file", "log", "pre-xfer", "post-xfer", "exec"] {
         #expect(!line.contains(word), "\(line)")
       }
     }
-    #expect(text.contains("use chroot = no") == !root)
+    #expect(request.rsyncdConfText.contains("use chroot = no") == !root)
   }
 
-  @Test func rsnapshotConfWithDefaultLevels() throws {
-    #expect(try setupRequest().rsnapshotConfText == rsnapshotExpected)
-    // The account does not change rsnapshot.conf.
-    #expect(try setupRequest(rootAccount, runsAsRoot: false).rsnapshotConfText == rsnapshotExpected)
+  @Test func anAreasRsnapshotConfWithDefaultLevels() {
+    #expect(Settings(root: "/backup").rsnapshotConfText(laptop) == rsnapshotExpected)
   }
 
-  @Test func rsnapshotConfWithRetainOptions() throws {
-    let text = try setupRequest(interval: "often", retain: ["often=2", "daily=1", "monthly=12"])
-      .rsnapshotConfText
+  @Test func anAreasRsnapshotConfWithOtherLevels() throws {
+    var settings = Settings(root: "/backup")
+    settings.retain = try RetainLevel.levels(interval: "often", retain: ["often=2", "daily=1", "monthly=12"])
     let expected =
       rsnapshotExpected
       .replacingFirst("first level (hourly)", "first level (often)")
@@ -139,13 +144,12 @@ extension SetupTests {
         "retain\thourly\t24\nretain\tdaily\t7\nretain\tweekly\t4\n",
         "retain\toften\t2\nretain\tdaily\t1\nretain\tmonthly\t12\n"
       )
-      .replacingFirst("(hourly.0/backup", "(often.0/backup")
       .replacingFirst("hourly.0/<pushed files>", "often.0/<pushed files>")
-    #expect(text == expected)
+    #expect(settings.rsnapshotConfText(laptop) == expected)
   }
 
-  @Test func rsnapshotConfSeparatesFieldsWithTabsOnly() throws {
-    let lines = setupSettingLines(try setupRequest().rsnapshotConfText)
+  @Test func rsnapshotConfSeparatesFieldsWithTabsOnly() {
+    let lines = setupSettingLines(Settings(root: "/backup").rsnapshotConfText(laptop))
     #expect(lines.count == 15)
     for line in lines {
       let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -154,7 +158,7 @@ extension SetupTests {
       #expect(fields.allSatisfy { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasSuffix(" ") })
     }
     #expect(!lines.contains { $0.contains("--relative") })
-    #expect(lines.filter { $0.hasPrefix("backup\t") } == ["backup\t/backup/incoming/\t./"])
+    #expect(lines.filter { $0.hasPrefix("backup\t") } == ["backup\t/backup/keys/laptop/incoming/\t./"])
   }
 
   @Test func pushgateConfParsesToTheDefaults() throws {
@@ -168,15 +172,12 @@ extension SetupTests {
     }
   }
 
-  @Test func pushgateConfSetsSnapshotOnlyForAnotherInterval() throws {
+  @Test func pushgateConfSetsRetainOnlyForOtherLevels() throws {
     let text = try setupRequest(interval: "daily").pushgateConfText
     var expected = Settings(root: "/backup")
-    expected.snapshot = ["/usr/bin/rsnapshot", "-c", "/backup/rsnapshot.conf", "daily"]
+    expected.retain = [RetainLevel(name: "daily", count: 7), RetainLevel(name: "weekly", count: 4)]
     #expect(try SettingsParser.parse(Array(text.utf8), file: "f") == expected)
-    #expect(
-      setupSettingLines(text) == [
-        "root = /backup", "snapshot = /usr/bin/rsnapshot -c /backup/rsnapshot.conf daily",
-      ])
+    #expect(setupSettingLines(text) == ["root = /backup", "retain = daily=7 weekly=4"])
     #expect(try setupRequest(interval: "daily").settings == expected)
   }
 
@@ -193,7 +194,6 @@ extension SetupTests {
     let parsed = try SettingsParser.parse(Array(uncommented.utf8), file: "f")
     #expect(parsed == Settings(root: "/backup"))
   }
-
 }
 
 private func setupStep(
@@ -202,23 +202,21 @@ private func setupStep(
   SetupStep(path: path, kind: kind, mode: mode, owner: owner)
 }
 
+private let backup = SetupOwner(uid: 34, gid: 34, description: "backup:backup")
+private let rootBackup = SetupOwner(uid: 0, gid: 34, description: "root:backup")
+
 extension SetupTests {
   @Test func planForAnotherAccountAsRoot() throws {
     let request = try setupRequest(restore: true)
-    let backup = SetupOwner(uid: 34, gid: 34, description: "backup:backup")
     let expected = [
-      setupStep(
-        "/backup", .directory(followsPushes: false), 0o1770,
-        SetupOwner(uid: 0, gid: 34, description: "root:backup")),
-      setupStep("/backup/incoming", .directory(followsPushes: true), 0o750, backup),
-      setupStep("/backup/snapshots", .directory(followsPushes: false), 0o750, backup),
+      setupStep("/backup", .directory(followsPushes: false), 0o1770, rootBackup),
+      setupStep("/backup/keys", .directory(followsPushes: false), 0o750, rootBackup),
       setupStep("/backup/rsyncd.conf", .file(request.rsyncdConfText), 0o644, .root),
-      setupStep("/backup/rsnapshot.conf", .file(request.rsnapshotConfText), 0o644, .root),
       setupStep("/backup/pushgate.conf", .file(request.pushgateConfText), 0o644, .root),
     ]
     #expect(SetupPlan(request).steps == expected)
     #expect(expected[0].summary == "directory, mode 1770, root:backup")
-    #expect(expected[3].summary == "file, mode 0644, root:root")
+    #expect(expected[2].summary == "file, mode 0644, root:root")
   }
 
   @Test func planForTheInvokingUser() throws {
@@ -226,18 +224,43 @@ extension SetupTests {
     let request = try setupRequest(me, runsAsRoot: false)
     let alice = SetupOwner(uid: 1000, gid: 100, description: "alice:users")
     let steps = SetupPlan(request).steps
-    #expect(steps.map(\.owner) == Array(repeating: alice, count: 6))
-    #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o644, 0o644, 0o644])
+    #expect(steps.map(\.owner) == Array(repeating: alice, count: 4))
+    #expect(steps.map(\.mode) == [0o750, 0o750, 0o644, 0o644])
   }
 
   @Test func planForRootAsRoot() throws {
     let steps = SetupPlan(try setupRequest(rootAccount)).steps
-    #expect(steps.map(\.owner) == Array(repeating: .root, count: 6))
-    #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o644, 0o644, 0o644])
-    #expect(steps[3].contents == Array(try setupRequest(rootAccount).rsyncdConfText.utf8))
+    #expect(steps.map(\.owner) == Array(repeating: .root, count: 4))
+    #expect(steps.map(\.mode) == [0o750, 0o750, 0o644, 0o644])
+    #expect(steps[2].contents == Array(try setupRequest(rootAccount).rsyncdConfText.utf8))
     #expect(steps[0].contents.isEmpty)
   }
 
+  @Test func anAreaForAnotherAccountAsRoot() {
+    let settings = Settings(root: "/backup")
+    let expected = [
+      setupStep("/backup/keys", .directory(followsPushes: false), 0o750, rootBackup),
+      setupStep("/backup/keys/laptop", .directory(followsPushes: false), 0o750, rootBackup),
+      setupStep("/backup/keys/laptop/incoming", .directory(followsPushes: true), 0o750, backup),
+      setupStep("/backup/keys/laptop/snapshots", .directory(followsPushes: false), 0o750, backup),
+      setupStep("/backup/keys/laptop/state", .directory(followsPushes: false), 0o700, backup),
+      setupStep(
+        "/backup/keys/laptop/rsnapshot.conf", .file(settings.rsnapshotConfText(laptop)), 0o644,
+        .root),
+    ]
+    #expect(
+      SetupPlan(area: laptop, settings: settings, account: backupAccount, runsAsRoot: true).steps
+        == expected)
+  }
+
+  @Test func anAreaOfTheInvokingUser() {
+    let me = SetupAccount(name: "alice", uid: 1000, gid: 100, group: "users")
+    let alice = SetupOwner(uid: 1000, gid: 100, description: "alice:users")
+    let steps = SetupPlan(area: laptop, settings: Settings(root: "/backup"), account: me, runsAsRoot: false)
+      .steps
+    #expect(steps.map(\.owner) == Array(repeating: alice, count: 6))
+    #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o750, 0o700, 0o644])
+  }
 }
 
 extension String {

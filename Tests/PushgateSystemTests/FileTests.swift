@@ -98,8 +98,8 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   defer { scratch.remove() }
   let directory = scratch.path + "/.pushgate"
   let file = directory + "/0123456789abcdef"
-  try EvidenceFile.create(directory: directory, path: file)
-  #expect(throws: SystemError.self) { try EvidenceFile.create(directory: directory, path: file) }
+  try EvidenceFile.create(directory: directory, paths: [file])
+  #expect(throws: SystemError.self) { try EvidenceFile.create(directory: directory, paths: [file]) }
   #expect(EvidenceFile.append(path: file, line: Array("pre-xfer\tpush\n".utf8)))
   #expect(EvidenceFile.consume(path: file, limit: 100) == Array("pre-xfer\tpush\n".utf8))
   #expect(!FileManager.default.fileExists(atPath: file))

@@ -1,6 +1,7 @@
-// Slot and tree locks against a real lock file: separate opens are separate lock owners.
+// Slot and area locks against real lock files: separate opens are separate lock owners.
 import Foundation
 import Glibc
+import PushgateCore
 import PushgateSystem
 import Testing
 
@@ -36,47 +37,64 @@ private func now() -> Int { Clock.monotonicMilliseconds() }
   #expect(now() - start >= 300)
 }
 
-@Test func snapshotWaitsForPushesAndKeepsNewPushesOut() throws {
-  let (path, cleanup) = try lockPath()
-  defer { cleanup() }
-  let pushA = try LockFile.open(path)
-  let pushB = try LockFile.open(path)
-  let snapshot = try LockFile.open(path)
-  #expect(try pushA.shareTree(until: now()))
-  #expect(try pushB.shareTree(until: now()))
-  #expect(try snapshot.holdTreeExclusively(until: now() + 100) == false)
-  pushA.releaseTree()
-  pushB.releaseTree()
-  #expect(try snapshot.holdTreeExclusively(until: now()))
-  #expect(try pushA.shareTree(until: now() + 100) == false)
-  close(snapshot.fd)
-  #expect(try pushA.shareTree(until: now()))
+private func area(in directory: String, _ label: String) throws -> Area {
+  let area = Area(keysDirectory: directory + "/keys", label: label)
+  try FileManager.default.createDirectory(atPath: area.state, withIntermediateDirectories: true)
+  return area
 }
 
-@Test func aWaitingSnapshotHoldsTheGateSoNewPushesCannotStarveIt() throws {
+@Test func holdsAnAreaForOneSessionAtATime() throws {
   let (path, cleanup) = try lockPath()
   defer { cleanup() }
-  let running = try LockFile.open(path)
-  let snapshot = try LockFile.open(path)
-  let late = try LockFile.open(path)
-  #expect(try running.shareTree(until: now()))
-  let waiting = Thread {
-    _ = try? snapshot.holdTreeExclusively(until: Clock.monotonicMilliseconds() + 5000)
-  }
-  waiting.start()
-  // Once the snapshot holds the gate, a late push cannot share the tree.
-  var keptOut = false
-  let deadline = now() + 3000
-  while now() < deadline {
-    if try late.shareTree(until: now()) == false {
-      keptOut = true
-      break
-    }
-    late.releaseTree()
-    Clock.sleep(milliseconds: 20)
-  }
-  #expect(keptOut)
-  running.releaseTree()
+  let directory = (path as NSString).deletingLastPathComponent
+  let laptop = try area(in: directory, "laptop")
+  let first = try AreaLock.open(laptop)
+  let second = try AreaLock.open(laptop)
+  #expect(try first.acquire(until: now()))
+  #expect(try second.acquire(until: now() + 100) == false)
+  #expect(second.isSnapshotRunning == false)
+  first.close()
+  #expect(try second.acquire(until: now()))
+}
+
+@Test func anotherKeysAreaIsNeverBusy() throws {
+  let (path, cleanup) = try lockPath()
+  defer { cleanup() }
+  let directory = (path as NSString).deletingLastPathComponent
+  let laptop = try AreaLock.open(try area(in: directory, "laptop"))
+  let desktop = try AreaLock.open(try area(in: directory, "desktop"))
+  #expect(try laptop.acquire(until: now()))
+  try laptop.markSnapshot()
+  #expect(try desktop.acquire(until: now()))
+  #expect(desktop.isSnapshotRunning == false)
+}
+
+@Test func saysWhenASnapshotHoldsTheArea() throws {
+  let (path, cleanup) = try lockPath()
+  defer { cleanup() }
+  let directory = (path as NSString).deletingLastPathComponent
+  let laptop = try area(in: directory, "laptop")
+  let snapshot = try AreaLock.open(laptop)
+  let late = try AreaLock.open(laptop)
+  #expect(try snapshot.acquire(until: now()))
+  try snapshot.markSnapshot()
+  #expect(try late.acquire(until: now()) == false)
+  #expect(late.isSnapshotRunning)
+  snapshot.close()
+  #expect(late.isSnapshotRunning == false)
+  #expect(try late.acquire(until: now()))
+}
+
+@Test func adoptsOnlyTheAreasOwnLockFile() throws {
+  let (path, cleanup) = try lockPath()
+  defer { cleanup() }
+  let directory = (path as NSString).deletingLastPathComponent
+  let laptop = try area(in: directory, "laptop")
+  let desktop = try area(in: directory, "desktop")
+  let held = try AreaLock.open(laptop)
+  #expect(AreaLock.adopt(held.fd, area: laptop)?.fd == held.fd)
+  #expect(AreaLock.adopt(held.fd, area: desktop) == nil)
+  #expect(AreaLock.adopt(-1, area: laptop) == nil)
 }
 
 @Test func refusesALockFileThatIsASymlink() throws {

@@ -37,16 +37,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 private func checkValid(_ settings: Settings) {
   for path in [
     settings.root, settings.rsync, settings.rsyncdConf, settings.lockFile, settings.auditLog,
+    settings.rsnapshot,
   ] {
     require(PathRules.isSafeAbsolute(path), "accepted unsafe path '\(path)'")
   }
   require(PathRules.isModuleName(settings.pushModule), "accepted module '\(settings.pushModule)'")
   require(
-    settings.snapshot.first.map(PathRules.isSafeAbsolute) == true,
-    "accepted snapshot command \(settings.snapshot)")
+    !settings.retain.isEmpty
+      && settings.retain.allSatisfy {
+        RetainLevel.isLevelName($0.name) && (1...RetainLevel.maximumCount).contains($0.count)
+      }
+      && Set(settings.retain.map(\.name)).count == settings.retain.count,
+    "retain \(settings.retain)")
   require(
-    settings.snapshot.allSatisfy { !$0.isEmpty && !$0.contains(" ") && !$0.contains("\t") },
-    "snapshot argv has an empty or blank word: \(settings.snapshot)")
+    (0...(366 * 86400)).contains(settings.snapshotMinInterval),
+    "snapshot_min_interval \(settings.snapshotMinInterval)")
   require(
     (1...1000).contains(settings.maxConnections), "max_connections \(settings.maxConnections)")
   require((0...86400).contains(settings.slotWait), "slot_wait \(settings.slotWait)")

@@ -16,12 +16,13 @@ int pg_ofd_getlk(int fd, off_t start, off_t length);
 
 /// Starts `path` (fork and execve): the given argv and envp (NULL-terminated), every
 /// signal at its default disposition, an empty signal mask, descriptors 0-2 taken from
-/// `in`, `out`, `err` (-1 keeps the current one) and every other descriptor closed on exec.
+/// `in`, `out`, `err` (-1 keeps the current one), `keep` (unless -1) as descriptor 3, and
+/// every other descriptor closed on exec.
 /// `session` 1 starts a new session (setsid), 2 a new process group, 0 neither.
 /// `death_signal` > 0 is sent to the child when we die (prctl PR_SET_PDEATHSIG).
 /// Returns the child's pid once execve succeeded, or -errno (of fork or of execve).
 pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int session, int death_signal);
+               int err, int keep, int session, int death_signal);
 
 /// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (0 stops forwarding) with a
 /// signal-safe handler installed by sigaction.

@@ -1,0 +1,99 @@
+// The files of a key's area the gate reads and writes: whether the area exists, its state
+// (pending changes, the time of its last snapshot), and what the gate reads before serving.
+//
+// Every path is opened without following a symlink; state files are replaced atomically
+// (a new file with O_EXCL, fsync, rename(2)), so a crash leaves the old state or the new one.
+import Glibc
+import PushgateCore
+
+/// The gate's view of an area on disk.
+public enum AreaFiles {
+  /// Whether `area`'s directory exists and is a directory (lstat(2): a symlink is not).
+  public static func exists(_ area: Area) -> Bool {
+    var info = stat()
+    return lstat(area.directory, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+  }
+
+  /// The labels of the areas under `settings.keysDirectory`, sorted as bytes: directories
+  /// (lstat(2), never a symlink) whose names are key labels (opendir(3), readdir(3)).
+  public static func labels(_ settings: Settings) throws(SystemError) -> [String] {
+    guard let stream = opendir(settings.keysDirectory) else { throw .current("opendir") }
+    defer { closedir(stream) }
+    var labels: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if Gate.isKeyLabel(name), exists(settings.area(name)) { labels.append(name) }
+    }
+    return labels.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+
+  /// The owner of `area`'s state directory (lstat(2)), or `nil`.
+  public static func stateOwner(_ area: Area) -> uid_t? {
+    var info = stat()
+    guard lstat(area.state, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+    return info.st_uid
+  }
+
+  /// What the gate needs before serving `key`: its area and rsyncd.conf.
+  public static func gateFacts(_ settings: Settings, key: String) -> GateFacts {
+    let conf: Result<[UInt8], GateFacts.Unreadable>
+    do {
+      conf = .success(try TrustedFile.readConfig(settings.rsyncdConf, limit: 1 << 20))
+    } catch {
+      conf = .failure(GateFacts.Unreadable(error.text))
+    }
+    return GateFacts(
+      areaExists: Gate.isKeyLabel(key) && exists(settings.area(key)), rsyncdConf: conf)
+  }
+
+  /// The area's state: a missing pending file is "nothing pending"; one that cannot be
+  /// read (or looked at) counts as an incomplete push.
+  public static func state(_ area: Area) -> AreaState {
+    // Only a pending file that is surely absent (ENOENT) means "nothing pending"; one that
+    // exists or cannot be looked at counts as unreadable, i.e. an incomplete push.
+    var info = stat()
+    let absent = lstat(area.pendingFile, &info) != 0 && errno == ENOENT
+    let pending = absent ? nil : TrustedFile.readSmall(area.pendingFile, limit: 64) ?? []
+    return AreaState(
+      pending: AreaState.parsePending(pending),
+      lastSnapshot: TrustedFile.readSmall(area.snapshotTimeFile, limit: 64)
+        .flatMap(AreaState.parseSnapshotTime))
+  }
+
+  /// Records pending changes (`.none` removes the marker).
+  public static func setPending(_ area: Area, _ pending: AreaState.Pending) throws(SystemError) {
+    if pending == .none {
+      guard unlink(area.pendingFile) == 0 || errno == ENOENT else { throw .current("unlink") }
+      return
+    }
+    try replace(area.pendingFile, with: AreaState.pendingText(pending))
+  }
+
+  /// Records a successful snapshot at `time`: its time, and nothing pending.
+  public static func recordSnapshot(_ area: Area, at time: Int) throws(SystemError) {
+    try replace(area.snapshotTimeFile, with: AreaState.snapshotTimeText(time))
+    try setPending(area, .none)
+  }
+
+  /// Replaces `path` with `bytes` (mode 0600): a temporary file beside it (O_CREAT | O_EXCL |
+  /// O_NOFOLLOW | O_CLOEXEC), write(2), fsync(2), rename(2).
+  static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    let temporary = "\(path).\(getpid()).new"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw .current("open '\(temporary)'") }
+    let written = Descriptors.writeAll(fd, bytes) && fsync(fd) == 0
+    let error = SystemError.current("write '\(temporary)'")
+    close(fd)
+    guard written else {
+      unlink(temporary)
+      throw error
+    }
+    guard rename(temporary, path) == 0 else {
+      let error = SystemError.current("rename '\(temporary)'")
+      unlink(temporary)
+      throw error
+    }
+  }
+}

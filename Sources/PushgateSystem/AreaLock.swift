@@ -1,0 +1,75 @@
+// A key's area lock: one session or one snapshot of the area at a time.
+//
+// ROOT/keys/LABEL/state/lock, open-file-description locks (fcntl F_OFD_SETLK):
+// - byte 0, the area: exclusive, held by a session from before its slot to its exit, by a
+//   snapshot (wait mode: the same session; detach mode: the detached process, which inherits
+//   the very open file description, so the area is never free between the two), and by
+//   `pushgate rotate` while it runs a level;
+// - byte 1, the snapshot mark: exclusive while a snapshot or rotate runs, so a session that
+//   finds the area busy can say why.
+// The holder records (HolderRecord) of the session and of the snapshot sit at 4096 and 2048.
+// Another key's area is another file: nothing a key does here can delay another key.
+import Glibc
+import PushgateCore
+
+/// The open lock file of one area.
+public struct AreaLock: Sendable {
+  /// The locks of our open file description.
+  public let locks: OFDLocks
+  /// The open descriptor.
+  public var fd: Int32 { locks.fd }
+
+  /// Byte 0: the area.
+  public static let areaByte = 0
+  /// Byte 1: a snapshot (or rotate) runs.
+  public static let snapshotByte = 1
+  /// Where the session holder's record starts.
+  public static let sessionRecord = HolderRecord.slotOffset(0)
+
+  /// Opens (or creates, mode 0600) `area`'s lock file, never through a symlink.
+  public static func open(_ area: Area) throws(SystemError) -> AreaLock {
+    AreaLock(locks: OFDLocks(fd: try TrustedFile.openOwned(area.lockFile, flags: O_RDWR, mode: 0o600)))
+  }
+
+  /// Adopts descriptor `fd`, inherited from the session that started us, if it is `area`'s
+  /// lock file (same device and inode as the path, opened without following a symlink).
+  public static func adopt(_ fd: Int32, area: Area) -> AreaLock? {
+    let path = Glibc.open(area.lockFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard path >= 0 else { return nil }
+    defer { Glibc.close(path) }
+    var inherited = stat()
+    var named = stat()
+    guard fstat(fd, &inherited) == 0, fstat(path, &named) == 0,
+      inherited.st_dev == named.st_dev, inherited.st_ino == named.st_ino,
+      fcntl(fd, F_SETFD, FD_CLOEXEC) == 0
+    else { return nil }
+    return AreaLock(locks: OFDLocks(fd: fd))
+  }
+
+  /// Takes the area, waiting until `deadline` (monotonic ms); `false` if it stays busy.
+  public func acquire(until deadline: Int) throws(SystemError) -> Bool {
+    try locks.lock(.exclusive, at: Self.areaByte, until: deadline)
+  }
+
+  /// Releases the area before exiting (a refusal that still talks to the client).
+  public func release() { locks.unlock(at: Self.areaByte) }
+
+  /// Whether a snapshot or rotate holds the area (asked while we do not hold it).
+  public var isSnapshotRunning: Bool { locks.isHeldElsewhere(at: Self.snapshotByte) }
+
+  /// Marks the area as being snapshotted; we hold the area, so this never waits.
+  public func markSnapshot() throws(SystemError) {
+    _ = try locks.lock(.exclusive, at: Self.snapshotByte, until: 0)
+  }
+
+  /// Closes the lock file, releasing every lock of this open file description (close(2)).
+  public func close() { _ = Glibc.close(fd) }
+
+  /// Writes the session's holder record.
+  public func publishSession(_ record: [UInt8]) { locks.publish(record, at: Self.sessionRecord) }
+
+  /// Writes the snapshot's holder record.
+  public func publishSnapshot(_ record: [UInt8]) {
+    locks.publish(record, at: HolderRecord.snapshotOffset)
+  }
+}

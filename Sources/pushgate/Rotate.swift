@@ -1,0 +1,167 @@
+// pushgate rotate: what cron runs for every rsnapshot level, one area at a time, each under
+// its area's lock, so it never overlaps a push or a push's snapshot of that key.
+import ArgumentParser
+import Glibc
+import PushgateCore
+import PushgateSystem
+
+/// `pushgate rotate LEVEL [--key LABEL] [--config FILE]`.
+///
+/// Exit statuses: 0 every area done (or nothing to do); 1 some area failed (one line each on
+/// stderr); 64 usage; 71 operating-system error; 78 settings invalid.
+struct Rotate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run one rsnapshot level for every area (cron runs this for every level).",
+    discussion: """
+      For each key's area (or only --key's): waits for the area's lock (at most \\
+      snapshot_timeout), then runs 'rsnapshot -c AREA/rsnapshot.conf LEVEL'. The lowest level \\
+      takes a snapshot only of an area with pending changes whose last snapshot is at least \\
+      snapshot_min_interval old. Logs one record per area, prints nothing when all is well, \\
+      and one line per failed area otherwise. Run it as the backup account (the cron.d user \\
+      field). See pushgate-rotate(8).
+      """)
+
+  @Argument(help: ArgumentHelp("A level of 'retain' in the settings, such as hourly or daily.", valueName: "level"))
+  var level: String
+
+  @Option(help: "The settings file.")
+  var config = SettingsFile.defaultPath
+
+  @Option(help: ArgumentHelp("Only this key's area.", valueName: "label"))
+  var key: String?
+
+  func run() throws {
+    let settings: Settings
+    switch SettingsFile.load(config) {
+    case .success(let loaded): settings = loaded
+    case .failure(let error): try fail(error.failure.detail, status: error.failure.exitStatus)
+    }
+    guard settings.retain.contains(where: { $0.name == level }) else {
+      let levels = settings.retain.map(\.name).joined(separator: ", ")
+      try fail("'\(level)' is not a level of 'retain' in \(config) (\(levels))", status: ExitStatus.usage)
+    }
+    let labels: [String]
+    if let key {
+      guard Gate.isKeyLabel(key), AreaFiles.exists(settings.area(key)) else {
+        try fail("no area for key '\(LogRow.visible(key))' in \(settings.keysDirectory)", status: ExitStatus.usage)
+      }
+      labels = [key]
+    } else {
+      do { labels = try AreaFiles.labels(settings) } catch {
+        try fail("cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
+      }
+    }
+    let log: AuditLogFile
+    do { log = try AuditLogFile.open(settings.auditLog) } catch {
+      try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
+    }
+    var failed = 0
+    for label in labels {
+      let area = settings.area(label)
+      let ran = rotate(area, settings: settings)
+      do {
+        try log.append(
+          AuditRecord.rotateEnded(
+            session: Identity.newSessionId(), key: label, level: level, result: ran.result,
+            milliseconds: ran.milliseconds, waitedMilliseconds: ran.waited,
+            outputTail: ran.tail, time: Clock.now()))
+      } catch {
+        try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
+      }
+      if let problem = ran.problem {
+        failed += 1
+        Self.report("rotate \(level) of '\(label)' failed: \(problem)")
+      }
+    }
+    if failed > 0 { throw ExitCode(1) }
+  }
+
+  /// What happened to one area: the result, timings, rsnapshot's output tail, and the one
+  /// line for cron when it failed.
+  private struct Ran {
+    var result: RotateResult
+    var waited = 0
+    var milliseconds = 0
+    var tail: [UInt8] = []
+    var problem: String?
+  }
+
+  private func rotate(_ area: Area, settings: Settings) -> Ran {
+    if let owner = AreaFiles.stateOwner(area), owner != geteuid() {
+      return Ran(
+        result: .ran(.notStarted(detail: "run as uid \(owner), the owner of \(area.state)")),
+        problem: "run it as the owner of \(area.state) (uid \(owner)), as the cron.d line does")
+    }
+    let start = Clock.monotonicMilliseconds()
+    let lock: AreaLock
+    do {
+      lock = try AreaLock.open(area)
+    } catch {
+      return Ran(
+        result: .ran(.notStarted(detail: error.text)),
+        problem: "cannot open \(area.lockFile): \(error.text)")
+    }
+    defer { lock.close() }
+    do {
+      guard try lock.acquire(until: start + settings.snapshotTimeout * 1000) else {
+        return Ran(
+          result: .busy, waited: Clock.monotonicMilliseconds() - start,
+          problem: "the area stayed busy for \(settings.snapshotTimeout) s")
+      }
+      try lock.markSnapshot()
+      lock.publishSnapshot(
+        HolderRecord.render(
+          SessionContext(session: Identity.newSessionId(), key: area.label, originalCommand: nil),
+          pid: Int(getpid()), since: Clock.now()))
+    } catch {
+      return Ran(
+        result: .ran(.notStarted(detail: error.text)),
+        problem: "cannot lock \(area.lockFile): \(error.text)")
+    }
+    let waited = Clock.monotonicMilliseconds() - start
+    let state = AreaFiles.state(area)
+    if case .skip(let reason) = RotateDecision.decide(
+      level: level, area: state, now: Clock.now(), settings: settings)
+    {
+      return Ran(result: .skipped(reason: reason), waited: waited)
+    }
+    let run = ProgramRun(
+      path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: level),
+      environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"], directory: area.directory)
+    let runStart = Clock.monotonicMilliseconds()
+    let outcome: SnapshotOutcome
+    var tail: [UInt8] = []
+    do {
+      let result = try Spawn.runCapturing(run, timeoutSeconds: settings.snapshotTimeout)
+      outcome = result.end.map(SnapshotOutcome.ended) ?? .timedOut
+      tail = result.tail
+    } catch {
+      outcome = .notStarted(detail: error.text)
+    }
+    var ran = Ran(
+      result: .ran(outcome), waited: waited,
+      milliseconds: Clock.monotonicMilliseconds() - runStart, tail: tail)
+    if outcome.isSuccess && level == settings.interval {
+      do { try AreaFiles.recordSnapshot(area, at: Clock.now()) } catch {
+        ran.problem = "snapshot taken, but its time could not be recorded: \(error.text)"
+      }
+    }
+    if !outcome.isSuccess {
+      let last = String(decoding: tail, as: UTF8.self).split(separator: "\n").last.map {
+        ": " + LogRow.visible(String($0))
+      } ?? ""
+      ran.problem = "rsnapshot \(outcome.code)\(last)"
+    }
+    return ran
+  }
+
+  private func fail(_ message: String, status: Int32) throws -> Never {
+    Self.report(message)
+    throw ExitCode(status)
+  }
+
+  private static func report(_ message: String) {
+    let bytes = Array("pushgate: \(message)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+  }
+}
