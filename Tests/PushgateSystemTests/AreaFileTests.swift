@@ -79,11 +79,13 @@ private struct Areas {
   let area = try areas.make("laptop")
   let held = try AreaLock.open(area)
   #expect(try held.acquire(until: Clock.monotonicMilliseconds()))
-  // The child holds descriptor 3 (our open file description) while it sleeps.
+  // The child holds descriptor 3 (our open file description) while it sleeps. Directory
+  // "/": Spawn.start changes the working directory of the calling process, here the whole
+  // test runner, and this test's directory is removed at its end.
   let child = try Spawn.start(
     ProgramRun(
       path: "/bin/sh", arguments: ["/bin/sh", "-c", "test -e /proc/self/fd/3 && exec sleep 2"],
-      environment: ["PATH=/usr/bin:/bin"], directory: areas.path),
+      environment: ["PATH=/usr/bin:/bin"], directory: "/"),
     stdio: Spawn.Stdio(inherited: held.fd), grouping: .newSession, diesWithUs: false)
   held.close()
   let other = try AreaLock.open(area)
