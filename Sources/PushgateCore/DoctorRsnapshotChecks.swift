@@ -43,13 +43,25 @@ extension DoctorChecks {
   static func configtestHazard(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
     -> (found: String, fix: String)?
   {
-    let trusted: Set<UInt32> = [0, facts.userId]
+    configtestHazard(
+      area, settings: settings, userId: facts.userId, tool: "doctor", inspect: facts.file)
+  }
+
+  /// What lets an account other than root and `userId` change the area's rsnapshot.conf (the
+  /// file, or a directory on its path up to ROOT) before rsnapshot reads it, and the fix;
+  /// `nil` when nothing does. `inspect` describes a path as lstat(2) sees it; `tool` is the
+  /// command the fix may tell to run as the file's owner instead.
+  public static func configtestHazard(
+    _ area: Area, settings: Settings, userId: UInt32, tool: String,
+    inspect: (String) -> DoctorFile
+  ) -> (found: String, fix: String)? {
+    let trusted: Set<UInt32> = [0, userId]
     let conf = area.rsnapshotConf
-    let file = facts.file(conf)
+    let file = inspect(conf)
     if !trusted.contains(file.uid) {
       return (
         "\(conf) is owned by \(file.owner)",
-        "chown root:root \(conf) && chmod 0644 \(conf), or run doctor as \(file.owner)"
+        "chown root:root \(conf) && chmod 0644 \(conf), or run \(tool) as \(file.owner)"
       )
     }
     if file.mode & 0o022 != 0 {
@@ -57,7 +69,7 @@ extension DoctorChecks {
     }
     var child = file
     for path in [area.directory, settings.keysDirectory, settings.root] {
-      let directory = facts.file(path)
+      let directory = inspect(path)
       switch directory.kind {
       case .directory: break
       case .unknown(let reason): return ("cannot inspect \(path): \(reason)", "run doctor as root")

@@ -1,5 +1,6 @@
 // Creating a key's area for `pushgate authorize`: the steps of SetupPlan(area:), then
-// rsnapshot's own check of the area's configuration.
+// rsnapshot's own check of the area's configuration, run as the area's account and only on
+// a file the account cannot change.
 import Glibc
 import PushgateCore
 import PushgateSystem
@@ -12,8 +13,9 @@ enum AreaSetup {
   static func create(_ area: Area, settings: Settings, account name: String?)
     throws(AuthorizeFailure)
   {
+    let owner: SetupAccount
     do {
-      let (owner, _) = try InitSystem.account(name)
+      owner = try InitSystem.account(name).0
       let runsAsRoot = geteuid() == 0
       if !runsAsRoot && owner.uid != geteuid() {
         throw InitFailure(
@@ -31,13 +33,29 @@ enum AreaSetup {
     } catch {
       throw AuthorizeFailure("\(error)", status: ExitStatus.software)
     }
-    let test: (status: Int32, output: String)
-    do {
-      test = try InitSystem.configtest(rsnapshot: settings.rsnapshot, config: area.rsnapshotConf)
-    } catch {
-      throw AuthorizeFailure(error.message, status: error.status)
+    // rsnapshot reads the file (and configtest any file it includes): only one that no other
+    // account can change, on a path of directories no other account can change, is checked,
+    // and it is checked as the area's account, as the gate and rotate run rsnapshot.
+    if let hazard = DoctorChecks.configtestHazard(
+      area, settings: settings, userId: geteuid(), tool: "authorize", inspect: DoctorGather.inspect)
+    {
+      throw AuthorizeFailure(
+        "refusing to check or use the area: \(LogRow.visible(hazard.found))\nhint: \(hazard.fix)",
+        status: ExitStatus.osError)
     }
-    let lines = test.output.split(separator: "\n").map(String.init)
+    let test: (status: Int32, output: String)
+    switch DoctorGather.runConfigtest(settings, area, as: DoctorGather.lookUp(owner.name)) {
+    case .ran(let status, let stdout, let stderr): test = (status, stdout + stderr)
+    case .timedOut(let seconds):
+      throw AuthorizeFailure(
+        "rsnapshot configtest of '\(area.rsnapshotConf)' did not finish in \(seconds) s",
+        status: ExitStatus.osError)
+    case .notRun(let reason):
+      throw AuthorizeFailure(
+        "cannot run rsnapshot configtest on '\(area.rsnapshotConf)': \(reason)",
+        status: ExitStatus.osError)
+    }
+    let lines = test.output.split(separator: "\n").map { LogRow.visible(String($0)) }
     guard test.status == 0, lines.contains("Syntax OK") else {
       let said = lines.filter { !$0.allSatisfy({ $0 == "-" }) }.map { "  " + $0 }
       throw AuthorizeFailure(

@@ -1,10 +1,8 @@
-// What `pushgate init` asks the system: accounts, its own path, the host name, and whether
-// rsnapshot accepts the written configuration.
-import Foundation
+// What `pushgate init` and `authorize` ask the system: accounts and the host name.
 import Glibc
 import PushgateCore
 
-/// Look-ups and the rsnapshot check for `pushgate init`.
+/// Look-ups for `pushgate init` and `authorize`.
 enum InitSystem {
   /// The account called `name` (or the effective user when `nil`) from getpwnam(3) /
   /// getpwuid(3), its primary group's name from getgrgid(3), and its login shell.
@@ -32,30 +30,5 @@ enum InitSystem {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  /// Runs `rsnapshot -c FILE configtest` with a fixed environment and returns its exit
-  /// status and combined output.
-  static func configtest(rsnapshot: String, config: String) throws(InitFailure)
-    -> (status: Int32, output: String)
-  {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: rsnapshot)
-    process.arguments = ["-c", config, "configtest"]
-    process.environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C"]
-    let pipe = Pipe()
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = pipe
-    process.standardError = pipe
-    do {
-      try process.run()
-    } catch {
-      throw InitFailure(
-        message: "cannot run '\(rsnapshot)' to check '\(config)': \(error.localizedDescription); "
-          + "install rsnapshot", status: ExitStatus.osError)
-    }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
   }
 }

@@ -186,6 +186,8 @@ struct AuthorizeFixture {
   func givesNewFilesToTheAccountAsRoot() throws {
     let f = try AuthorizeFixture()
     defer { f.directory.remove() }
+    // The account must reach its area: authorize checks it with rsnapshot, as the account.
+    chmod(f.path, 0o755)
     #expect(try f.authorize(["--key", "laptop", "--account", "nobody", f.path + "/laptop.pub"]).status == 0)
     for path in [f.path + "/home/.ssh", f.authorizedKeys] {
       var info = stat()

@@ -339,6 +339,45 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
     }
   }
 
+  /// As root for another account, authorize never runs rsnapshot on what the account can
+  /// change (an include_conf with backquotes would run as root), and checks the area's own
+  /// file as the account, as the gate and rotate run rsnapshot.
+  @Test(.enabled(if: initHasRsnapshot && initRunsAsRoot && initHasSetpriv))
+  func authorizeNeverRunsWhatTheAccountWrote() throws {
+    try withRoot { root, temporary in
+      guard let nobody = getpwnam("nobody")?.pointee else { return }
+      chmod(temporary, 0o755)
+      // The account's own keys/ (as if root's were missing), with a hostile rsnapshot.conf.
+      #expect(try pushgateInit([root, "--account", "nobody"] + fixedOptions).status == 0)
+      #expect(rmdir(root + "/keys") == 0)
+      let marker = temporary + "/ran-as-root"
+      let planted = [
+        "--reuid=\(nobody.pw_uid)", "--regid=\(nobody.pw_gid)", "--clear-groups", "/bin/sh", "-c",
+        "mkdir -p \(root)/keys/carol && printf 'config_version\\t1.2\\ninclude_conf\\t`id -u > \(marker)`\\n'"
+          + " > \(root)/keys/carol/rsnapshot.conf",
+      ]
+      #expect(try run("/usr/bin/setpriv", planted).status == 0)
+      let refused = try authorize(root, "carol", in: temporary, extra: ["--account", "nobody"])
+      #expect(refused.status == 71)
+      #expect(
+        refused.err.contains(
+          "pushgate: refusing to check or use the area: \(root)/keys/carol/rsnapshot.conf is owned by nobody\n"))
+      #expect(fileStatus(marker) == nil, "rsnapshot ran the account's include_conf")
+      #expect(fileStatus(temporary + "/authorized_keys") == nil)
+
+      // A sound area: configtest runs as the account.
+      #expect(system("rm -rf '\(root)/keys'") == 0)
+      #expect(try pushgateInit([root, "--account", "nobody"] + fixedOptions).status == 0)
+      let wrapper = temporary + "/rsnapshot-as"
+      try write("#!/bin/sh\nid -u > \(temporary)/configtest-uid\nexec /usr/bin/rsnapshot \"$@\"\n", to: wrapper, mode: 0o755)
+      try write("", to: temporary + "/configtest-uid", mode: 0o666)
+      try write(read(root + "/pushgate.conf") + "rsnapshot = \(wrapper)\n", to: root + "/pushgate.conf")
+      let made = try authorize(root, "laptop", in: temporary, extra: ["--account", "nobody"])
+      #expect(made.status == 0, "\(made.err)")
+      #expect(read(temporary + "/configtest-uid") == "\(nobody.pw_uid)\n")
+    }
+  }
+
   /// As root for another account: the account owns the data, root the policy, and the sticky
   /// root directory and root's keys/ keep the account from replacing root's files.
   @Test(.enabled(if: initHasRsnapshot && initRunsAsRoot && initHasSetpriv))
