@@ -63,7 +63,9 @@ public enum TrustedFile {
   /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and
   /// checks that it is a regular file owned by us or root and not writable by others.
   public static func openOwned(_ path: String, flags: Int32, mode: mode_t) throws(SystemError) -> Int32 {
-    let fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode)
+    // O_NONBLOCK: a FIFO planted at the path must not hang the gate or root's tools; it is
+    // refused below as not a regular file. (No effect on regular files.)
+    let fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
     guard fd >= 0 else { throw .current("open") }
     var info = stat()
     guard fstat(fd, &info) == 0 else {

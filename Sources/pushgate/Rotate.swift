@@ -8,7 +8,8 @@ import PushgateSystem
 /// `pushgate rotate LEVEL [--key LABEL] [--config FILE]`.
 ///
 /// Exit statuses: 0 every area done (or nothing to do); 1 some area failed (one line each on
-/// stderr); 64 usage; 71 operating-system error; 78 settings invalid.
+/// stderr); 64 usage, or run as another account than the areas'; 71 operating-system error;
+/// 78 settings invalid.
 struct Rotate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run one rsnapshot level for every area (cron runs this for every level).",
@@ -51,6 +52,15 @@ struct Rotate: ParsableCommand {
         try fail("cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
       }
     }
+    // Before anything is opened or written: as another account (root, say) rotate would create
+    // a log the gate cannot append to, and run rsnapshot in directories the account controls.
+    for label in labels {
+      if let owner = AreaFiles.stateOwner(settings.area(label)), owner != geteuid() {
+        try fail(
+          "run 'pushgate rotate' as uid \(owner), the owner of \(settings.area(label).state) "
+            + "(the cron.d user field); nothing was done", status: ExitStatus.usage)
+      }
+    }
     let log: AuditLogFile
     do { log = try AuditLogFile.open(settings.auditLog) } catch {
       try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
@@ -87,11 +97,6 @@ struct Rotate: ParsableCommand {
   }
 
   private func rotate(_ area: Area, settings: Settings) -> Ran {
-    if let owner = AreaFiles.stateOwner(area), owner != geteuid() {
-      return Ran(
-        result: .ran(.notStarted(detail: "run as uid \(owner), the owner of \(area.state)")),
-        problem: "run it as the owner of \(area.state) (uid \(owner)), as the cron.d line does")
-    }
     let start = Clock.monotonicMilliseconds()
     let lock: AreaLock
     do {

@@ -6,7 +6,9 @@ import TestSupport
 
 /// A file or directory of the root the gate must not use.
 struct UntrustedPathCase: Sendable, CustomTestStringConvertible {
-  enum Breakage: Sendable { case lockSymlink, lockDirectory, evidenceSymlink, evidenceGroupWritable }
+  enum Breakage: Sendable {
+    case lockSymlink, lockDirectory, lockFIFO, areaLockFIFO, evidenceSymlink, evidenceGroupWritable
+  }
   let name: String
   let breakage: Breakage
   let stderr: String
@@ -24,6 +26,12 @@ struct UntrustedPathCase: Sendable, CustomTestStringConvertible {
       name: "lock file is a directory", breakage: .lockDirectory,
       stderr: "pushgate: server error: cannot use the lock file\n", reason: "lock-file"),
     UntrustedPathCase(
+      name: "lock file is a FIFO (it must not hang the gate)", breakage: .lockFIFO,
+      stderr: "pushgate: server error: cannot use the lock file\n", reason: "lock-file"),
+    UntrustedPathCase(
+      name: "the area's lock file is a FIFO", breakage: .areaLockFIFO,
+      stderr: "pushgate: server error: cannot use this key's backup area\n", reason: "area"),
+    UntrustedPathCase(
       name: "evidence directory is a symlink", breakage: .evidenceSymlink,
       stderr: "pushgate: server error: cannot record the session\n", reason: "evidence"),
     UntrustedPathCase(
@@ -38,6 +46,8 @@ func untrustedPath(_ row: UntrustedPathCase) throws {
   switch row.breakage {
   case .lockSymlink: try fileManager.createSymbolicLink(atPath: root.lockFile, withDestinationPath: elsewhere)
   case .lockDirectory: try fileManager.createDirectory(atPath: root.lockFile, withIntermediateDirectories: false)
+  case .lockFIFO: #expect(mkfifo(root.lockFile, 0o600) == 0)
+  case .areaLockFIFO: #expect(mkfifo(root.area + "/state/lock", 0o600) == 0)
   case .evidenceSymlink:
     try fileManager.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
     try fileManager.createSymbolicLink(atPath: root.path + "/.pushgate", withDestinationPath: elsewhere)
@@ -155,4 +165,20 @@ func sshConnection(_ row: ConnectionCase) throws {
   // sshd -i's UNKNOWN is logged but not passed on: rsync exits 10 on it.
   let passes = row.peer != nil && row.peer != "UNKNOWN"
   #expect(passed == (passes ? ["SSH_CONNECTION=\(row.connection ?? "")"] : []))
+}
+
+@Test("an audit log that is a FIFO fails at once with 71, it does not hang the gate")
+func auditLogFIFO() throws {
+  let root = try Root()
+  defer { root.remove() }
+  #expect(mkfifo(root.log, 0o600) == 0)
+  let started = Date()
+  let result = try run(
+    "/usr/bin/timeout",
+    ["20", Binaries.serve, "--config", root.config, "--key", "laptop"],
+    environment: sshEnvironment(command: root.allowedCommand))
+  #expect(Date().timeIntervalSince(started) < 10)
+  #expect(result.status == 71)
+  #expect(result.err == "pushgate: server error: cannot write the audit log; refusing to serve\n")
+  #expect(root.rsyncRuns().isEmpty)
 }

@@ -131,16 +131,29 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
   }
 
   @Test(.enabled(if: geteuid() == 0, "needs root to own an area as another account"))
-  func refusesToRunAsAnotherAccountThanTheAreas() throws {
+  func doesNothingAsAnotherAccountThanTheAreas() throws {
     let root = try Root()
     defer { root.remove() }
     #expect(chown(root.area + "/state", 65534, 65534) == 0)
     let result = try rotate(root, ["daily"])
-    #expect(result.status == 1)
+    #expect(result.status == 64)
     #expect(
       result.err
-        == "pushgate: rotate daily of 'laptop' failed: run it as the owner of \(root.area)/state "
-        + "(uid 65534), as the cron.d line does\n")
+        == "pushgate: run 'pushgate rotate' as uid 65534, the owner of \(root.area)/state "
+        + "(the cron.d user field); nothing was done\n")
+    #expect(root.snapshotRuns().isEmpty)
+    // Root made no log of its own, which the account's gate could then not append to.
+    #expect(!root.exists("pushgate.log"))
+  }
+
+  @Test func anAuditLogThatIsAFIFOFailsAtOnce() throws {
+    let root = try Root()
+    defer { root.remove() }
+    #expect(mkfifo(root.log, 0o600) == 0)
+    let result = try run(
+      "/usr/bin/timeout", ["20", Binaries.pushgate, "rotate", "daily", "--config", root.config])
+    #expect(result.status == 71)
+    #expect(result.err.hasPrefix("pushgate: cannot write audit log '\(root.log)': "))
     #expect(root.snapshotRuns().isEmpty)
   }
 }
