@@ -1,6 +1,7 @@
 // Streams the audit log and its rotated siblings, oldest first, one line at a time.
 import CZlib
 import Foundation
+import Glibc
 import PushgateCore
 
 /// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a
@@ -35,7 +36,7 @@ enum LogFiles {
   /// cannot be opened or read to its end (a directory, a corrupt or truncated `.gz`).
   @discardableResult
   static func forEachLine(in path: String, _ body: (ArraySlice<UInt8>) -> Void) -> Bool {
-    guard let file = gzopen(path, "rb") else { return false }
+    guard let file = open(path) else { return false }
     defer { gzclose(file) }
     gzbuffer(file, 1 << 17)
     var buffer = [UInt8](repeating: 0, count: 1 << 17)
@@ -74,6 +75,26 @@ enum LogFiles {
       }
     }
     return true
+  }
+
+  /// Opens `path` for zlib without following a symlink and only if it is a regular file
+  /// (open(2) with O_NOFOLLOW | O_NONBLOCK, fstat(2), gzdopen(3)): the backup account owns the
+  /// log's directory, and a symlink to a root-only file or a FIFO must neither be printed nor
+  /// hang root's `log`, `status` or `keys`.
+  private static func open(_ path: String) -> gzFile? {
+    let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      errno = info.st_mode & S_IFMT == S_IFDIR ? EISDIR : EINVAL
+      return nil
+    }
+    guard let file = gzdopen(fd, "rb") else {
+      close(fd)
+      return nil
+    }
+    return file
   }
 
   /// Every record of the log and its rotations, oldest first; unreadable lines are skipped.

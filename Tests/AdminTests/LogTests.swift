@@ -1,5 +1,6 @@
 // The built `pushgate log` on handwritten logs: rotations, gzip, --json, filters, exit statuses.
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -177,6 +178,34 @@ private func outcomes(_ finished: Finished) -> [String] {
       pushgate: cannot read audit log '\(log).1': Is a directory
 
       """)
+  }
+
+  /// The backup account owns the log's directory: root's `pushgate log` must neither follow
+  /// its symlink (to a root-only file) nor hang on its FIFO.
+  @Test func neverFollowsASymlinkedRotationNorHangsOnAFIFO() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let log = directory.path + "/pushgate.log"
+    try write(line("a", "refused", #","reason":"busy""#) + "\n", to: log)
+    let secret = directory.path + "/secret.json"
+    try write(line("s", "refused", #","reason":"SECRET""#) + "\n", to: secret, mode: 0o600)
+    #expect(symlink(secret, log + ".7") == 0)
+    let linked = try pushgateLog(["--file", log])
+    #expect(linked.status == 1)
+    #expect(!linked.out.contains("SECRET"))
+    #expect(linked.err == "pushgate: cannot read audit log '\(log).7': Too many levels of symbolic links\n")
+    #expect(unlink(log + ".7") == 0)
+
+    #expect(unlink(log) == 0)
+    #expect(mkfifo(log, 0o600) == 0)
+    let started = Date()
+    let fifo = try run("/usr/bin/timeout", ["20", Binaries.pushgate, "log", "--file", log])
+    #expect(Date().timeIntervalSince(started) < 10)
+    #expect(fifo.status == 1)
+    #expect(fifo.err == "pushgate: cannot read audit log '\(log)': Invalid argument\n")
+    let status = try run(
+      "/usr/bin/timeout", ["20", Binaries.pushgate, "status", "--file", log])
+    #expect(status.status == 66)
   }
 
   @Test func refusesBothConfigAndFile() throws {
