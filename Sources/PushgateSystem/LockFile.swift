@@ -76,9 +76,16 @@ public struct LockFile: Sendable {
   /// Byte 16+i: slot i.
   public static let firstSlotByte = 16
 
-  /// Opens (or creates, mode 0640) the lock file.
+  /// Opens (or creates, mode 0600) the lock file, and takes group and other access away from
+  /// one made before (fchmod(2)): whoever can open it for reading can take read locks on the
+  /// slot bytes and so turn every client away as busy.
   public static func open(_ path: String) throws(SystemError) -> LockFile {
-    LockFile(locks: OFDLocks(fd: try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o640)))
+    let fd = try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o600)
+    var info = stat()
+    if fstat(fd, &info) == 0, info.st_mode & 0o077 != 0, info.st_uid == geteuid() {
+      _ = fchmod(fd, 0o600)
+    }
+    return LockFile(locks: OFDLocks(fd: fd))
   }
 
   /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy.

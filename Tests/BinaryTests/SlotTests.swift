@@ -230,3 +230,23 @@ func isGoneOrZombie(_ pid: Int32) -> Bool {
   else { return true }
   return stat[stat.index(close, offsetBy: 2)] == "Z"
 }
+
+@Test("the lock file is the account's alone: nobody else can read-lock the slots away")
+func lockFileIsNotReadableByTheGroup() throws {
+  let root = try Root(settings: ["max_connections = 1"])
+  defer { root.remove() }
+  // A lock file made before, readable by a monitoring group.
+  try write("", to: root.lockFile, mode: 0o640)
+  #expect(chown(root.lockFile, 0, 65534) == 0)
+  #expect(try root.serve(root.allowedCommand).status == 0)
+  var info = stat()
+  #expect(lstat(root.lockFile, &info) == 0 && info.st_mode & 0o777 == 0o600)
+  guard geteuid() == 0, installed("/usr/bin/setpriv") else { return }
+  // As a member of that group, opening it (to take a read lock on a slot) fails.
+  chmod(root.path, 0o755)
+  let monitor = try run(
+    "/usr/bin/setpriv",
+    ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c", "exec 3< '\(root.lockFile)'"])
+  #expect(monitor.status != 0)
+  #expect(monitor.err.contains("Permission denied"))
+}
