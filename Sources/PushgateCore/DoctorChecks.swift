@@ -19,7 +19,7 @@ public enum DoctorChecks {
       results += [rsnapshot(facts, settings)]
       results += areas(facts, settings)
       results += [
-        ownFile(facts, settings.lockFile, name: "lockfile"),
+        lockFile(facts, settings),
         ownFile(facts, settings.auditLog, name: "auditlog"),
         evidence(facts, settings),
       ]
@@ -173,5 +173,21 @@ public enum DoctorChecks {
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     return path
+  }
+
+  /// The lock file as `ownFile` checks it, and readable by the account alone: a reader can
+  /// take read locks on the slot bytes and turn every client away. The gate tightens a file
+  /// of the account's itself; one of root's it cannot.
+  static func lockFile(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    let result = ownFile(facts, settings.lockFile, name: "lockfile")
+    let file = facts.file(settings.lockFile)
+    guard result.level == .ok, file.kind == .regular, file.mode & 0o077 != 0,
+      file.uid != facts.account?.uid
+    else { return result }
+    return DoctorResult(
+      .fail, "lockfile",
+      "\(settings.lockFile) has mode \(file.octalMode) -- whoever can read it can take read "
+        + "locks on the slots and turn every client away",
+      fix: "chmod 600 \(settings.lockFile)")
   }
 }

@@ -79,6 +79,13 @@ let doctorSettingsCases: [DoctorCase] = [
     $0.files["/backup/pushgate.lock"] = DoctorFile(.symlink, mode: 0o777)
   },
   row(
+    "lock file of root readable by the group", .fail, "lockfile",
+    "/backup/pushgate.lock has mode 0660 -- whoever can read it can take read locks on the slots and turn every client away",
+    fix: "chmod 600 /backup/pushgate.lock"
+  ) {
+    $0.files["/backup/pushgate.lock"] = DoctorFile(.regular, gid: 1000, mode: 0o660)
+  },
+  row(
     "lock file cannot be created", .fail, "lockfile",
     "/backup/pushgate.lock does not exist and backup cannot create it in /backup",
     fix: "create it: touch /backup/pushgate.lock && chown backup /backup/pushgate.lock"
