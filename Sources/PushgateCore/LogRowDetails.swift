@@ -125,13 +125,23 @@ enum LogRowDetails {
     row.gap()
     row.plain("snapshot ")
     row.visible(snapshot.result ?? "ended")
-    end(status: snapshot.status, signal: snapshot.signal, &row)
-    // A snapshot that never started ran for no time: its detail says why.
-    if let milliseconds = snapshot.milliseconds, snapshot.result != "not-started" {
+    ran(
+      result: snapshot.result, status: snapshot.status, signal: snapshot.signal,
+      milliseconds: snapshot.milliseconds, detail: snapshot.detail, &row)
+  }
+
+  /// `[status N | signal N] S s[: DETAIL]` after an rsnapshot run's result.
+  private static func ran(
+    result: String?, status: Int?, signal: Int?, milliseconds: Int?, detail: String?,
+    _ row: inout LogRowWriter
+  ) {
+    end(status: status, signal: signal, &row)
+    // A run that never started ran for no time: its detail says why.
+    if let milliseconds, result != "not-started" {
       row.plain(" ")
       row.seconds(milliseconds)
     }
-    if let detail = snapshot.detail {
+    if let detail {
       row.plain(": ")
       row.visible(detail)
     }
@@ -156,15 +166,9 @@ enum LogRowDetails {
         row.seconds(waited)
       }
     default:
-      end(status: rotation.status, signal: rotation.signal, &row)
-      if let milliseconds = rotation.milliseconds, rotation.result != "not-started" {
-        row.plain(" ")
-        row.seconds(milliseconds)
-      }
-      if let detail = rotation.detail {
-        row.plain(": ")
-        row.visible(detail)
-      }
+      ran(
+        result: rotation.result, status: rotation.status, signal: rotation.signal,
+        milliseconds: rotation.milliseconds, detail: rotation.detail, &row)
     }
   }
 

@@ -72,4 +72,43 @@ public struct AreaLock: Sendable {
   public func publishSnapshot(_ record: [UInt8]) {
     locks.publish(record, at: HolderRecord.snapshotOffset)
   }
+
+  /// Runs a snapshot of `area` while we hold it: marks it (byte 1) and names `holder`, runs
+  /// `run` (Spawn.runCapturing: its process group is killed after `timeoutSeconds`) and, when
+  /// it succeeds and `isNewSnapshot`, records the area's last snapshot, which clears what was
+  /// pending. The gate (a push's snapshot) and `pushgate rotate` both run snapshots this way.
+  public func runSnapshot(
+    _ run: ProgramRun, of area: Area, holder: [UInt8], timeoutSeconds: Int, isNewSnapshot: Bool
+  ) -> AreaSnapshotRun {
+    let start = Clock.monotonicMilliseconds()
+    var result = AreaSnapshotRun(outcome: .timedOut)
+    do {
+      try markSnapshot()
+      publishSnapshot(holder)
+      let ended = try Spawn.runCapturing(run, timeoutSeconds: timeoutSeconds)
+      result.tail = ended.tail
+      result.outcome = ended.end.map(SnapshotOutcome.ended) ?? .timedOut
+    } catch {
+      result.outcome = .notStarted(detail: error.text)
+    }
+    result.milliseconds = Clock.monotonicMilliseconds() - start
+    if result.outcome.isSuccess && isNewSnapshot {
+      do { try AreaFiles.recordSnapshot(area, at: Clock.now()) } catch {
+        result.recordFailure = error
+      }
+    }
+    return result
+  }
+}
+
+/// How a snapshot run by ``AreaLock/runSnapshot(_:of:holder:timeoutSeconds:isNewSnapshot:)`` went.
+public struct AreaSnapshotRun: Sendable {
+  /// How rsnapshot ended.
+  public var outcome: SnapshotOutcome
+  /// The last bytes of its output.
+  public var tail: [UInt8] = []
+  /// How long it ran.
+  public var milliseconds = 0
+  /// Why the area's new state could not be recorded after a success, if it could not.
+  public var recordFailure: SystemError?
 }

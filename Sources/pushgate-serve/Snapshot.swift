@@ -10,38 +10,22 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
   -> SnapshotOutcome
 {
   let settings = plan.settings
-  let start = Clock.monotonicMilliseconds()
-  let outcome: SnapshotOutcome
-  var tail: [UInt8] = []
-  do {
-    try area.markSnapshot()
-    area.publishSnapshot(HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()))
-    let result = try Spawn.runCapturing(plan.snapshot, timeoutSeconds: settings.snapshotTimeout)
-    tail = result.tail
-    outcome = result.end.map(SnapshotOutcome.ended) ?? .timedOut
-  } catch {
-    outcome = .notStarted(detail: error.text)
-  }
-  let end = Clock.monotonicMilliseconds()
   // The session marked the area pending (complete) before the snapshot started; a success
   // clears the mark, a failure leaves it for the next push or `pushgate rotate`.
-  let recorded: Result<Void, SystemError>
-  do throws(SystemError) {
-    if outcome.isSuccess { try AreaFiles.recordSnapshot(plan.area, at: Clock.now()) }
-    recorded = .success(())
-  } catch {
-    recorded = .failure(error)
-  }
+  let snapshot = area.runSnapshot(
+    plan.snapshot, of: plan.area,
+    holder: HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
+    timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: true)
   log.record(
     AuditRecord.snapshotEnded(
-      context, outcome, milliseconds: end - start, waitedMilliseconds: 0,
-      mode: settings.snapshotMode, outputTail: tail, time: Clock.now()))
-  if case .failure(let error) = recorded {
+      context, snapshot.outcome, milliseconds: snapshot.milliseconds, waitedMilliseconds: 0,
+      mode: settings.snapshotMode, outputTail: snapshot.tail, time: Clock.now()))
+  if let error = snapshot.recordFailure {
     log.record(
       AuditRecord.failed(
         context, .area(path: plan.area.state, detail: error.text), time: Clock.now()))
   }
-  return outcome
+  return snapshot.outcome
 }
 
 /// Starts `pushgate-serve --snapshot-session ID` in its own session with no descriptor to the

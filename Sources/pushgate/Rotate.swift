@@ -113,11 +113,6 @@ struct Rotate: ParsableCommand {
           result: .busy, waited: Clock.monotonicMilliseconds() - start,
           problem: "the area stayed busy for \(settings.snapshotTimeout) s")
       }
-      try lock.markSnapshot()
-      lock.publishSnapshot(
-        HolderRecord.render(
-          SessionContext(session: Identity.newSessionId(), key: area.label, originalCommand: nil),
-          pid: Int(getpid()), since: Clock.now()))
     } catch {
       return Ran(
         result: .ran(.notStarted(detail: error.text)),
@@ -133,26 +128,21 @@ struct Rotate: ParsableCommand {
     let run = ProgramRun(
       path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: level),
       environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"], directory: area.directory)
-    let runStart = Clock.monotonicMilliseconds()
-    let outcome: SnapshotOutcome
-    var tail: [UInt8] = []
-    do {
-      let result = try Spawn.runCapturing(run, timeoutSeconds: settings.snapshotTimeout)
-      outcome = result.end.map(SnapshotOutcome.ended) ?? .timedOut
-      tail = result.tail
-    } catch {
-      outcome = .notStarted(detail: error.text)
-    }
+    let snapshot = lock.runSnapshot(
+      run, of: area,
+      holder: HolderRecord.render(
+        SessionContext(session: Identity.newSessionId(), key: area.label, originalCommand: nil),
+        pid: Int(getpid()), since: Clock.now()),
+      timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: level == settings.interval)
+    let outcome = snapshot.outcome
     var ran = Ran(
-      result: .ran(outcome), waited: waited,
-      milliseconds: Clock.monotonicMilliseconds() - runStart, tail: tail)
-    if outcome.isSuccess && level == settings.interval {
-      do { try AreaFiles.recordSnapshot(area, at: Clock.now()) } catch {
-        ran.problem = "snapshot taken, but its time could not be recorded: \(error.text)"
-      }
+      result: .ran(outcome), waited: waited, milliseconds: snapshot.milliseconds,
+      tail: snapshot.tail)
+    if let error = snapshot.recordFailure {
+      ran.problem = "snapshot taken, but its time could not be recorded: \(error.text)"
     }
     if !outcome.isSuccess {
-      let last = String(decoding: tail, as: UTF8.self).split(separator: "\n").last.map {
+      let last = String(decoding: snapshot.tail, as: UTF8.self).split(separator: "\n").last.map {
         ": " + LogRow.visible(String($0))
       } ?? ""
       ran.problem = "rsnapshot \(outcome.code)\(last)"
