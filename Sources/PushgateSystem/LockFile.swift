@@ -80,12 +80,9 @@ public struct LockFile: Sendable {
   /// one made before (fchmod(2)): whoever can open it for reading can take read locks on the
   /// slot bytes and so turn every client away as busy.
   public static func open(_ path: String) throws(SystemError) -> LockFile {
-    let fd = try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o600)
-    var info = stat()
-    if fstat(fd, &info) == 0, info.st_mode & 0o077 != 0, info.st_uid == geteuid() {
-      _ = fchmod(fd, 0o600)
-    }
-    return LockFile(locks: OFDLocks(fd: fd))
+    LockFile(
+      locks: OFDLocks(
+        fd: try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o600, keepsMode: true)))
   }
 
   /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy.

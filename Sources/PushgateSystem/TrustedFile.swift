@@ -61,8 +61,12 @@ public enum TrustedFile {
   }
 
   /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and
-  /// checks that it is a regular file owned by us or root and not writable by others.
-  public static func openOwned(_ path: String, flags: Int32, mode: mode_t) throws(SystemError) -> Int32 {
+  /// checks that it is a regular file owned by us or root and not writable by others. With
+  /// `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
+  /// (fchmod(2)).
+  public static func openOwned(
+    _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false
+  ) throws(SystemError) -> Int32 {
     // O_NONBLOCK: a FIFO planted at the path must not hang the gate or root's tools; it is
     // refused below as not a regular file. (No effect on regular files.)
     let fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
@@ -80,6 +84,9 @@ public enum TrustedFile {
     if let problem {
       close(fd)
       throw SystemError(number: EPERM, operation: problem)
+    }
+    if keepsMode, info.st_uid == geteuid(), info.st_mode & 0o7777 & ~mode != 0 {
+      _ = fchmod(fd, mode)
     }
     return fd
   }
