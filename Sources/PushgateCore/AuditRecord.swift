@@ -77,11 +77,11 @@ public enum AuditRecord {
     end.record(into: &line)
     line.add("duration_ms", milliseconds)
     if let pre = evidence.pre.first {
-      line.add("module", pre.module, limit: 64)
-      line.add("request", pre.request, limit: 256)
+      line.add("module", visible: pre.module, limit: 64)
+      line.add("request", visible: pre.request, limit: 256)
       line.add("dry_run", pre.isDryRun)
       line.add("pull", pre.isPull)
-      line.add("args", pre.arguments.joined(separator: " "), limit: 512)
+      line.add("args", visible: pre.arguments.joined(separator: " "), limit: 512)
     }
     line.add("activity", activity.rawValue)
     line.add("created", changes.created)

@@ -25,6 +25,31 @@ public struct JSONLine: Sendable {
     bytes.append(UInt8(ascii: "\""))
   }
 
+  /// Adds a string field that is already visible ASCII (read back from a hook's evidence
+  /// line): only JSON-escaped, so a tab the hook saw as `\t` is `\\t` in the file and reads `\t`
+  /// through a JSON reader, not `\\t`. A byte that is
+  /// not printable ASCII still becomes `\xHH`; the value is cut at `limit` bytes, never
+  /// inside an escape.
+  public mutating func add(_ name: StaticString, visible value: String, limit: Int = 256) {
+    key(name)
+    bytes.append(UInt8(ascii: "\""))
+    let visible = VisibleBytes.escaped(Array(value.utf8))
+    var index = 0
+    while index < visible.count {
+      var width = 1
+      if visible[index] == UInt8(ascii: "\\") {
+        width = index + 1 < visible.count && visible[index + 1] == UInt8(ascii: "x") ? 4 : 2
+      }
+      guard index + width <= Swift.min(limit, visible.count) else { break }
+      for byte in visible[index..<(index + width)] {
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+        bytes.append(byte)
+      }
+      index += width
+    }
+    bytes.append(UInt8(ascii: "\""))
+  }
+
   /// Adds a string field.
   public mutating func add(_ name: StaticString, _ value: String, limit: Int = 256) {
     add(name, Array(value.utf8), limit: limit)

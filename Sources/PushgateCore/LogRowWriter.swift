@@ -17,8 +17,8 @@ struct LogRowWriter {
     if bytes.count > mark { plain(" ") }
   }
 
-  /// `text` with printable ASCII kept and every other byte rendered by ``VisibleBytes``
-  /// (`\n`, `\r`, `\t`, `\xHH`). A backslash is printable and kept, so the log's own escapes
+  /// `text` with printable ASCII kept and every other byte rendered as `\xHH` (`\n`,
+  /// `\r`, `\t`) by ``VisibleBytes/escaped(_:keeping:)``. A backslash is printable and kept, so the log's own escapes
   /// read the same on screen as in the file.
   mutating func visible(_ text: String) {
     var text = text
@@ -27,13 +27,7 @@ struct LogRowWriter {
         bytes.append(contentsOf: utf8)
         return
       }
-      for byte in utf8 {
-        if byte >= 0x20 && byte <= 0x7E {
-          bytes.append(byte)
-        } else {
-          bytes += VisibleBytes.render([byte], limit: 1).bytes
-        }
-      }
+      bytes += VisibleBytes.escaped(utf8)
     }
   }
 

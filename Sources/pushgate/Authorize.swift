@@ -161,7 +161,6 @@ struct AuthorizeFailure: Error {
   }
 
   private static func write(_ text: String) {
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    Terminal.write(text, to: STDERR_FILENO)
   }
 }

@@ -92,7 +92,6 @@ struct Init: ParsableCommand {
   }
 
   private func report(_ message: String, prefix: Bool = true) {
-    let line = Array(((prefix ? "pushgate: " : "") + message + "\n").utf8)
-    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    Terminal.write((prefix ? "pushgate: " : "") + message + "\n", to: STDERR_FILENO)
   }
 }

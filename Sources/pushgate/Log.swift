@@ -15,7 +15,9 @@ struct Log: ParsableCommand {
       first when there is any row. A row is printed when its session's last record is \
       read, so rows are in order of completion; sessions still open at the end are printed \
       last, marked "in progress or cut short". Filters apply to sessions, by their first record's time; with --json they \
-      apply to each record, and the matching lines are printed unchanged. TIME is \
+      apply to each record, and the matching lines are printed unchanged when they are printable \
+      ASCII, re-written in printable ASCII otherwise; lines that are not JSON objects are \
+      skipped and counted on stderr. TIME is \
       YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC), or a time ago such as 30m, 24h or 7d. \
       Exit status: 0 read (even with no rows), 1 the log or the settings cannot be read, \
       64 usage error. See pushgate-log(8).
@@ -52,7 +54,7 @@ struct Log: ParsableCommand {
   @Flag(help: "Also rotations that found nothing to do (skipped: unchanged or min-interval).")
   var idleRotations = false
 
-  @Flag(help: "Print the matching records as they are in the file, for jq.")
+  @Flag(help: "Print the matching records as JSON Lines in printable ASCII, for jq.")
   var json = false
 
   func validate() throws {
@@ -71,9 +73,17 @@ struct Log: ParsableCommand {
     }
     var output = LogOutput()
     let unreadable: [String]
+    var skipped = 0
     if json {
+      // A line that is not a JSON object is never printed: jq would stop at it, and its bytes
+      // are the account's. Valid records in printable ASCII (all the gate writes) come out
+      // unchanged; any other valid record comes out re-written in printable ASCII.
       unreadable = Self.stream(files) { line in
-        if let entry = AuditEntry(line), filter.admits(entry) { output.line(line) }
+        guard let entry = AuditEntry(line), let safe = SafeJSON.object(line) else {
+          skipped += 1
+          return
+        }
+        if filter.admits(entry) { output.line(safe) }
       }
     } else {
       var grouper = SessionSummaryGrouper()
@@ -90,6 +100,12 @@ struct Log: ParsableCommand {
       grouper.finish(emit: emit)
     }
     output.flush()
+    if skipped > 0 {
+      Self.report(
+        skipped == 1
+          ? "skipped 1 line of the audit log that is not a JSON object"
+          : "skipped \(skipped) lines of the audit log that are not JSON objects")
+    }
     guard unreadable.isEmpty else {
       for message in unreadable.dropLast() { Self.report(message) }
       throw Self.fail(unreadable[unreadable.count - 1])
@@ -144,7 +160,6 @@ struct Log: ParsableCommand {
 
   /// Prints `pushgate: message` on stderr, escaped: paths and details may hold any byte.
   private static func report(_ message: String) {
-    let line = Array("pushgate: \(LogRow.visible(message))\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    Terminal.write("pushgate: \(LogRow.visible(message))\n", to: STDERR_FILENO)
   }
 }

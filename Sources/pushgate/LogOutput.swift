@@ -35,17 +35,10 @@ struct LogOutput {
     text.withUTF8 { line($0) }
   }
 
-  /// Writes out what is buffered; a reader that went away (EPIPE) ends the output quietly.
+  /// Writes out what is buffered, through ``Terminal``; a reader that went away (EPIPE) ends
+  /// the output quietly.
   mutating func flush() {
-    var offset = 0
-    while offset < buffer.count {
-      let written = buffer[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-      if written < 0 {
-        if errno == EINTR { continue }
-        break
-      }
-      offset += written
-    }
+    Terminal.write(bytes: buffer)
     buffer.removeAll(keepingCapacity: true)
   }
 }

@@ -156,7 +156,6 @@ struct Rotate: ParsableCommand {
   }
 
   private static func report(_ message: String) {
-    let bytes = Array("pushgate: \(message)\n".utf8)
-    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    Terminal.write("pushgate: \(message)\n", to: STDERR_FILENO)
   }
 }

@@ -112,7 +112,7 @@ struct Status: ParsableCommand {
   /// Reports a problem the way the format's reader expects, and exits.
   private func fail(_ message: String, status: Int32) throws -> Never {
     if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(message)) }
-    FileHandle.standardError.write(Data("pushgate: \(message)\n".utf8))
+    Terminal.write("pushgate: \(message)\n", to: STDERR_FILENO)
     throw ExitCode(status)
   }
 }
