@@ -161,6 +161,16 @@ public enum Spawn {
       let reaped = waitpid(pid, &status, WNOHANG)
       if reaped == pid {
         end = decode(status)
+        // What it wrote just before exiting may still be in the pipe: keep reading what is
+        // there without waiting (a child of its own may still hold the pipe open).
+        while open {
+          var poller = pollfd(fd: pipeFds[0], events: Int16(POLLIN), revents: 0)
+          guard poll(&poller, 1, 0) > 0 else { break }
+          let count = buffer.withUnsafeMutableBytes { read(pipeFds[0], $0.baseAddress, $0.count) }
+          guard count > 0 else { break }
+          tail += buffer[0..<count]
+          if tail.count > tailLimit { tail.removeFirst(tail.count - tailLimit) }
+        }
         break
       }
       let now = Clock.monotonicMilliseconds()
