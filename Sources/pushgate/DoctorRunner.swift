@@ -1,5 +1,5 @@
-// Runs the programs `pushgate doctor`, `authorize` and `init` check with (rsync, rsnapshot,
-// the login shell, sshd -T) through Spawn.capture: no shell, a fixed environment, stdin
+// Runs the programs `pushgate doctor` and `authorize` check with (rsync, rsnapshot, the
+// login shell, sshd -T) through Spawn.capture: no shell, a fixed environment, stdin
 // /dev/null, a session of its own, stdout and stderr captured apart, the whole process group
 // killed when it overruns, and as the backup account when root runs what the account controls.
 import Glibc
