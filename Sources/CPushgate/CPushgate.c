@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <string.h>
@@ -37,13 +38,44 @@ int pg_ofd_getlk(int fd, off_t start, off_t length) {
   return lock.l_type == F_UNLCK ? 0 : lock.l_type == F_RDLCK ? 1 : 2;
 }
 
+// Drops to `credentials` and checks the result: every id is the asked one, and a non-root
+// uid cannot take root back. Returns 0, or -1 with errno set.
+static int drop_to(const struct pg_credentials *credentials) {
+  if (setgroups((size_t)credentials->group_count, credentials->groups) != 0) return -1;
+  if (setgid(credentials->gid) != 0) return -1;
+  if (setuid(credentials->uid) != 0) return -1;
+  if (getuid() != credentials->uid || geteuid() != credentials->uid ||
+      getgid() != credentials->gid || getegid() != credentials->gid) {
+    errno = EPERM;
+    return -1;
+  }
+  if (credentials->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+    errno = EPERM;
+    return -1;
+  }
+  return 0;
+}
+
+// Tells the parent which step failed and with which errno, then ends the child.
+static void fail_in_child(int report, int step) {
+  int failure[2] = {step, errno};
+  ssize_t ignored = write(report, failure, sizeof failure);
+  (void)ignored;
+  _exit(127);
+}
+
 // fork and execve rather than posix_spawn: only a child of our own can ask the kernel
 // (PR_SET_PDEATHSIG) to signal it when we die, so a killed gate never leaves an rsync
 // running after its slot is free. Between fork and execve the child makes system calls only.
-pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int keep, int session, int death_signal) {
+pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
+               int in, int out, int err, int keep, int session, int death_signal,
+               const struct pg_credentials *credentials, int *failed_step) {
+  *failed_step = PG_STEP_NONE;
   int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) return -errno;
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    *failed_step = PG_STEP_FORK;
+    return -errno;
+  }
   sigset_t all, previous;
   sigfillset(&all);
   // No handler of ours may run in the child before its dispositions are reset.
@@ -55,12 +87,14 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in,
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_DFL;
     for (int number = 1; number < NSIG; number++) sigaction(number, &action, NULL);
-    if (session == 1) setsid();
-    if (session == 2) setpgid(0, 0);
+    if (credentials != NULL && drop_to(credentials) != 0) fail_in_child(report[1], PG_STEP_CREDENTIALS);
+    if (session == 1 && setsid() < 0) fail_in_child(report[1], PG_STEP_SESSION);
+    if (session == 2 && setpgid(0, 0) != 0) fail_in_child(report[1], PG_STEP_SESSION);
     if (death_signal > 0) {
       prctl(PR_SET_PDEATHSIG, death_signal);
       if (getppid() != parent) _exit(127);  // the parent died before prctl
     }
+    if (directory != NULL && chdir(directory) != 0) fail_in_child(report[1], PG_STEP_CHDIR);
     int sources[3] = {in, out, err};
     for (int target = 0; target < 3; target++) {
       if (sources[target] >= 0 && sources[target] != target) dup2(sources[target], target);
@@ -76,27 +110,26 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in,
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execve(path, argv, envp);
-    int error = errno;
-    ssize_t ignored = write(report[1], &error, sizeof error);
-    (void)ignored;
-    _exit(127);
+    fail_in_child(report[1], PG_STEP_EXECVE);
   }
   int fork_error = errno;
   sigprocmask(SIG_SETMASK, &previous, NULL);
   close(report[1]);
   if (pid < 0) {
     close(report[0]);
+    *failed_step = PG_STEP_FORK;
     return -fork_error;
   }
-  int exec_error = 0;
+  int failure[2] = {0, 0};
   ssize_t count;
   do {
-    count = read(report[0], &exec_error, sizeof exec_error);
+    count = read(report[0], failure, sizeof failure);
   } while (count < 0 && errno == EINTR);
   close(report[0]);
-  if (count == (ssize_t)sizeof exec_error) {
+  if (count == (ssize_t)sizeof failure) {
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-    return -exec_error;
+    *failed_step = failure[0];
+    return -failure[1];
   }
   return pid;
 }

@@ -94,8 +94,8 @@ public enum DoctorChecks {
     }
     if file.uid != 0 && file.uid != facts.account?.uid {
       return DoctorResult(
-        .fail, "settings", "\(path) is owned by \(file.owner) \(refused)", fix: "chown root \(path)"
-      )
+        .fail, "settings", "\(path) is owned by \(file.owner) \(refused)",
+        fix: "chown root:root \(path)")
     }
     if file.mode & 0o022 != 0 {
       return DoctorResult(
@@ -111,10 +111,16 @@ public enum DoctorChecks {
     case .parsed: break
     }
     let found = "\(path) parses; owner \(file.owner), mode \(file.octalMode)"
+    if file.uid != 0, case .parsed(let settings) = facts.settings, facts.rootIsRoots(settings) {
+      return DoctorResult(
+        .fail, "settings",
+        found + " in \(settings.root), which is root's -- the backup account can change which programs run",
+        fix: "chown root:root \(path)")
+    }
     if file.uid != 0 {
       return DoctorResult(
         .warn, "settings", found + " -- the backup account could change which programs run",
-        fix: "chown root \(path)")
+        fix: "chown root:root \(path)")
     }
     return DoctorResult(.ok, "settings", found)
   }
@@ -140,6 +146,10 @@ public enum DoctorChecks {
       return DoctorResult(.fail, name, "'\(command)' did not finish in \(seconds) s", fix: fix)
     case .notRun(let reason):
       return DoctorResult(.fail, name, "cannot run '\(command)': \(reason)", fix: fix)
+    case .withheld(let found, let fix):
+      return DoctorResult(
+        .warn, name, "'\(command)' not run as root: \(found) -- another account controls it",
+        fix: fix)
     }
   }
 

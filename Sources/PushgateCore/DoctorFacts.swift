@@ -103,6 +103,9 @@ public enum DoctorRun: Equatable, Sendable {
   case timedOut(seconds: Int)
   /// It was not run: the reason.
   case notRun(String)
+  /// It was not run on purpose: doctor runs as root and the program, or the file naming it,
+  /// is not root's alone (what was found, and the fix).
+  case withheld(String, fix: String)
 }
 
 /// Whether the settings file could be read and parsed.
@@ -154,6 +157,10 @@ public struct DoctorFacts: Equatable, Sendable {
   public var sshdPath: String = "/usr/sbin/sshd"
   /// `sshd -T` output.
   public var sshdRun: DoctorRun = .notRun("not run")
+  /// The sshd_config given with `--sshd-config` (`sshd -T -f FILE`); `nil` for sshd's own.
+  public var sshdConfig: String? = nil
+  /// Whether the account's password is locked (`!` first in /etc/shadow); `nil` when unknown.
+  public var passwordLocked: Bool? = nil
 
   /// Facts with nothing gathered yet beyond the settings.
   public init(
@@ -170,6 +177,13 @@ public struct DoctorFacts: Equatable, Sendable {
 
   /// Whether doctor runs as root.
   public var runsAsRoot: Bool { userId == 0 }
+
+  /// Whether the root directory of `settings` is root's (`pushgate init` ran as root), so
+  /// the configuration in it must be root's too.
+  public func rootIsRoots(_ settings: Settings) -> Bool {
+    let root = file(settings.root)
+    return root.kind == .directory && root.uid == 0
+  }
 
   /// lstat facts for `path` (missing when not gathered).
   public func file(_ path: String) -> DoctorFile { files[path] ?? .missing }

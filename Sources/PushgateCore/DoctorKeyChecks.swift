@@ -7,6 +7,13 @@ extension DoctorChecks {
   /// label per key; areas no line names are reported.
   static func authorizedKeys(_ facts: DoctorFacts) -> [DoctorResult] {
     let path = facts.authorizedKeysPath
+    if path.isEmpty {
+      return [
+        DoctorResult(
+          .warn, "keys", "authorized_keys not checked: the backup account is not known",
+          fix: "pass --account, or --authorized-keys")
+      ]
+    }
     let text: String
     switch facts.authorizedKeys {
     case .success(let read): text = read

@@ -11,6 +11,14 @@ extension DoctorChecks {
   /// command as `SHELL -c COMMAND`; Debian's bash sources ~/.bashrc there).
   static func shell(_ facts: DoctorFacts) -> [DoctorResult] {
     guard let account = facts.account else {
+      if facts.accountName.isEmpty {
+        return [
+          DoctorResult(
+            .fail, "account",
+            "cannot tell the backup account: no area or account-owned keys/ next to \(facts.configPath)",
+            fix: "pass --account")
+        ]
+      }
       return [
         DoctorResult(
           .fail, "account", "no account '\(facts.accountName)' in the password database",
@@ -54,12 +62,18 @@ extension DoctorChecks {
           .warn, "shell", "login shell \(shell) not run as \(account.name): \(reason)",
           fix: "run doctor as root")
       ]
+    case .withheld(let found, let fix):
+      return [
+        DoctorResult(
+          .warn, "shell", "login shell \(shell) not run as root: \(found) -- another account controls it",
+          fix: fix)
+      ]
     }
   }
 
   /// sshd's effective settings (`sshd -T`): ExposeAuthInfo, AcceptEnv, PermitUserEnvironment.
   static func sshd(_ facts: DoctorFacts) -> [DoctorResult] {
-    let sshd = facts.sshdPath
+    let sshd = facts.sshdPath + (facts.sshdConfig.map { " -f " + $0 } ?? "")
     let output: String
     switch facts.sshdRun {
     case .ran(0, let stdout, _): output = stdout
@@ -76,7 +90,7 @@ extension DoctorChecks {
           .warn, "sshd", "'\(sshd) -T' did not finish in \(seconds) s; sshd settings not checked",
           fix: "run it by hand")
       ]
-    case .notRun(let reason):
+    case .notRun(let reason), .withheld(let reason, _):
       return [
         DoctorResult(
           .warn, "sshd", "sshd settings not checked: \(reason)",
@@ -119,6 +133,7 @@ extension DoctorChecks {
     } else {
       results.append(DoctorResult(.ok, "sshd", "AcceptEnv \(shown) (pushgate-serve ignores them)"))
     }
+    results += lockedAccount(facts, usePAM: values["usepam"]?.joined(separator: " ") ?? "no")
     let permit = values["permituserenvironment"]?.joined(separator: " ") ?? "no"
     if permit == "no" {
       results.append(DoctorResult(.ok, "sshd", "PermitUserEnvironment no"))
@@ -130,6 +145,20 @@ extension DoctorChecks {
           fix: "set 'PermitUserEnvironment no' in sshd_config"))
     }
     return results
+  }
+
+  /// A locked password (`!` first in the shadow entry) with `UsePAM no`: sshd refuses the
+  /// account before it looks at any key.
+  static func lockedAccount(_ facts: DoctorFacts, usePAM: String) -> [DoctorResult] {
+    guard facts.passwordLocked == true, usePAM == "no", let account = facts.account else {
+      return []
+    }
+    return [
+      DoctorResult(
+        .fail, "sshd",
+        "\(account.name)'s password is locked ('!' in /etc/shadow) and UsePAM is no -- sshd refuses every key of the account",
+        fix: "usermod -p '*' \(account.name)")
+    ]
   }
 
   /// sshd's pattern matching: `*` any run, `?` one character.

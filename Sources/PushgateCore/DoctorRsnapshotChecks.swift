@@ -29,13 +29,23 @@ extension DoctorChecks {
   }
 
   /// Whether doctor may run `rsnapshot configtest` on the area's rsnapshot.conf: a regular
-  /// file that no account but root and doctor's own user can change.
+  /// file that no account but root and doctor's own user can change -- or, when doctor runs
+  /// as root and runs configtest as the (non-root) account, the account too.
   public static func mayRunConfigtest(_ facts: DoctorFacts, _ settings: Settings, _ label: String)
     -> Bool
   {
     let area = settings.area(label)
+    let runner = runsAsAccount(facts) ? facts.account?.uid ?? facts.userId : facts.userId
     return facts.file(area.rsnapshotConf).kind == .regular
-      && configtestHazard(facts, settings, area) == nil
+      && configtestHazard(
+        area, settings: settings, userId: facts.userId, also: runner, tool: "doctor",
+        inspect: facts.file) == nil
+  }
+
+  /// Whether doctor, as root, runs what the account controls as the account (a known account
+  /// that is not root).
+  public static func runsAsAccount(_ facts: DoctorFacts) -> Bool {
+    facts.runsAsRoot && (facts.account.map { $0.uid != 0 } ?? false)
   }
 
   /// What lets another account change the area's rsnapshot.conf before rsnapshot reads it,
@@ -52,10 +62,10 @@ extension DoctorChecks {
   /// `nil` when nothing does. `inspect` describes a path as lstat(2) sees it; `tool` is the
   /// command the fix may tell to run as the file's owner instead.
   public static func configtestHazard(
-    _ area: Area, settings: Settings, userId: UInt32, tool: String,
+    _ area: Area, settings: Settings, userId: UInt32, also runner: UInt32? = nil, tool: String,
     inspect: (String) -> DoctorFile
   ) -> (found: String, fix: String)? {
-    let trusted: Set<UInt32> = [0, userId]
+    let trusted: Set<UInt32> = [0, userId, runner ?? userId]
     let conf = area.rsnapshotConf
     let file = inspect(conf)
     if !trusted.contains(file.uid) {
@@ -78,7 +88,7 @@ extension DoctorChecks {
       default: return ("\(path) is not a directory", "make \(path) a directory of root")
       }
       if !trusted.contains(directory.uid) {
-        return ("\(path) is owned by \(directory.owner)", "chown root \(path)")
+        return ("\(path) is owned by \(directory.owner)", "chown root:root \(path)")
       }
       let guarded = directory.mode & 0o1000 != 0 && trusted.contains(child.uid)
       if directory.mode & 0o022 != 0 && !guarded {
@@ -118,20 +128,37 @@ extension DoctorChecks {
     }
     var results: [DoctorResult] = []
     if let hazard = configtestHazard(facts, settings, area) {
+      guard let account = facts.account, mayRunConfigtest(facts, settings, area.label) else {
+        results.append(
+          DoctorResult(
+            .fail, "areas",
+            "configtest not run as \(facts.userName): \(hazard.found), so another account can change what rsnapshot reads",
+            fix: hazard.fix))
+        return results + rsnapshotText(facts, settings, area)
+      }
       results.append(
         DoctorResult(
           .fail, "areas",
-          "configtest not run as \(facts.userName): \(hazard.found), so another account can change what rsnapshot reads",
+          "\(hazard.found), so the backup account can change what rsnapshot reads (configtest ran as \(account.name), not as root)",
           fix: hazard.fix))
+      if let problem = configtest(facts, settings, area) { results.append(problem) }
     } else if let problem = configtest(facts, settings, area) {
       results.append(problem)
     }
+    return results + rsnapshotText(facts, settings, area)
+  }
+
+  /// The area's rsnapshot.conf as read: its settings, or why it could not be read.
+  private static func rsnapshotText(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
+    -> [DoctorResult]
+  {
+    let conf = area.rsnapshotConf
     switch facts.rsnapshotConfs[area.label] ?? .failure(DoctorReadError("not read")) {
     case .success(let text):
-      return results + rsnapshotSettings(facts, settings, area, text)
+      return rsnapshotSettings(facts, settings, area, text)
     case .failure(let error):
       let mustRead = facts.runsAsRoot || facts.userId == facts.account?.uid
-      return results + [
+      return [
         DoctorResult(
           mustRead ? .fail : .warn, "areas", "cannot read \(conf): \(error.reason)",
           fix: mustRead ? "chmod 0644 \(conf)" : "run doctor as root")
@@ -160,6 +187,10 @@ extension DoctorChecks {
       return DoctorResult(
         .warn, "areas", "'\(test)' not run: \(reason)",
         fix: "run it by hand as \(facts.account?.name ?? facts.accountName)")
+    case .withheld(let found, let fix):
+      return DoctorResult(
+        .warn, "areas", "'\(test)' not run as root: \(found) -- another account controls it",
+        fix: fix)
     }
   }
 

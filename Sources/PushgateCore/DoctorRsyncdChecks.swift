@@ -91,7 +91,7 @@ extension DoctorChecks {
       return [
         DoctorResult(
           .fail, "rsyncd", "\(file) is owned by \(found.owner) \(refused)",
-          fix: "chown root \(file)")
+          fix: "chown root:root \(file)")
       ]
     }
     if found.mode & 0o002 != 0 {
@@ -110,11 +110,13 @@ extension DoctorChecks {
       ]
     }
     if let account, found.uid == account.uid, account.uid != 0 {
+      var rootIsRoots = false
+      if case .parsed(let settings) = facts.settings { rootIsRoots = facts.rootIsRoots(settings) }
       return [
         DoctorResult(
-          .warn, "rsyncd",
+          rootIsRoots ? .fail : .warn, "rsyncd",
           "\(file) is owned by \(account.name) -- the backup account could change what its clients may do",
-          fix: "chown root \(file)")
+          fix: "chown root:root \(file)")
       ]
     }
     return []

@@ -35,25 +35,67 @@ public enum Spawn {
     case newGroup = 2
   }
 
-  /// Starts `run` in its directory; every other descriptor is closed in the child and every
-  /// signal is at its default disposition. With `diesWithUs` the child gets SIGTERM when we
-  /// die, so it never outlives the slot we hold. Returns the pid.
+  /// Who a child runs as (setgroups(2), setgid(2), setuid(2) in the child, checked there).
+  public struct Credentials: Equatable, Sendable {
+    /// The uid.
+    public var uid: uid_t
+    /// The primary gid.
+    public var gid: gid_t
+    /// Every group, the primary one included (getgrouplist(3)).
+    public var groups: [gid_t]
+
+    /// Creates credentials.
+    public init(uid: uid_t, gid: gid_t, groups: [gid_t]) {
+      self.uid = uid
+      self.gid = gid
+      self.groups = groups
+    }
+  }
+
+  /// Starts `run`; the child changes into `run.directory` itself (our working directory is
+  /// never touched). Every other descriptor is closed in the child and every signal is at its
+  /// default disposition. With `credentials` the child first becomes that user. With
+  /// `diesWithUs` the child gets SIGTERM when we die, so it never outlives the slot we hold.
+  /// Returns the pid.
   public static func start(
-    _ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit, diesWithUs: Bool = true
+    _ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit, diesWithUs: Bool = true,
+    credentials: Credentials? = nil
   ) throws(SystemError) -> pid_t {
-    // posix_spawn has no portable chdir action; we change our own cwd, which the gate
-    // never relies on afterwards (every path we use is absolute).
-    guard chdir(run.directory) == 0 else { throw .current("chdir '\(run.directory)'") }
+    var step: Int32 = 0
     let pid = withCStrings(run.arguments) { argv in
       withCStrings(run.environment) { envp in
-        pg_spawn(
-          run.path, argv, envp, stdio.input, stdio.output, stdio.error, stdio.inherited,
-          grouping.rawValue,
-          diesWithUs ? SIGTERM : 0)
+        withCredentials(credentials) { who in
+          pg_spawn(
+            run.path, argv, envp, run.directory, stdio.input, stdio.output, stdio.error,
+            stdio.inherited, grouping.rawValue, diesWithUs ? SIGTERM : 0, who, &step)
+        }
       }
     }
-    guard pid > 0 else { throw SystemError(number: -pid, operation: "execve '\(run.path)'") }
+    guard pid > 0 else { throw SystemError(number: -pid, operation: operation(step, run)) }
     return pid
+  }
+
+  /// What a failed step of `pg_spawn` was doing, for the error's text.
+  private static func operation(_ step: Int32, _ run: ProgramRun) -> String {
+    switch UInt32(bitPattern: step) {
+    case PG_STEP_FORK.rawValue: "fork"
+    case PG_STEP_CREDENTIALS.rawValue: "change to the child's user"
+    case PG_STEP_SESSION.rawValue: "start the child's session"
+    case PG_STEP_CHDIR.rawValue: "chdir '\(run.directory)'"
+    default: "execve '\(run.path)'"
+    }
+  }
+
+  private static func withCredentials<R>(
+    _ credentials: Credentials?, _ body: (UnsafePointer<pg_credentials>?) -> R
+  ) -> R {
+    guard let credentials else { return body(nil) }
+    return credentials.groups.withUnsafeBufferPointer { groups in
+      let who = pg_credentials(
+        uid: credentials.uid, gid: credentials.gid, groups: groups.baseAddress,
+        group_count: Int32(groups.count))
+      return withUnsafePointer(to: who) { body($0) }
+    }
   }
 
   /// Waits for `pid` (retrying on EINTR).
@@ -119,6 +161,16 @@ public enum Spawn {
       let reaped = waitpid(pid, &status, WNOHANG)
       if reaped == pid {
         end = decode(status)
+        // What it wrote just before exiting may still be in the pipe: keep reading what is
+        // there without waiting (a child of its own may still hold the pipe open).
+        while open {
+          var poller = pollfd(fd: pipeFds[0], events: Int16(POLLIN), revents: 0)
+          guard poll(&poller, 1, 0) > 0 else { break }
+          let count = buffer.withUnsafeMutableBytes { read(pipeFds[0], $0.baseAddress, $0.count) }
+          guard count > 0 else { break }
+          tail += buffer[0..<count]
+          if tail.count > tailLimit { tail.removeFirst(tail.count - tailLimit) }
+        }
         break
       }
       let now = Clock.monotonicMilliseconds()

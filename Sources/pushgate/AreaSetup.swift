@@ -44,7 +44,9 @@ enum AreaSetup {
         status: ExitStatus.osError)
     }
     let test: (status: Int32, output: String)
-    switch DoctorGather.runConfigtest(settings, area, as: DoctorGather.lookUp(owner.name)) {
+    let runner = DoctorGather.runAs(
+      DoctorGather.lookUp(owner.name), trusting: [settings.rsnapshot, area.rsnapshotConf])
+    switch DoctorGather.runConfigtest(settings, area, as: runner) {
     case .ran(let status, let stdout, let stderr): test = (status, stdout + stderr)
     case .timedOut(let seconds):
       throw AuthorizeFailure(
@@ -53,6 +55,10 @@ enum AreaSetup {
     case .notRun(let reason):
       throw AuthorizeFailure(
         "cannot run rsnapshot configtest on '\(area.rsnapshotConf)': \(reason)",
+        status: ExitStatus.osError)
+    case .withheld(let found, let fix):
+      throw AuthorizeFailure(
+        "refusing to run rsnapshot configtest as root: \(LogRow.visible(found))\nhint: \(fix)",
         status: ExitStatus.osError)
     }
     let lines = test.output.split(separator: "\n").map { LogRow.visible(String($0)) }

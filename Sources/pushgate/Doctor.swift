@@ -20,8 +20,9 @@ struct Doctor: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The backup account (default: the owner of the first area's state/, else of ROOT/keys, "
-        + "else you).", valueName: "user"))
+      "The backup account (default: the owner of the first area's state/, else of ROOT/keys "
+        + "unless root; ROOT is the settings file's directory when they do not parse).",
+      valueName: "user"))
   var account: String?
 
   @Option(
@@ -32,9 +33,16 @@ struct Doctor: ParsableCommand {
   @Option(help: ArgumentHelp("sshd, for 'sshd -T' (root only).", valueName: "path"))
   var sshd = "/usr/sbin/sshd"
 
+  @Option(
+    name: .customLong("sshd-config"),
+    help: ArgumentHelp(
+      "The sshd_config to check ('sshd -T -f FILE'; default: sshd's own).", valueName: "file"))
+  var sshdConfig: String?
+
   func run() throws {
     let facts = DoctorGather.facts(
-      config: config, account: account, authorizedKeys: authorizedKeys, sshd: sshd)
+      config: config, account: account, authorizedKeys: authorizedKeys, sshd: sshd,
+      sshdConfig: sshdConfig)
     let results = DoctorChecks.run(facts)
     for line in DoctorResult.render(results) { print(line) }
     let status = DoctorResult.exitStatus(results)

@@ -8,22 +8,25 @@ import PushgateSystem
 enum DoctorGather {
   /// Reads the settings, finds the account, lists the areas, reads the configurations, stats
   /// every path the checks need and runs rsync, rsnapshot (configtest only where the core
-  /// allows it), the login shell and sshd.
-  static func facts(config: String, account: String?, authorizedKeys: String?, sshd: String)
-    -> DoctorFacts
-  {
+  /// allows it), the login shell and sshd. As root, what the account controls runs as the
+  /// account, or not at all (see ``runAs(_:trusting:)``).
+  static func facts(
+    config: String, account: String?, authorizedKeys: String?, sshd: String,
+    sshdConfig: String? = nil
+  ) -> DoctorFacts {
     let configPath = absolute(config)
     let settings = readSettings(configPath)
     var parsed: Settings? = nil
     if case .parsed(let value) = settings { parsed = value }
     let entries = parsed.map { list($0.keysDirectory) }
     let name =
-      account ?? parsed.flatMap { areaOwner($0, entries) ?? owner(of: $0.keysDirectory) }
-      ?? userName(geteuid())
+      account ?? BackupAccount.owner(config: configPath)
+      ?? (geteuid() == 0 ? "" : userName(geteuid()))
     var facts = DoctorFacts(
-      configPath: configPath, settings: settings, account: lookUp(name), accountName: name,
-      userId: geteuid(), userName: userName(geteuid()))
+      configPath: configPath, settings: settings, account: name.isEmpty ? nil : lookUp(name),
+      accountName: name, userId: geteuid(), userName: userName(geteuid()))
     facts.sshdPath = sshd
+    facts.sshdConfig = sshdConfig.map(absolute)
     if let parsed, let entries {
       facts.keysEntries = entries
       facts.rsyncdConf = readText(parsed.rsyncdConf)
@@ -33,7 +36,7 @@ enum DoctorGather {
     {
       facts.authorizedKeysPath = keys
       facts.authorizedKeys = readText(keys)
-    } else {
+    } else if !name.isEmpty {
       facts.authorizedKeysPath = "~\(name)/.ssh/authorized_keys"
       facts.authorizedKeys = .failure(DoctorReadError("unknown account"))
     }
@@ -44,19 +47,63 @@ enum DoctorGather {
         facts.rsnapshotConfs[label] = readText(
           parsed.area(label).rsnapshotConf, followingLinks: false)
       }
-    }
-    // Programs last: Spawn changes our working directory.
-    if let parsed {
-      facts.rsyncVersion = DoctorRunner.run(parsed.rsync, [parsed.rsync, "--version"])
+      let rsync = runAs(facts.account, trusting: [configPath, parsed.rsync])
+      facts.rsyncVersion = run(rsync, parsed.rsync, [parsed.rsync, "--version"])
       let program = parsed.rsnapshot
-      facts.rsnapshotVersion = DoctorRunner.run(program, [program, "version"])
+      facts.rsnapshotVersion = run(
+        runAs(facts.account, trusting: [configPath, program]), program, [program, "version"])
       for label in labels where DoctorChecks.mayRunConfigtest(facts, parsed, label) {
-        facts.configtests[label] = runConfigtest(parsed, parsed.area(label), as: facts.account)
+        let area = parsed.area(label)
+        facts.configtests[label] = runConfigtest(
+          parsed, area,
+          as: runAs(facts.account, trusting: [configPath, program, area.rsnapshotConf]))
       }
     }
     if let found = facts.account { facts.shellRun = runShell(found) }
-    facts.sshdRun = runSshd(sshd, account: facts.account)
+    if let found = facts.account, geteuid() == 0 {
+      facts.passwordLocked = BackupAccount.passwordLocked(found.name)
+    }
+    facts.sshdRun = runSshd(sshd, config: facts.sshdConfig, account: facts.account)
     return facts
+  }
+
+  /// Who runs a program that the files `trusting` (the program, the settings naming it, what
+  /// it reads) decide. Not as root: doctor's own user. As root with a known account that is
+  /// not root: the account. Otherwise root, and only when every one of the files is root's
+  /// alone (``RootOnly``); else nobody, and why.
+  enum Runner {
+    /// Doctor's own user.
+    case me
+    /// The backup account.
+    case account(DoctorAccount)
+    /// Nobody: what was found, and the fix.
+    case withheld(String, fix: String)
+  }
+
+  /// Chooses the ``Runner`` (see there).
+  static func runAs(_ account: DoctorAccount?, trusting files: [String]) -> Runner {
+    guard geteuid() == 0 else { return .me }
+    if let account, account.uid != 0 { return .account(account) }
+    for file in files {
+      if let hazard = RootOnly.hazard(file) { return .withheld(hazard.found, fix: hazard.fix) }
+    }
+    return .me
+  }
+
+  /// Runs the program as `runner` says.
+  static func run(
+    _ runner: Runner, _ path: String, _ arguments: [String],
+    environment: [String] = ["PATH=/usr/bin:/bin", "LC_ALL=C"], directory: String = "/"
+  ) -> DoctorRun {
+    switch runner {
+    case .me:
+      return DoctorRunner.run(path, arguments, environment: environment, directory: directory)
+    case .account(let account):
+      return DoctorRunner.run(
+        path, arguments, environment: environment, directory: directory, as: account)
+    case .withheld(let found, let fix):
+      return .withheld(found, fix: fix)
+    }
   }
 
   /// The owner of the first area's state/ (the account pushgate-serve runs as), if any.
@@ -85,25 +132,17 @@ enum DoctorGather {
   }
 
   /// `rsnapshot -c AREA/rsnapshot.conf configtest` in the area, as pushgate-serve and rotate
-  /// run rsnapshot: as the account (through setpriv or runuser when doctor runs as root).
-  static func runConfigtest(_ settings: Settings, _ area: Area, as account: DoctorAccount?)
-    -> DoctorRun
-  {
+  /// run rsnapshot: as the account when root runs it for a non-root account.
+  static func runConfigtest(_ settings: Settings, _ area: Area, as runner: Runner) -> DoctorRun {
     let command = [settings.rsnapshot, "-c", area.rsnapshotConf, "configtest"]
-    let environment = ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"]
-    guard let account, geteuid() == 0, account.uid != 0 else {
-      return DoctorRunner.run(
-        command[0], command, environment: environment, directory: area.directory)
-    }
-    guard let switchUser = switchUser(to: account) else {
-      return .notRun("neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
-    }
-    return DoctorRunner.run(
-      switchUser[0], switchUser + command, environment: environment, directory: area.directory)
+    return run(
+      runner, command[0], command, environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"],
+      directory: area.directory)
   }
 
   /// `SHELL -c true` as the account, with what sshd would put in the environment (bash
-  /// sources ~/.bashrc when `SSH_CLIENT` is set), in its home directory.
+  /// sources ~/.bashrc when `SSH_CLIENT` is set), in its home directory, in a session of its
+  /// own without a terminal.
   static func runShell(_ account: DoctorAccount) -> DoctorRun {
     let shell = account.shell
     if ["nologin", "false"].contains(shell.split(separator: "/").last ?? "") {
@@ -118,37 +157,20 @@ enum DoctorGather {
     let home =
       stat(account.home, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR ? account.home : "/"
     let command = [shell, "-c", "true"]
-    if geteuid() == account.uid {
-      return DoctorRunner.run(shell, command, environment: environment, directory: home)
-    }
-    guard geteuid() == 0 else {
+    guard geteuid() == account.uid || geteuid() == 0 else {
       return .notRun("doctor runs as \(userName(geteuid())), neither root nor \(account.name)")
     }
-    guard let switchUser = switchUser(to: account) else {
-      return .notRun("neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
-    }
-    return DoctorRunner.run(
-      switchUser[0], switchUser + command, environment: environment, directory: home)
+    let runner: Runner = geteuid() == account.uid ? .me : .account(account)
+    return run(runner, shell, command, environment: environment, directory: home)
   }
 
-  /// The words that run a command as `account` (root only): setpriv, else runuser.
-  static func switchUser(to account: DoctorAccount) -> [String]? {
-    if access("/usr/bin/setpriv", X_OK) == 0 {
-      return [
-        "/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups",
-      ]
-    }
-    if access("/usr/sbin/runuser", X_OK) == 0 {
-      return ["/usr/sbin/runuser", "-u", account.name, "--"]
-    }
-    return nil
-  }
-
-  /// `sshd -T` for a connection of the account (so `Match User` blocks apply); root only.
-  static func runSshd(_ sshd: String, account: DoctorAccount?) -> DoctorRun {
+  /// `sshd -T` (with `-f config` when given) for a connection of the account (so `Match
+  /// User` blocks apply); root only. sshd is root's program, named on root's command line.
+  static func runSshd(_ sshd: String, config: String?, account: DoctorAccount?) -> DoctorRun {
     guard access(sshd, X_OK) == 0 else { return .notRun("\(sshd) is not installed") }
     guard geteuid() == 0 else { return .notRun("'sshd -T' needs root") }
     var arguments = [sshd, "-T"]
+    if let config { arguments += ["-f", config] }
     if let account { arguments += ["-C", "user=\(account.name),host=localhost,addr=127.0.0.1"] }
     return DoctorRunner.run(sshd, arguments)
   }

@@ -20,7 +20,8 @@ struct Keys: ParsableCommand {
   @Option(
     name: .customLong("authorized-keys"),
     help: ArgumentHelp(
-      "The file to read (default: ~/.ssh/authorized_keys of --account, or of you).",
+      "The file to read (default: ~/.ssh/authorized_keys of --account, else of the owner of "
+        + "the areas next to --config, else of you unless you are root).",
       valueName: "file"))
   var authorizedKeys: String?
 
@@ -44,7 +45,7 @@ struct Keys: ParsableCommand {
 
   private func list() throws(AuthorizeFailure) {
     var path = authorizedKeys ?? ""
-    if authorizedKeys == nil { path = try AuthorizeFile.account(account).home + "/.ssh/authorized_keys" }
+    if authorizedKeys == nil { path = try defaultAccount().home + "/.ssh/authorized_keys" }
     let file = AuthorizedKeysFile(try read(path))
     let entries = file.pushgateEntries
     var snapshots = LastSnapshots()
@@ -76,6 +77,20 @@ struct Keys: ParsableCommand {
     }
     let others = file.keyLines.count - entries.count
     if others > 0 { print("\(others) other key line\(others == 1 ? "" : "s") not run by pushgate-serve") }
+  }
+
+  /// --account, else the owner of the root's areas (next to --config, or the default
+  /// settings), else you -- but never root by default: root's own authorized_keys is not
+  /// where backup keys belong.
+  private func defaultAccount() throws(AuthorizeFailure) -> KeyAccount {
+    let settings = config ?? SettingsFile.defaultPath
+    let name = account ?? BackupAccount.owner(config: settings)
+    if name == nil && geteuid() == 0 {
+      throw .usage(
+        "cannot tell the backup account: no area or account-owned keys/ next to '\(settings)'\n"
+          + "hint: pass --account, --authorized-keys or --config")
+    }
+    return try AuthorizeFile.account(name)
   }
 
   private func read(_ path: String) throws(AuthorizeFailure) -> [UInt8] {

@@ -15,6 +15,8 @@ private let authorize =
   "pushgate authorize --config /backup/pushgate.conf --account backup --key laptop --replace CLIENT-KEY.pub"
 private let hazard = "configtest not run as root: "
 private let hazardEnd = ", so another account can change what rsnapshot reads"
+private let ranAsAccount =
+  ", so the backup account can change what rsnapshot reads (configtest ran as backup, not as root)"
 
 private func backupOwned(_ kind: DoctorFile.Kind, _ mode: UInt32) -> DoctorFile {
   DoctorFile(kind, uid: 1000, gid: 1000, mode: mode, owner: "backup")
@@ -147,8 +149,8 @@ let doctorRsnapshotCases: [DoctorCase] = [
       "neither /usr/bin/setpriv nor /usr/sbin/runuser is installed")
   },
   row(
-    "rsnapshot.conf of the account: root does not run configtest", .fail, "areas",
-    "laptop: \(hazard)\(conf) is owned by backup\(hazardEnd)",
+    "rsnapshot.conf of the account: root runs configtest as the account", .fail, "areas",
+    "laptop: \(conf) is owned by backup\(ranAsAccount)",
     fix: "chown root:root \(conf) && chmod 0644 \(conf), or run doctor as backup"
   ) { $0.files[conf] = backupOwned(.regular, 0o644) },
   row(
@@ -157,7 +159,7 @@ let doctorRsnapshotCases: [DoctorCase] = [
   ) { $0.files[conf] = DoctorFile(.regular, mode: 0o664) },
   row(
     "the area's directory belongs to the account", .fail, "areas",
-    "laptop: \(hazard)\(laptop) is owned by backup\(hazardEnd)", fix: "chown root \(laptop)"
+    "laptop: \(laptop) is owned by backup\(ranAsAccount)", fix: "chown root:root \(laptop)"
   ) { $0.files[laptop] = backupOwned(.directory, 0o750) },
   row(
     "a root writable by the group, not sticky: every area", .fail, "areas",

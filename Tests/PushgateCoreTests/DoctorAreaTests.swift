@@ -67,6 +67,7 @@ struct ConfigtestCase: Sendable, CustomTestStringConvertible {
   let userId: UInt32
   let files: [String: DoctorFile]
   let allowed: Bool
+  var accountUid: UInt32 = 1000
   var testDescription: String { name }
 }
 
@@ -79,8 +80,15 @@ let configtestCases: [ConfigtestCase] = [
   ConfigtestCase(
     name: "as authorize makes it, doctor as root", userId: 0, files: [:], allowed: true),
   ConfigtestCase(
-    name: "the account's file, doctor as root", userId: 0,
-    files: [conf: account(.regular, 0o644)], allowed: false),
+    name: "the account's file, doctor as root: runs it as the account", userId: 0,
+    files: [conf: account(.regular, 0o644)], allowed: true),
+  ConfigtestCase(
+    name: "the account's file, doctor as root for the account root", userId: 0,
+    files: [conf: account(.regular, 0o644)], allowed: false, accountUid: 0),
+  ConfigtestCase(
+    name: "a third account's file, doctor as root", userId: 0,
+    files: [conf: DoctorFile(.regular, uid: 1001, mode: 0o644, owner: "mallory")],
+    allowed: false),
   ConfigtestCase(
     name: "the account's file, doctor as the account", userId: 1000,
     files: [conf: account(.regular, 0o644)], allowed: true),
@@ -96,11 +104,14 @@ let configtestCases: [ConfigtestCase] = [
     name: "a symlink", userId: 0, files: [conf: DoctorFile(.symlink, mode: 0o777)], allowed: false),
   ConfigtestCase(name: "missing", userId: 0, files: [conf: .missing], allowed: false),
   ConfigtestCase(
-    name: "the area's directory is the account's", userId: 0,
-    files: ["/backup/keys/laptop": account(.directory, 0o750)], allowed: false),
+    name: "the area's directory is the account's: runs as the account", userId: 0,
+    files: ["/backup/keys/laptop": account(.directory, 0o750)], allowed: true),
   ConfigtestCase(
-    name: "ROOT/keys is the account's", userId: 0,
-    files: ["/backup/keys": account(.directory, 0o750)], allowed: false),
+    name: "the area's directory is the account's, account root", userId: 0,
+    files: ["/backup/keys/laptop": account(.directory, 0o750)], allowed: false, accountUid: 0),
+  ConfigtestCase(
+    name: "ROOT/keys is the account's, account root", userId: 0,
+    files: ["/backup/keys": account(.directory, 0o750)], allowed: false, accountUid: 0),
   ConfigtestCase(
     name: "ROOT group-writable and sticky, ROOT/keys root's", userId: 0,
     files: ["/backup": DoctorFile(.directory, gid: 1000, mode: 0o1770)], allowed: true),
@@ -116,6 +127,7 @@ let configtestCases: [ConfigtestCase] = [
 func configtestRunsOnlyOnFilesNoOtherAccountCanChange(_ c: ConfigtestCase) {
   var facts = healthyFacts()
   facts.userId = c.userId
+  facts.account?.uid = c.accountUid
   facts.files.merge(c.files) { $1 }
   #expect(DoctorChecks.mayRunConfigtest(facts, doctorSettings, "laptop") == c.allowed)
 }

@@ -38,7 +38,7 @@ let doctorRsyncdCases: [DoctorCase] = [
   row(
     "rsyncd.conf owned by someone else", .fail, "rsyncd",
     "/backup/rsyncd.conf is owned by mallory -- pushgate-serve refuses it, so every session fails",
-    fix: "chown root /backup/rsyncd.conf"
+    fix: "chown root:root /backup/rsyncd.conf"
   ) {
     $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, uid: 1001, mode: 0o644, owner: "mallory")
   },
@@ -53,11 +53,21 @@ let doctorRsyncdCases: [DoctorCase] = [
     fix: "chmod g-w /backup/rsyncd.conf"
   ) { $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, mode: 0o664) },
   row(
-    "rsyncd.conf owned by the account", .warn, "rsyncd",
+    "rsyncd.conf owned by the account in a root of root's", .fail, "rsyncd",
     "/backup/rsyncd.conf is owned by backup -- the backup account could change what its clients may do",
-    fix: "chown root /backup/rsyncd.conf"
+    fix: "chown root:root /backup/rsyncd.conf"
   ) {
     $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, uid: 1000, mode: 0o644, owner: "backup")
+  },
+  row(
+    "rsyncd.conf owned by the account in its own root", .warn, "rsyncd",
+    "/backup/rsyncd.conf is owned by backup -- the backup account could change what its clients may do",
+    fix: "chown root:root /backup/rsyncd.conf"
+  ) {
+    $0.files["/backup/rsyncd.conf"] = DoctorFile(.regular, uid: 1000, mode: 0o644, owner: "backup")
+    $0.files["/backup"] = DoctorFile(.directory, uid: 1000, mode: 0o750, owner: "backup")
+    $0.userId = 1000  // doctor run as the account that made the root
+    $0.userName = "backup"
   },
   policy(
     "module 'transfer logging = no'", hides("transfer logging", line: 6),
@@ -243,5 +253,21 @@ let doctorLoginCases: [DoctorCase] = [
       status: 0,
       stdout: doctorSshd.replacingOccurrences(
         "permituserenvironment no", "permituserenvironment yes"), stderr: "")
+  },
+  row(
+    "a locked password with UsePAM no", .fail, "sshd",
+    "backup's password is locked ('!' in /etc/shadow) and UsePAM is no -- sshd refuses every key of the account",
+    fix: "usermod -p '*' backup"
+  ) {
+    $0.passwordLocked = true
+    $0.sshdRun = .ran(status: 0, stdout: doctorSshd + "usepam no\n", stderr: "")
+  },
+  row(
+    "ExposeAuthInfo missing: the exact line to add", .warn, "sshd",
+    "ExposeAuthInfo is not on -- the audit log cannot name the key used",
+    fix: "set 'ExposeAuthInfo yes' in sshd_config"
+  ) {
+    $0.sshdRun = .ran(
+      status: 0, stdout: doctorSshd.replacingOccurrences("exposeauthinfo yes\n", ""), stderr: "")
   },
 ]

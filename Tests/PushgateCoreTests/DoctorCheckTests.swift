@@ -36,18 +36,29 @@ let doctorSettingsCases: [DoctorCase] = [
   row(
     "settings owned by someone else", .fail, "settings",
     "/backup/pushgate.conf is owned by mallory -- pushgate-serve refuses it",
-    fix: "chown root /backup/pushgate.conf"
+    fix: "chown root:root /backup/pushgate.conf"
   ) {
     $0.files["/backup/pushgate.conf"] = DoctorFile(
       .regular, uid: 1001, mode: 0o644, owner: "mallory")
   },
   row(
-    "settings owned by the account", .warn, "settings",
-    "/backup/pushgate.conf parses; owner backup, mode 0644 -- the backup account could change which programs run",
-    fix: "chown root /backup/pushgate.conf"
+    "settings owned by the account in a root of root's", .fail, "settings",
+    "/backup/pushgate.conf parses; owner backup, mode 0644 in /backup, which is root's -- the backup account can change which programs run",
+    fix: "chown root:root /backup/pushgate.conf"
   ) {
     $0.files["/backup/pushgate.conf"] = DoctorFile(
       .regular, uid: 1000, mode: 0o644, owner: "backup")
+  },
+  row(
+    "settings owned by the account in its own root", .warn, "settings",
+    "/backup/pushgate.conf parses; owner backup, mode 0644 -- the backup account could change which programs run",
+    fix: "chown root:root /backup/pushgate.conf"
+  ) {
+    $0.files["/backup/pushgate.conf"] = DoctorFile(
+      .regular, uid: 1000, mode: 0o644, owner: "backup")
+    $0.files["/backup"] = DoctorFile(.directory, uid: 1000, mode: 0o750, owner: "backup")
+    $0.userId = 1000  // doctor run as the account that made the root
+    $0.userName = "backup"
   },
   row(
     "settings invalid", .fail, "settings", "/backup/pushgate.conf:3: unknown setting 'rot'",
@@ -159,6 +170,16 @@ let doctorSettingsCases: [DoctorCase] = [
     #expect(results.contains(c.expected), "\(DoctorResult.render(results).joined(separator: "\n"))")
     #expect(DoctorResult.exitStatus(results) == Int32(c.expected.level.rawValue))
   }
+}
+
+/// A locked password matters only without PAM (PAM's account stage accepts a key login of a
+/// locked account), and an unlocked one never.
+@Test(arguments: [(true, "yes"), (false, "no"), (nil, "no")] as [(Bool?, String)])
+func aLockedPasswordFailsOnlyWithoutPAM(_ locked: Bool?, _ usePAM: String) {
+  var facts = healthyFacts()
+  facts.passwordLocked = locked
+  facts.sshdRun = .ran(status: 0, stdout: doctorSshd + "usepam \(usePAM)\n", stderr: "")
+  #expect(!DoctorChecks.run(facts).contains { $0.found.contains("password is locked") })
 }
 
 extension String {

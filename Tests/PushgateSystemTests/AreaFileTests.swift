@@ -79,9 +79,8 @@ private struct Areas {
   let area = try areas.make("laptop")
   let held = try AreaLock.open(area)
   #expect(try held.acquire(until: Clock.monotonicMilliseconds()))
-  // The child holds descriptor 3 (our open file description) while it sleeps. Directory
-  // "/": Spawn.start changes the working directory of the calling process, here the whole
-  // test runner, and this test's directory is removed at its end.
+  // The child holds descriptor 3 (our open file description) while it sleeps, in "/" (this
+  // test's directory is removed at its end).
   let child = try Spawn.start(
     ProgramRun(
       path: "/bin/sh", arguments: ["/bin/sh", "-c", "test -e /proc/self/fd/3 && exec sleep 2"],

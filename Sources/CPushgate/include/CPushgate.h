@@ -14,15 +14,39 @@ int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait);
 /// Returns 0 free, 1 held shared (read), 2 held exclusively (write), or -1 with errno set.
 int pg_ofd_getlk(int fd, off_t start, off_t length);
 
+/// Who a child runs as: the groups are set with setgroups(2), then the gid, then the uid.
+struct pg_credentials {
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  int group_count;
+};
+
+/// The step of starting a child that failed (`pg_spawn`'s `failed_step`).
+enum pg_spawn_step {
+  PG_STEP_NONE = 0,
+  PG_STEP_FORK = 1,
+  PG_STEP_CREDENTIALS = 2,
+  PG_STEP_SESSION = 3,
+  PG_STEP_CHDIR = 4,
+  PG_STEP_EXECVE = 5,
+};
+
 /// Starts `path` (fork and execve): the given argv and envp (NULL-terminated), every
 /// signal at its default disposition, an empty signal mask, descriptors 0-2 taken from
 /// `in`, `out`, `err` (-1 keeps the current one), `keep` (unless -1) as descriptor 3, and
 /// every other descriptor closed on exec.
-/// `session` 1 starts a new session (setsid), 2 a new process group, 0 neither.
+/// With `credentials` (may be NULL) the child drops to those groups, gid and uid and checks
+/// that the change stuck (a non-root uid can no longer become root) before anything else.
+/// `session` 1 starts a new session (setsid: no controlling terminal), 2 a new process group,
+/// 0 neither. `directory` (unless NULL) becomes the child's working directory, changed in the
+/// child after the credentials, so it is entered with the child's own permissions.
 /// `death_signal` > 0 is sent to the child when we die (prctl PR_SET_PDEATHSIG).
-/// Returns the child's pid once execve succeeded, or -errno (of fork or of execve).
-pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], int in, int out,
-               int err, int keep, int session, int death_signal);
+/// Returns the child's pid once execve succeeded, or -errno with `*failed_step` saying which
+/// step failed.
+pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
+               int in, int out, int err, int keep, int session, int death_signal,
+               const struct pg_credentials *credentials, int *failed_step);
 
 /// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (0 stops forwarding) with a
 /// signal-safe handler installed by sigaction.
