@@ -83,12 +83,21 @@ public struct VisibleBytes: Equatable, Sendable {
   }
 
   /// The length of the valid UTF-8 sequence at `index` when it encodes a character from U+00A0
-  /// up; `nil` for a C1 control, a broken, overlong or surrogate sequence.
+  /// up that does not reorder what follows it; `nil` for a C1 control, a bidirectional
+  /// formatting character, a broken, overlong or surrogate sequence.
   static func scalarLength(_ bytes: [UInt8], at index: Int) -> Int? {
     var iterator = bytes[index...].makeIterator()
     var parser = Unicode.UTF8.ForwardParser()
     guard case .valid(let encoded) = parser.parseScalar(from: &iterator) else { return nil }
-    return Unicode.UTF8.decode(encoded).value >= 0xA0 ? encoded.count : nil
+    let value = Unicode.UTF8.decode(encoded).value
+    return value >= 0xA0 && !isBidiControl(value) ? encoded.count : nil
+  }
+
+  /// The bidirectional formatting characters (Unicode's Bidi_Control): a key comment or a
+  /// module name holding U+202E would show the rest of root's line reversed ("Trojan Source").
+  static func isBidiControl(_ value: UInt32) -> Bool {
+    value == 0x061C || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value)
+      || (0x2066...0x2069).contains(value)
   }
 
   private static func isPrintable(_ byte: UInt8) -> Bool { byte >= 0x20 && byte <= 0x7E }

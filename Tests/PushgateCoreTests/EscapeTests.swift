@@ -30,6 +30,9 @@ let escapeCases: [EscapeCase] = [
   EscapeCase(name: "invalid UTF-8: an encoded surrogate", input: [0xED, 0xA0, 0x80], kept: terminal, expected: #"\xed\xa0\x80"#),
   EscapeCase(name: "valid UTF-8 is kept for the terminal", input: Array("é █ … 😀".utf8), kept: terminal, expected: "é █ … 😀"),
   EscapeCase(name: "no-break space (U+00A0) is the first kept", input: [0xC2, 0xA0, 0xC2, 0x9F], kept: terminal, expected: "\u{A0}" + #"\xc2\x9f"#),
+  EscapeCase(name: "right-to-left override (U+202E) is escaped", input: Array("a\u{202E}b".utf8), kept: terminal, expected: #"a\xe2\x80\xaeb"#),
+  EscapeCase(name: "first strong isolate (U+2068) and left-to-right mark (U+200E) are escaped", input: Array("\u{2068}\u{200E}".utf8), kept: terminal, expected: #"\xe2\x81\xa8\xe2\x80\x8e"#),
+  EscapeCase(name: "a zero-width joiner (U+200D) is not a bidi control and stays", input: Array("a\u{200D}b".utf8), kept: terminal, expected: "a\u{200D}b"),
   EscapeCase(name: "valid UTF-8 is escaped without .unicode", input: Array("é".utf8), kept: [.newlines], expected: #"\xc3\xa9"#),
 ]
 
