@@ -86,6 +86,15 @@ let failureCases: [FailureCase] = [
     clientMessage: "server error: pushgate-serve is installed at an unusable path",
     detail: "runs from '/a b'"),
   .init(
+    failure: .interrupted(signal: 15, waitingFor: "slot", waitedMilliseconds: 300),
+    code: "interrupted", exitStatus: 143,
+    clientMessage: "server: the session was stopped by a signal",
+    detail: "SIGTERM while waiting for the slot"),
+  .init(
+    failure: .usage(detail: "x"), code: "usage", exitStatus: 64,
+    clientMessage: "server error: the forced command is wrong; the administrator must fix it",
+    detail: "x"),
+  .init(
     failure: .keyMissing, code: "key-missing", exitStatus: 78,
     clientMessage: "server error: this key has no --key label; the administrator must fix it",
     detail:
