@@ -35,9 +35,10 @@ public enum AuditRecord {
     line.add("command_bytes", command.count)
   }
 
-  /// A refused session: the escaped command and the reason code.
+  /// A refused session: the escaped command and the reason code. Every refusal carries the
+  /// key's identity: a busy session has no other record that would.
   public static func refused(_ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil) -> [UInt8] {
-    var line = start("refused", context, time: time, identity: !refusal.isBusy)
+    var line = start("refused", context, time: time, identity: true)
     addCommand(context, to: &line)
     line.add("reason", refusal.code)
     if let waitedMilliseconds { line.add("wait_ms", waitedMilliseconds) }

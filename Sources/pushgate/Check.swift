@@ -37,9 +37,11 @@ struct Check: ParsableCommand {
       throw ExitCode(error.failure.exitStatus)
     }
     let account = Identity.account()
+    // A session sshd starts: it always sets SSH_CONNECTION (UNKNOWN is never passed to rsync).
     let context = SessionContext(
       session: Identity.newSessionId(), key: key,
       originalCommand: command.isEmpty ? nil : Array(command.joined(separator: " ").utf8),
+      sshConnection: Array("UNKNOWN 65535 UNKNOWN 65535".utf8),
       home: account.home, user: account.user, executable: serve ?? Self.siblingServe())
     let verdict = Gate.decide(
       settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key))

@@ -22,12 +22,12 @@ private let notAllowed =
 let refusalCases: [RefusalCase] = [
   RefusalCase(
     name: "no command (interactive login)", command: nil,
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); no command was given\n",
-    reason: "not-via-ssh", logged: nil),
+    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    reason: "interactive", logged: nil),
   RefusalCase(
     name: "an empty command", command: "",
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); no command was given\n",
-    reason: "not-via-ssh", logged: ""),
+    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    reason: "interactive", logged: ""),
   RefusalCase(name: "ls /", command: "ls /", stderr: notAllowed, reason: "not-allowed", logged: "ls /"),
   RefusalCase(
     name: "the non-daemon rsync form", command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming",

@@ -19,6 +19,9 @@ let refusalCases: [RefusalCase] = [
     refusal: .notViaSSH, code: "not-via-ssh", exitStatus: 77, isDaemonReply: false,
     message: "refused: this key only runs backups (rsync daemon mode); no command was given"),
   .init(
+    refusal: .interactive, code: "interactive", exitStatus: 77, isDaemonReply: false,
+    message: "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"),
+  .init(
     refusal: .notAllowed, code: "not-allowed", exitStatus: 77, isDaemonReply: false,
     message: "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"),
   .init(
