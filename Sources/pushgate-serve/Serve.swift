@@ -69,6 +69,8 @@ func serve(config: String, key: String) -> Never {
   }
   let holder = HolderRecord.render(context, pid: Int(getpid()), since: Clock.now())
   lock.publish(holder, slot: slot)
+  // For monitoring, which cannot read the lock file: never waits, never stops the session.
+  HoldersFile.publish(holder, slot: slot, path: settings.holdersFile)
   area.publishSession(holder)
   do {
     try EvidenceFile.create(
