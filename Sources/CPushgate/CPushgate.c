@@ -135,23 +135,42 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], const c
 }
 
 static volatile sig_atomic_t forward_target = 0;
+static volatile sig_atomic_t received_signal = 0;
+static volatile sig_atomic_t catching = 0;
 
+// Async-signal-safe: stores a word and calls kill(2). Signals are noted only for a process that
+// asked to catch them (the gate); `pushgate rotate` forwards and carries on as before.
 static void forward(int signal_number) {
+  if (catching && received_signal == 0) received_signal = signal_number;
   pid_t pid = (pid_t)forward_target;
-  if (pid > 0) kill(pid, signal_number);
+  if (pid != 0) kill(pid, signal_number);
 }
 
-void pg_forward_signals_to(pid_t pid) {
-  forward_target = pid;
+static void install(int on) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
-  action.sa_handler = pid > 0 ? forward : SIG_DFL;
+  action.sa_handler = on ? forward : SIG_DFL;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGHUP, &action, NULL);
   sigaction(SIGINT, &action, NULL);
 }
+
+void pg_forward_signals_to(pid_t pid) {
+  forward_target = pid;
+  install(pid != 0 || catching);
+  // A signal that came before the child existed is passed on now.
+  int earlier = (int)received_signal;
+  if (pid != 0 && earlier != 0) kill(pid, earlier);
+}
+
+void pg_catch_signals(int on) {
+  catching = on;
+  if (forward_target == 0) install(on);
+}
+
+int pg_received_signal(void) { return (int)received_signal; }
 
 void pg_unblock_signals(void) {
   sigset_t none;

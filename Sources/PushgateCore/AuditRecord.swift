@@ -35,9 +35,10 @@ public enum AuditRecord {
     line.add("command_bytes", command.count)
   }
 
-  /// A refused session: the escaped command and the reason code.
+  /// A refused session: the escaped command and the reason code. Every refusal carries the
+  /// key's identity: a busy session has no other record that would.
   public static func refused(_ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil) -> [UInt8] {
-    var line = start("refused", context, time: time, identity: !refusal.isBusy)
+    var line = start("refused", context, time: time, identity: true)
     addCommand(context, to: &line)
     line.add("reason", refusal.code)
     if let waitedMilliseconds { line.add("wait_ms", waitedMilliseconds) }
@@ -50,6 +51,12 @@ public enum AuditRecord {
     addCommand(context, to: &line)
     line.add("reason", failure.code)
     line.add("detail", failure.detail, limit: 512)
+    if case .interrupted(let signal, let waitingFor, let waited) = failure {
+      line.add("signal", Int(signal))
+      line.add("signal_name", SignalName.of(signal))
+      line.add("waiting_for", waitingFor)
+      line.add("wait_ms", waited)
+    }
     return line.line
   }
 
@@ -95,10 +102,12 @@ public enum AuditRecord {
     return line.line
   }
 
-  /// The snapshot ended (in the session, or in the detached process).
+  /// The snapshot ended (in the session, or in the detached process). `interruptedBy` is a
+  /// termination signal the gate received (and passed on to the snapshot).
   public static func snapshotEnded(
     _ context: SessionContext, _ outcome: SnapshotOutcome, milliseconds: Int,
-    waitedMilliseconds: Int, mode: SnapshotMode, outputTail: [UInt8], time: Int
+    waitedMilliseconds: Int, mode: SnapshotMode, outputTail: [UInt8], interruptedBy: Int32? = nil,
+    time: Int
   ) -> [UInt8] {
     var line = start("snapshot-ended", context, time: time, identity: false)
     line.add("result", outcome.code)
@@ -108,6 +117,7 @@ public enum AuditRecord {
     line.add("wait_ms", waitedMilliseconds)
     line.add("duration_ms", milliseconds)
     if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
+    if let interruptedBy { line.add("interrupted_by", SignalName.of(interruptedBy)) }
     return line.line
   }
 }

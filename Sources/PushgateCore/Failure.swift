@@ -20,6 +20,11 @@ public enum Failure: Error, Equatable, Sendable {
   case rsyncdConf(detail: String)
   /// The key's area (its lock or state files) cannot be used.
   case area(path: String, detail: String)
+  /// SIGTERM, SIGHUP or SIGINT reached the gate while it waited for `waitingFor` (`area`,
+  /// `slot`), after `waitedMilliseconds`.
+  case interrupted(signal: Int32, waitingFor: String, waitedMilliseconds: Int)
+  /// The forced command's arguments are not ones pushgate-serve takes.
+  case usage(detail: String)
 
   /// The stable code written to the audit log and listed in the manual.
   public var code: String {
@@ -33,6 +38,8 @@ public enum Failure: Error, Equatable, Sendable {
     case .keyMissing: "key-missing"
     case .rsyncdConf: "rsyncd-conf"
     case .area: "area"
+    case .interrupted: "interrupted"
+    case .usage: "usage"
     }
   }
 
@@ -41,6 +48,8 @@ public enum Failure: Error, Equatable, Sendable {
     switch self {
     case .settings, .keyMissing, .rsyncdConf: ExitStatus.settings
     case .auditLog, .lockFile, .spawn, .evidence, .selfPath, .area: ExitStatus.osError
+    case .interrupted(let signal, _, _): ExitStatus.signalBase + signal
+    case .usage: ExitStatus.usage
     }
   }
 
@@ -56,6 +65,8 @@ public enum Failure: Error, Equatable, Sendable {
     case .keyMissing: "server error: this key has no --key label; the administrator must fix it"
     case .rsyncdConf: "server error: the rsync daemon's settings are unsafe; the administrator must fix them"
     case .area: "server error: cannot use this key's backup area"
+    case .interrupted: "server: the session was stopped by a signal"
+    case .usage: "server error: the forced command is wrong; the administrator must fix it"
     }
   }
 
@@ -73,6 +84,9 @@ public enum Failure: Error, Equatable, Sendable {
         + "(pushgate authorize writes both)"
     case .rsyncdConf(let detail): detail
     case .area(let path, let detail): "cannot use area '\(path)': \(detail)"
+    case .interrupted(let signal, let waitingFor, _):
+      "\(SignalName.of(signal)) while waiting for the \(waitingFor)"
+    case .usage(let detail): detail
     }
   }
 }

@@ -43,9 +43,15 @@ public struct GateFacts: Equatable, Sendable {
 
 /// The decision step of a session.
 public enum Gate {
-  /// Classifies the command; the cheap first step, before anything is read from disk.
+  /// Classifies the command; the cheap first step, before anything is read from disk. No
+  /// command at all is an interactive login when sshd ran us (it always sets
+  /// `SSH_CONNECTION`), and "not via ssh" otherwise.
   public static func classify(settings: Settings, context: SessionContext) -> Classification {
-    settings.allowedCommand.classify(context.originalCommand)
+    let verdict = settings.allowedCommand.classify(context.originalCommand)
+    if verdict == .refuse(.notViaSSH), context.sshConnection != nil {
+      return .refuse(.interactive)
+    }
+    return verdict
   }
 
   /// Classifies the command and, if allowed, checks the key's area and rsyncd.conf and

@@ -2,8 +2,11 @@
 
 /// A reason to turn a client away.
 public enum Refusal: Error, Equatable, Sendable {
-  /// `SSH_ORIGINAL_COMMAND` is unset or empty: an interactive login or `ssh host ''`.
+  /// `SSH_ORIGINAL_COMMAND` is unset or empty and so is `SSH_CONNECTION`: not run by sshd.
   case notViaSSH
+  /// sshd ran us (`SSH_CONNECTION` is set) without a command: an interactive login, or
+  /// `ssh host ''`, which sshd passes the same way.
+  case interactive
   /// The client asked for anything other than the allowed command.
   case notAllowed
   /// The command is longer than ``AllowedCommand/maximumLength``.
@@ -21,6 +24,7 @@ public enum Refusal: Error, Equatable, Sendable {
   public var code: String {
     switch self {
     case .notViaSSH: "not-via-ssh"
+    case .interactive: "interactive"
     case .notAllowed: "not-allowed"
     case .tooLong: "too-long"
     case .noArea: "no-area"
@@ -34,7 +38,7 @@ public enum Refusal: Error, Equatable, Sendable {
   public var exitStatus: Int32 {
     switch self {
     case .busy, .keyBusy, .snapshotRunning: ExitStatus.busy
-    case .notViaSSH, .notAllowed, .tooLong, .noArea: ExitStatus.refused
+    case .notViaSSH, .interactive, .notAllowed, .tooLong, .noArea: ExitStatus.refused
     }
   }
 
@@ -42,16 +46,7 @@ public enum Refusal: Error, Equatable, Sendable {
   public var isDaemonReply: Bool {
     switch self {
     case .noArea, .keyBusy, .busy, .snapshotRunning: true
-    case .notViaSSH, .notAllowed, .tooLong: false
-    }
-  }
-
-  /// Whether the session would have been served a moment later: the record stays short and
-  /// leaves out the key's identity, which the key's other records carry.
-  public var isBusy: Bool {
-    switch self {
-    case .keyBusy, .busy, .snapshotRunning: true
-    case .notViaSSH, .notAllowed, .tooLong, .noArea: false
+    case .notViaSSH, .interactive, .notAllowed, .tooLong: false
     }
   }
 
@@ -60,6 +55,8 @@ public enum Refusal: Error, Equatable, Sendable {
     switch self {
     case .notViaSSH:
       "refused: this key only runs backups (rsync daemon mode); no command was given"
+    case .interactive:
+      "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"
     case .notAllowed:
       "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"
     case .tooLong(let count):

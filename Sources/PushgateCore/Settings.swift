@@ -68,6 +68,13 @@ public struct Settings: Equatable, Sendable {
   /// transfer log.
   public var evidenceDirectory: String { root + "/.pushgate" }
 
+  /// The slot holders published for monitoring, beside the lock file: `lock_file` with a
+  /// final `.lock` replaced by `.holders` (or `.holders` added), e.g. `ROOT/pushgate.holders`.
+  /// The lock file itself stays the account's alone; see docs/design.md.
+  public var holdersFile: String {
+    (lockFile.hasSuffix(".lock") ? String(lockFile.dropLast(5)) : lockFile) + ".holders"
+  }
+
   /// Directory holding one area per key label.
   public var keysDirectory: String { root + "/keys" }
 

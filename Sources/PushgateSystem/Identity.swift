@@ -9,6 +9,12 @@ public enum Identity {
     return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
   }
 
+  /// The name and home of account `uid` (getpwuid(3)), or `nil` when it has no entry.
+  public static func account(uid: uid_t) -> (user: String, home: String)? {
+    guard let entry = getpwuid(uid) else { return nil }
+    return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
+  }
+
   /// The absolute path of the running executable (readlink /proc/self/exe).
   public static func executablePath() -> String {
     var buffer = [CChar](repeating: 0, count: 4096)

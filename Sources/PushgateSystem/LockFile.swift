@@ -36,13 +36,14 @@ public struct OFDLocks: Sendable {
     _ = pg_ofd_lock(fd, LockMode.unlocked.rawValue, off_t(offset), 1, 0)
   }
 
-  /// Takes `mode` on byte `offset`, retrying every 50 ms until `deadline` (monotonic ms).
+  /// Takes `mode` on byte `offset`, retrying every 50 ms until `deadline` (monotonic ms);
+  /// `false` at the deadline, or as soon as a termination signal was caught (``Signals``).
   public func lock(_ mode: LockMode, at offset: Int, until deadline: Int) throws(SystemError)
     -> Bool
   {
     while true {
       if try tryLock(mode, at: offset) { return true }
-      if Clock.monotonicMilliseconds() >= deadline { return false }
+      if Clock.monotonicMilliseconds() >= deadline || Signals.received != nil { return false }
       Clock.sleep(milliseconds: 50)
     }
   }
@@ -85,13 +86,14 @@ public struct LockFile: Sendable {
         fd: try TrustedFile.openOwned(path, flags: O_RDWR, mode: 0o600, keepsMode: true)))
   }
 
-  /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy.
+  /// Takes the first free of `count` slots, waiting until `deadline`; `nil` if all stay busy,
+  /// or as soon as a termination signal was caught (``Signals/received``).
   public func acquireSlot(count: Int, until deadline: Int) throws(SystemError) -> Int? {
     while true {
       for slot in 0..<count where try locks.tryLock(.exclusive, at: Self.firstSlotByte + slot) {
         return slot
       }
-      if Clock.monotonicMilliseconds() >= deadline { return nil }
+      if Clock.monotonicMilliseconds() >= deadline || Signals.received != nil { return nil }
       Clock.sleep(milliseconds: 50)
     }
   }

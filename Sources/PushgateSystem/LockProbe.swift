@@ -61,6 +61,21 @@ public struct LockProbe: Sendable {
     return LockView(slots: slots)
   }
 
+  /// Every slot as the holders file (Settings.holdersFile) publishes them: a slot is live only
+  /// while byte 16+i is held exclusively, by the session that holds slot i; a reader's read
+  /// locks there never read as a holder.
+  public func holdersView(slots count: Int) throws(SystemError) -> LockView {
+    var slots: [SlotState] = []
+    for slot in 0..<count {
+      let live = try hold(at: LockFile.firstSlotByte + slot) == .exclusive
+      slots.append(
+        SlotState(
+          slot: slot,
+          holder: live ? Holder(record: record(at: HolderRecord.slotOffset(slot))) : nil))
+    }
+    return LockView(slots: slots)
+  }
+
   /// What an area's lock file says: a snapshot or rotation runs (byte 1), a session holds
   /// the area (byte 0), or nothing does. Holder records are not read: `pushgate rotate`
   /// writes none, so the snapshot record may be an older holder's.

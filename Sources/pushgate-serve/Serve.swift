@@ -6,6 +6,9 @@ import PushgateSystem
 
 /// Serves one session and exits. Every outcome is logged before the next step.
 func serve(config: String, key: String) -> Never {
+  // From here on SIGTERM, SIGHUP and SIGINT are noted, not fatal: a wait stops on one and the
+  // session is logged as interrupted; rsync and the snapshot get them passed on.
+  Signals.catchTermination(true)
   let context = SessionContext.current(key: key)
   let settings: Settings
   switch SettingsFile.load(config) {
@@ -48,21 +51,26 @@ func serve(config: String, key: String) -> Never {
   let slot: Int
   do {
     guard try area.acquire(until: deadline) else {
+      stopIfSignaled(waitingFor: "area", context, log, since: waitStart)
       refuseInDaemonProtocol(
         area.isSnapshotRunning ? .snapshotRunning : .keyBusy, context, log, since: waitStart)
     }
     guard let free = try lock.acquireSlot(count: settings.maxConnections, until: deadline) else {
+      stopIfSignaled(waitingFor: "slot", context, log, since: waitStart)
       // The refusal waits for the client's lines; the area held meanwhile would turn this
       // key's next session away.
       area.release()
       refuseInDaemonProtocol(.busy(limit: settings.maxConnections), context, log, since: waitStart)
     }
     slot = free
+    stopIfSignaled(waitingFor: "slot", context, log, since: waitStart)
   } catch {
     log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
   }
   let holder = HolderRecord.render(context, pid: Int(getpid()), since: Clock.now())
   lock.publish(holder, slot: slot)
+  // For monitoring, which cannot read the lock file: never waits, never stops the session.
+  HoldersFile.publish(holder, slot: slot, path: settings.holdersFile)
   area.publishSession(holder)
   do {
     try EvidenceFile.create(
@@ -142,6 +150,18 @@ private func runForwardingSignals(_ run: ProgramRun) throws(SystemError) -> Proc
   return Spawn.wait(pid)
 }
 
+/// Ends a wait that a termination signal cut short: logs it and exits 128+N.
+private func stopIfSignaled(
+  waitingFor: String, _ context: SessionContext, _ log: SessionLog, since start: Int
+) {
+  guard let signal = Signals.received else { return }
+  log.fail(
+    context,
+    .interrupted(
+      signal: signal, waitingFor: waitingFor,
+      waitedMilliseconds: Clock.monotonicMilliseconds() - start))
+}
+
 /// Refuses an allowed-form session the way a real rsync daemon does: `@ERROR:` on stdout.
 private func refuseInDaemonProtocol(
   _ refusal: Refusal, _ context: SessionContext, _ log: SessionLog, since start: Int
@@ -150,6 +170,8 @@ private func refuseInDaemonProtocol(
     AuditRecord.refused(
       context, refusal, time: Clock.now(),
       waitedMilliseconds: Clock.monotonicMilliseconds() - start))
+  // The refusal is logged: a signal while the client's lines are read ends us as it would.
+  Signals.catchTermination(false)
   DaemonRefusal.send(refusal.message)
   exit(refusal.exitStatus)
 }

@@ -46,6 +46,17 @@ enum ServeArguments: Equatable {
     return .serve(config: config, key: key)
   }
 
+  /// The value of option `name` in words that did not parse, for logging the usage error
+  /// where that `--config` (or the default) says; `nil` when absent.
+  static func value(of name: String, in words: [String]) -> String? {
+    var rest = words[...]
+    while let word = rest.popFirst() {
+      let (option, inline) = split(word)
+      if option == name { return inline ?? rest.popFirst() }
+    }
+    return nil
+  }
+
   private static func split(_ word: String) -> (String, String?) {
     guard word.hasPrefix("--"), let equals = word.firstIndex(of: "=") else { return (word, nil) }
     return (String(word[..<equals]), String(word[word.index(after: equals)...]))

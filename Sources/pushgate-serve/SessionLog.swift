@@ -28,6 +28,23 @@ func openLog(_ path: String) -> SessionLog {
   }
 }
 
+/// Logs a usage error where the settings of the arguments' `--config` (or the default file)
+/// can be read and their audit log opened, prints the usage line and exits 64.
+func stopWithUsage(_ words: [String]) -> Never {
+  let config = ServeArguments.value(of: "--config", in: words) ?? SettingsFile.defaultPath
+  let key = ServeArguments.value(of: "--key", in: words).flatMap { Gate.isKeyLabel($0) ? $0 : nil }
+  if case .success(let settings) = SettingsFile.load(config),
+    let log = try? AuditLogFile.open(settings.auditLog)
+  {
+    let detail = "pushgate-serve does not take the arguments '\(words.joined(separator: " "))'; "
+      + ServeArguments.usage
+    try? log.append(
+      AuditRecord.failed(
+        SessionContext.current(key: key ?? ""), .usage(detail: detail), time: Clock.now()))
+  }
+  stop(ServeArguments.usage, status: ExitStatus.usage)
+}
+
 /// Prints one line on stderr and exits.
 func stop(_ message: String, status: Int32) -> Never {
   Descriptors.report(message)

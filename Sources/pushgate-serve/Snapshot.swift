@@ -19,7 +19,8 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
   log.record(
     AuditRecord.snapshotEnded(
       context, snapshot.outcome, milliseconds: snapshot.milliseconds, waitedMilliseconds: 0,
-      mode: settings.snapshotMode, outputTail: snapshot.tail, time: Clock.now()))
+      mode: settings.snapshotMode, outputTail: snapshot.tail, interruptedBy: Signals.received,
+      time: Clock.now()))
   if let error = snapshot.recordFailure {
     log.record(
       AuditRecord.failed(
@@ -53,9 +54,18 @@ func startDetachedSnapshot(
 /// The detached process: loads the settings again, adopts the area lock it inherited as
 /// descriptor 3 (or, failing that, waits for the area), takes the snapshot, logs it.
 func runDetachedSnapshot(config: String, key: String, session: String) -> Never {
+  Signals.catchTermination(true)
   var context = SessionContext.current(key: key)
   context.session = session
-  guard case .success(let settings) = SettingsFile.load(config) else { exit(ExitStatus.settings) }
+  let settings: Settings
+  switch SettingsFile.load(config) {
+  case .success(let loaded): settings = loaded
+  case .failure(let error):
+    // Changed since the session read them: log where the old log still opens.
+    let fallback = try? AuditLogFile.open(error.auditLog)
+    try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
+    exit(error.failure.exitStatus)
+  }
   let log = openLog(settings.auditLog)
   guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
     log.fail(context, .keyMissing)
@@ -68,6 +78,13 @@ func runDetachedSnapshot(config: String, key: String, session: String) -> Never 
       area = try AreaLock.open(plan.area)
       let start = Clock.monotonicMilliseconds()
       guard try area.acquire(until: start + settings.snapshotTimeout * 1000) else {
+        if let signal = Signals.received {
+          log.fail(
+            context,
+            .interrupted(
+              signal: signal, waitingFor: "area",
+              waitedMilliseconds: Clock.monotonicMilliseconds() - start))
+        }
         log.record(
           AuditRecord.snapshotEnded(
             context, .treeBusy, milliseconds: 0,

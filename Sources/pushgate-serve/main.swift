@@ -17,6 +17,5 @@ case .hook(let evidence)?:
 case .detachedSnapshot(let config, let key, let session)?:
   runDetachedSnapshot(config: config, key: key, session: session)
 case nil:
-  Descriptors.report(ServeArguments.usage)
-  exit(ExitStatus.usage)
+  stopWithUsage(Array(CommandLine.arguments.dropFirst()))
 }

@@ -36,10 +36,12 @@ struct Check: ParsableCommand {
       print("fail \(error.failure.code): \(error.failure.detail)")
       throw ExitCode(error.failure.exitStatus)
     }
-    let account = Identity.account()
+    let account = Self.servingAccount(settings, key: key)
+    // A session sshd starts: it always sets SSH_CONNECTION (UNKNOWN is never passed to rsync).
     let context = SessionContext(
       session: Identity.newSessionId(), key: key,
       originalCommand: command.isEmpty ? nil : Array(command.joined(separator: " ").utf8),
+      sshConnection: Array("UNKNOWN 65535 UNKNOWN 65535".utf8),
       home: account.home, user: account.user, executable: serve ?? Self.siblingServe())
     let verdict = Gate.decide(
       settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key))
@@ -49,9 +51,26 @@ struct Check: ParsableCommand {
     case .fail(let failure):
       print("fail \(failure.code): \(failure.detail)")
     case .allow(let plan):
-      print(PlanReport.render(plan))
+      print(PlanReport.render(plan, account: "\(account.user) (\(account.source))"))
     }
     if verdict.exitStatus != 0 { throw ExitCode(verdict.exitStatus) }
+  }
+
+  /// The account pushgate-serve runs as for `key`, whose HOME, USER and LOGNAME rsync gets:
+  /// as root, the owner of the key's `state` directory (the backup account `pushgate
+  /// authorize` made it for), not root's own; otherwise the running account.
+  static func servingAccount(_ settings: Settings, key: String)
+    -> (user: String, home: String, source: String)
+  {
+    let running = Identity.account()
+    guard geteuid() == 0 else { return (running.user, running.home, "the running account") }
+    guard !key.isEmpty, let uid = AreaFiles.stateOwner(settings.area(key)) else {
+      return (running.user, running.home, "root: the key has no area to take the account from")
+    }
+    guard let owner = Identity.account(uid: uid) else {
+      return ("uid\(uid)", "/", "uid \(uid), owner of \(settings.area(key).state), has no passwd entry")
+    }
+    return (owner.user, owner.home, "owner of \(settings.area(key).state)")
   }
 
   /// `pushgate-serve` in the directory of the running `pushgate`.

@@ -3,9 +3,11 @@ import PushgateCore
 
 /// Renders a plan as the administrator reads it.
 enum PlanReport {
-  static func render(_ plan: SessionPlan) -> String {
+  /// `account` names whom pushgate-serve would run as, and how check knows.
+  static func render(_ plan: SessionPlan, account: String) -> String {
     let settings = plan.settings
     var lines = ["allow"]
+    lines.append("  account:     \(account); rsync gets its HOME, USER and LOGNAME")
     lines.append("  area:        \(plan.area.directory) (one session of this key at a time: \(plan.area.lockFile))")
     lines.append("  slots:       \(settings.maxConnections) on \(settings.lockFile), wait up to \(settings.slotWait) s")
     lines.append("  directory:   \(plan.rsync.directory)")

@@ -25,16 +25,15 @@ enum StatusFiles {
   }
 
   /// The slots, read from the settings' lock file. A lock file that does not
-  /// exist yet means nobody holds anything.
+  /// exist yet means nobody holds anything. Whoever cannot open the lock file (it is the
+  /// backup account's alone) reads the group-readable holders file instead.
   static func locks(_ settings: Settings) -> LockReport {
     let probe: LockProbe
     do {
       probe = try LockProbe.open(settings.lockFile)
     } catch {
-      if error.number == ENOENT {
-        let free = (0..<settings.maxConnections).map { SlotState(slot: $0, holder: nil) }
-        return .read(LockView(slots: free))
-      }
+      if error.number == ENOENT { return .read(LockView(slots: free(settings))) }
+      if error.number == EACCES { return holders(settings, lockFileError: error) }
       return .unreadable("'\(settings.lockFile)': " + error.text)
     }
     defer { probe.close() }
@@ -43,6 +42,29 @@ enum StatusFiles {
     } catch {
       return .unreadable("'\(settings.lockFile)': " + error.text)
     }
+  }
+
+  /// The slots as the holders file publishes them, for a user who cannot open the lock file.
+  private static func holders(_ settings: Settings, lockFileError: SystemError) -> LockReport {
+    let probe: LockProbe
+    do {
+      probe = try LockProbe.open(settings.holdersFile)
+    } catch {
+      // No session has published yet: nothing is held.
+      if error.number == ENOENT { return .read(LockView(slots: free(settings))) }
+      return .unreadable(
+        "'\(settings.lockFile)': \(lockFileError.text); '\(settings.holdersFile)': \(error.text)")
+    }
+    defer { probe.close() }
+    do {
+      return .read(try probe.holdersView(slots: settings.maxConnections))
+    } catch {
+      return .unreadable("'\(settings.holdersFile)': " + error.text)
+    }
+  }
+
+  private static func free(_ settings: Settings) -> [SlotState] {
+    (0..<settings.maxConnections).map { SlotState(slot: $0, holder: nil) }
   }
 
   /// Every area under the settings' `ROOT/keys`, each as ``area(_:)`` reads it.

@@ -159,3 +159,23 @@ func checkFailsOnUnusableServePath() throws {
   #expect(check.out == "fail self-path: \(detail)\n")
   #expect(detail.contains("'\(copy)'"))
 }
+
+@Test("as root, check shows the environment rsync gets as the account that owns the key's area")
+func checkShowsTheAreaOwnersEnvironment() throws {
+  try #require(geteuid() == 0, "check only changes the account when run as root")
+  let root = try Root()
+  defer { root.remove() }
+  let owner = try TestUser()
+  defer { owner.remove() }
+  #expect(chown(root.area + "/state", owner.uid, owner.gid) == 0)
+  let check = try run(
+    Binaries.pushgate, ["check", "--config", root.config, "--key", "laptop", "--", root.allowedCommand],
+    environment: ["PATH": "/usr/bin:/bin", "HOME": "/root", "USER": "root"])
+  #expect(check.status == 0)
+  #expect(check.out.contains("\n  account:     \(owner.name) (owner of \(root.area)/state); "))
+  #expect(check.out.contains("\n    HOME=\(owner.home)\n"))
+  #expect(check.out.contains("\n    USER=\(owner.name)\n"))
+  #expect(check.out.contains("\n    LOGNAME=\(owner.name)\n"))
+  #expect(!check.out.contains("HOME=/root"))
+  #expect(!check.out.contains("USER=root"))
+}

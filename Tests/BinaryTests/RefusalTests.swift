@@ -22,12 +22,12 @@ private let notAllowed =
 let refusalCases: [RefusalCase] = [
   RefusalCase(
     name: "no command (interactive login)", command: nil,
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); no command was given\n",
-    reason: "not-via-ssh", logged: nil),
+    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    reason: "interactive", logged: nil),
   RefusalCase(
     name: "an empty command", command: "",
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); no command was given\n",
-    reason: "not-via-ssh", logged: ""),
+    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    reason: "interactive", logged: ""),
   RefusalCase(name: "ls /", command: "ls /", stderr: notAllowed, reason: "not-allowed", logged: "ls /"),
   RefusalCase(
     name: "the non-daemon rsync form", command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming",
@@ -90,7 +90,7 @@ private let usage =
   "pushgate: usage: pushgate-serve [--config FILE] [--key LABEL] (run by sshd as a forced command)\n"
 
 @Test(
-  "bad forced-command arguments are a usage error before anything else",
+  "bad forced-command arguments are a usage error before anything else, logged",
   arguments: [
     ["--bogus", "x"], ["--key", "lap top"], ["--key"], ["--key", "lap/top"], ["--config="],
     ["laptop"], ["--key", String(repeating: "k", count: 65)],
@@ -102,6 +102,7 @@ func usageError(_ arguments: [String]) throws {
   #expect(result.status == 64)
   #expect(result.stdout.isEmpty)
   #expect(result.err == usage)
-  #expect(!root.exists("pushgate.log"))
+  // The settings of --config can be read: the usage error is logged, and nothing more.
+  #expect(root.records.map { $0.text("reason") } == ["usage"])
   #expect(root.rsyncRuns().isEmpty)
 }

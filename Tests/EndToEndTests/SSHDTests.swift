@@ -120,7 +120,7 @@ import TestSupport
     #expect(nonDaemon.status != 0)
     #expect(nonDaemon.err.contains("pushgate: refused: command not allowed for this key"))
     let reasons = setup.records.compactMap { $0["reason"] as? String }
-    #expect(reasons == ["not-allowed", "not-via-ssh", "not-allowed"])
+    #expect(reasons == ["not-allowed", "interactive", "not-allowed"])
     #expect(setup.files(in: setup.incoming).isEmpty)
   }
 }

@@ -127,13 +127,13 @@ let recordCases: [RecordCase] = [
     name: "refused: not allowed", line: AuditRecord.refused(context, .notAllowed, time: time),
     expected: head("refused") + identity + commandFields + #","reason":"not-allowed"}"#),
   .init(
-    name: "refused: busy, no identity",
+    name: "refused: busy, with the key's identity (no other record of the session has it)",
     line: AuditRecord.refused(context, .busy(limit: 2), time: time, waitedMilliseconds: 2000),
-    expected: head("refused") + commandFields + #","reason":"busy","wait_ms":2000}"#),
+    expected: head("refused") + identity + commandFields + #","reason":"busy","wait_ms":2000}"#),
   .init(
     name: "refused: snapshot running",
     line: AuditRecord.refused(context, .snapshotRunning, time: time),
-    expected: head("refused") + commandFields + #","reason":"snapshot-running"}"#),
+    expected: head("refused") + identity + commandFields + #","reason":"snapshot-running"}"#),
   .init(
     name: "refused: no command",
     line: {
@@ -167,9 +167,9 @@ let recordCases: [RecordCase] = [
     line: AuditRecord.refused(context, .noArea, time: time),
     expected: head("refused") + identity + commandFields + #","reason":"no-area"}"#),
   .init(
-    name: "refused: key busy, no identity",
+    name: "refused: key busy, with the key's identity",
     line: AuditRecord.refused(context, .keyBusy, time: time, waitedMilliseconds: 0),
-    expected: head("refused") + commandFields + #","reason":"key-busy","wait_ms":0}"#),
+    expected: head("refused") + identity + commandFields + #","reason":"key-busy","wait_ms":0}"#),
   .init(
     name: "transfer ended: pushed, due",
     line: AuditRecord.transferEnded(

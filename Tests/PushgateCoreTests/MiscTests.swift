@@ -19,6 +19,9 @@ let refusalCases: [RefusalCase] = [
     refusal: .notViaSSH, code: "not-via-ssh", exitStatus: 77, isDaemonReply: false,
     message: "refused: this key only runs backups (rsync daemon mode); no command was given"),
   .init(
+    refusal: .interactive, code: "interactive", exitStatus: 77, isDaemonReply: false,
+    message: "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"),
+  .init(
     refusal: .notAllowed, code: "not-allowed", exitStatus: 77, isDaemonReply: false,
     message: "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"),
   .init(
@@ -85,6 +88,15 @@ let failureCases: [FailureCase] = [
     failure: .selfPath(detail: "runs from '/a b'"), code: "self-path", exitStatus: 71,
     clientMessage: "server error: pushgate-serve is installed at an unusable path",
     detail: "runs from '/a b'"),
+  .init(
+    failure: .interrupted(signal: 15, waitingFor: "slot", waitedMilliseconds: 300),
+    code: "interrupted", exitStatus: 143,
+    clientMessage: "server: the session was stopped by a signal",
+    detail: "SIGTERM while waiting for the slot"),
+  .init(
+    failure: .usage(detail: "x"), code: "usage", exitStatus: 64,
+    clientMessage: "server error: the forced command is wrong; the administrator must fix it",
+    detail: "x"),
   .init(
     failure: .keyMissing, code: "key-missing", exitStatus: 78,
     clientMessage: "server error: this key has no --key label; the administrator must fix it",

@@ -48,9 +48,19 @@ pid_t pg_spawn(const char *path, char *const argv[], char *const envp[], const c
                int in, int out, int err, int keep, int session, int death_signal,
                const struct pg_credentials *credentials, int *failed_step);
 
-/// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (0 stops forwarding) with a
-/// signal-safe handler installed by sigaction.
+/// Forwards SIGTERM, SIGHUP and SIGINT to `pid` (negative: a process group; 0 stops
+/// forwarding) with a signal-safe handler installed by sigaction. While catching
+/// (pg_catch_signals) the handler also notes the first such signal (see pg_received_signal),
+/// and one noted before `pid` existed is sent to it at once. With forwarding stopped the
+/// signals are caught (pg_catch_signals) or at their default.
 void pg_forward_signals_to(pid_t pid);
+
+/// With `on`, SIGTERM, SIGHUP and SIGINT are caught while nothing is forwarded: the handler
+/// only notes the first one, for a wait loop to see; with 0 they are at their default again.
+void pg_catch_signals(int on);
+
+/// The first SIGTERM, SIGHUP or SIGINT caught or forwarded so far, or 0.
+int pg_received_signal(void);
 
 /// Unblocks every signal (sigprocmask SIG_SETMASK with an empty set): a parent may have
 /// started us with SIGTERM blocked, which would make forwarding silently never happen.
