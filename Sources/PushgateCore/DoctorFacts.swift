@@ -193,6 +193,11 @@ public struct DoctorFacts: Equatable, Sendable {
 public struct DoctorReadError: Error, Equatable, Sendable {
   /// One line, e.g. `No such file or directory`.
   public let reason: String
+  /// Whether the file does not exist (ENOENT), as opposed to exists and was not read.
+  public let isMissing: Bool
   /// Creates the error.
-  public init(_ reason: String) { self.reason = reason }
+  public init(_ reason: String, isMissing: Bool = false) {
+    self.reason = reason
+    self.isMissing = isMissing
+  }
 }

@@ -17,11 +17,17 @@ extension DoctorChecks {
     let text: String
     switch facts.authorizedKeys {
     case .success(let read): text = read
-    case .failure(let error):
+    case .failure(let error) where error.isMissing:
       return [
         DoctorResult(
           .warn, "keys", "cannot read \(path): \(error.reason) -- no client can log in",
           fix: "add a client's key with 'pushgate authorize'")
+      ]
+    case .failure(let error):
+      return [
+        DoctorResult(
+          .warn, "keys", "\(path) not checked: \(error.reason)",
+          fix: "make it a regular file the account or root owns (sshd's StrictModes wants that too)")
       ]
     }
     var settings: Settings? = nil

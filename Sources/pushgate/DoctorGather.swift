@@ -44,8 +44,7 @@ enum DoctorGather {
     let labels = parsed.map { DoctorChecks.areaLabels(facts, $0) } ?? []
     if let parsed {
       for label in labels {
-        facts.rsnapshotConfs[label] = readText(
-          parsed.area(label).rsnapshotConf, followingLinks: false)
+        facts.rsnapshotConfs[label] = readText(parsed.area(label).rsnapshotConf)
       }
       let rsync = runAs(facts.account, trusting: [configPath, parsed.rsync])
       facts.rsyncVersion = run(rsync, parsed.rsync, [parsed.rsync, "--version"])
@@ -190,13 +189,18 @@ enum DoctorGather {
     }
   }
 
-  /// A configuration file's text (a regular file, at most 1 MiB); without `followingLinks`,
-  /// a symbolic link is not read (O_NOFOLLOW).
-  static func readText(_ path: String, followingLinks: Bool = true)
-    -> Result<String, DoctorReadError>
-  {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followingLinks ? 0 : O_NOFOLLOW))
-    guard fd >= 0 else { return .failure(DoctorReadError(String(cString: strerror(errno)))) }
+  /// A configuration file's text (a regular file, at most 1 MiB). A symbolic link is not
+  /// followed (O_NOFOLLOW): the account could point one at a file of root's, which doctor
+  /// would then read and quote as root.
+  static func readText(_ path: String) -> Result<String, DoctorReadError> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+    guard fd >= 0 else {
+      let number = errno
+      return .failure(
+        number == ELOOP
+          ? DoctorReadError("a symbolic link, which doctor does not follow")
+          : DoctorReadError(String(cString: strerror(number)), isMissing: number == ENOENT))
+    }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {

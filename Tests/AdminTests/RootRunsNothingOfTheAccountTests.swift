@@ -235,3 +235,23 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
     #expect(!lost.out.contains("no client can log in"), "\(lost.out)")
   }
 }
+
+@Suite(.enabled(if: canAddAccounts)) struct RootReadsNothingThroughTheAccountsLinksTests {
+  /// The account points its authorized_keys at a file only root can read: doctor, as root,
+  /// neither reads nor quotes it.
+  @Test func doctorDoesNotFollowTheAccountsAuthorizedKeysLink() throws {
+    let setup = try AccountRoot()
+    defer { setup.remove() }
+    let secret = setup.temporary.path + "/root-only"
+    try write("command=\"ROOTSECRET\" ssh-ed25519 AAAAROOTSECRET root@host\n", to: secret, mode: 0o600)
+    let keys = setup.home + "/.ssh/authorized_keys"
+    #expect(unlink(keys) == 0)
+    #expect(symlink(secret, keys) == 0)
+    lchown(keys, setup.uid, gid_t(getpwnam(setup.user)?.pointee.pw_gid ?? 0))
+    let doctor = try setup.doctor()
+    #expect(!doctor.out.contains("ROOTSECRET") && !doctor.err.contains("ROOTSECRET"), "\(doctor.out)")
+    #expect(
+      doctor.out.contains("keys       \(keys) not checked: a symbolic link, which doctor does not follow"),
+      "\(doctor.out)")
+  }
+}

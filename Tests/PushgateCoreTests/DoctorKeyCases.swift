@@ -52,7 +52,14 @@ let doctorKeyCases: [DoctorCase] = [
     "cannot read \(keys): No such file or directory -- no client can log in",
     fix: "add a client's key with 'pushgate authorize'"
   ) {
-    $0.authorizedKeys = .failure(DoctorReadError("No such file or directory"))
+    $0.authorizedKeys = .failure(DoctorReadError("No such file or directory", isMissing: true))
+  },
+  row(
+    "authorized_keys a symbolic link the account made", .warn, "keys",
+    "\(keys) not checked: a symbolic link, which doctor does not follow",
+    fix: "make it a regular file the account or root owns (sshd's StrictModes wants that too)"
+  ) {
+    $0.authorizedKeys = .failure(DoctorReadError("a symbolic link, which doctor does not follow"))
   },
   row(
     "key without --key", .fail, "keys",
