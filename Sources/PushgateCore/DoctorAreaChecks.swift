@@ -58,7 +58,7 @@ extension DoctorChecks {
       return results + [
         DoctorResult(
           .warn, "areas",
-          "\(labels.count) areas not checked: unknown account '\(facts.accountName)'",
+          "\(labels.count) areas not checked: \(facts.unknownAccount)",
           fix: "pass --account"),
         slots(facts, settings, areas: labels.count),
       ]

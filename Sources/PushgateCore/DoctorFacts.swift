@@ -189,6 +189,14 @@ public struct DoctorFacts: Equatable, Sendable {
   public func file(_ path: String) -> DoctorFile { files[path] ?? .missing }
 }
 
+extension DoctorFacts {
+  /// Why the account's checks were skipped: its name is not in the password database, or
+  /// doctor could not tell the account at all.
+  public var unknownAccount: String {
+    accountName.isEmpty ? "the backup account is not known" : "unknown account '\(accountName)'"
+  }
+}
+
 /// Why a file's text could not be read.
 public struct DoctorReadError: Error, Equatable, Sendable {
   /// One line, e.g. `No such file or directory`.

@@ -8,7 +8,7 @@ extension DoctorChecks {
   static func ownFile(_ facts: DoctorFacts, _ path: String, name: String) -> DoctorResult {
     guard let account = facts.account else {
       return DoctorResult(
-        .warn, name, "\(path) not checked: unknown account '\(facts.accountName)'",
+        .warn, name, "\(path) not checked: \(facts.unknownAccount)",
         fix: "pass --account")
     }
     let file = facts.file(path)
@@ -57,7 +57,7 @@ extension DoctorChecks {
     let path = settings.evidenceDirectory
     guard let account = facts.account else {
       return DoctorResult(
-        .warn, "evidence", "\(path) not checked: unknown account '\(facts.accountName)'",
+        .warn, "evidence", "\(path) not checked: \(facts.unknownAccount)",
         fix: "pass --account")
     }
     let directory = facts.file(path)

@@ -184,7 +184,7 @@ extension DoctorChecks {
       return [
         DoctorResult(
           .warn, "rsyncd",
-          "modules not checked for the daemon's user: unknown account '\(facts.accountName)'",
+          "modules not checked for the daemon's user: \(facts.unknownAccount)",
           fix: "pass --account")
       ]
     }

@@ -172,6 +172,21 @@ let doctorSettingsCases: [DoctorCase] = [
   }
 }
 
+/// When doctor cannot tell the account at all, the checks it skips say so, not "unknown
+/// account ''".
+@Test func skippedChecksSayTheAccountIsNotKnown() {
+  var facts = healthyFacts()
+  facts.account = nil
+  facts.accountName = ""
+  let results = DoctorChecks.run(facts)
+  #expect(
+    results.contains(
+      DoctorResult(
+        .warn, "lockfile", "/backup/pushgate.lock not checked: the backup account is not known",
+        fix: "pass --account")), "\(DoctorResult.render(results).joined(separator: "\n"))")
+  #expect(!DoctorResult.render(results).joined().contains("''"))
+}
+
 /// A locked password matters only without PAM (PAM's account stage accepts a key login of a
 /// locked account), and an unlocked one never.
 @Test(arguments: [(true, "yes"), (false, "no"), (nil, "no")] as [(Bool?, String)])
