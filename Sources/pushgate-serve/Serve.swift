@@ -16,7 +16,7 @@ func serve(config: String, key: String) -> Never {
     try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
     stop(error.failure.clientMessage, status: error.failure.exitStatus)
   }
-  let log = openLog(settings.auditLog)
+  let log = openLog(settings)
 
   // The command first: a refused command costs no file read.
   if case .refuse(let refusal) = Gate.classify(settings: settings, context: context) {

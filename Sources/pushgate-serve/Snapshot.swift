@@ -56,7 +56,7 @@ func runDetachedSnapshot(config: String, key: String, session: String) -> Never 
   var context = SessionContext.current(key: key)
   context.session = session
   guard case .success(let settings) = SettingsFile.load(config) else { exit(ExitStatus.settings) }
-  let log = openLog(settings.auditLog)
+  let log = openLog(settings)
   guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
     log.fail(context, .keyMissing)
   }
