@@ -86,3 +86,27 @@ func fullExt4KeepsTheLogAtARecordBoundary() throws {
   #expect(shown.status == 0)
   #expect(shown.err == "")
 }
+
+@Test("audit log writers serialise on the lock file, not the log: a reader's lock never holds a session, a stopped writer at most 2 s")
+func auditLogLockIsBoundedAndNotTheLogs() throws {
+  let root = try Root()
+  defer { root.remove() }
+  #expect(try root.serve("ls /").status == 77)  // creates the log
+  try write("", to: root.lockFile, mode: 0o600)
+  // A monitoring reader locking the whole log changes nothing.
+  let reader = try ByteLock(root.log, bytes: Array(0..<4096), shared: true)
+  defer { reader.close() }
+  var started = Date()
+  #expect(try root.serve("ls /").status == 77)
+  #expect(Date().timeIntervalSince(started) < 1.5)
+  // A writer stopped while holding byte 8 of the lock file: the next record waits for it,
+  // then is written anyway.
+  let writer = try ByteLock(root.lockFile, byte: 8)
+  defer { writer.close() }
+  started = Date()
+  let refused = try root.serve("ls /")
+  let waited = Date().timeIntervalSince(started)
+  #expect(refused.status == 77)
+  #expect(waited >= 1.9 && waited < 6, "waited \(waited) s")
+  #expect(root.records("refused").count == 3)
+}
