@@ -84,7 +84,9 @@ public struct AuditLogFile: Sendable {
       let written = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
       if written == record.count { break }
       if written < 0 && errno == EINTR { continue }
-      let error = written < 0 ? SystemError.current("write") : SystemError(number: ENOSPC, operation: "short write")
+      let error =
+        written < 0
+        ? SystemError.current("write") : SystemError(number: ENOSPC, operation: "short write")
       if written > 0 && mayCutBack {
         // With O_APPEND the offset after the write is the end of our bytes.
         let end = lseek(fd, 0, SEEK_CUR)

@@ -1,10 +1,11 @@
 // When the session's evidence cannot be written or read, a push still gets its snapshot: the
 // record says why, the client is told one line, and doubt counts as a change.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
-@Test("a full disk under the session's evidence: recorded, the client told, the snapshot taken",
+@Test(
+  "a full disk under the session's evidence: recorded, the client told, the snapshot taken",
   .enabled(if: canMountLoopExt4))
 func fullEvidenceDiskStillSnapshots() throws {
   let root = try Root()
@@ -25,7 +26,8 @@ func fullEvidenceDiskStillSnapshots() throws {
   #expect(transfer.text("transfer_log") == "unreadable")
   #expect(
     transfer.text("evidence_error")
-      == "transfer log has no summary line; reserving its space: fallocate: No space left on device")
+      == "transfer log has no summary line; reserving its space: fallocate: No space left on device"
+  )
   #expect(root.snapshotRuns().count == 1)
   #expect(root.records("snapshot-ended").first?.text("result") == "ok")
 }

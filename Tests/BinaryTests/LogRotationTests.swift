@@ -2,8 +2,8 @@
 // every session is found afterwards by `pushgate log`, whole, whatever the stanza (issue #9).
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 struct RotationStanza: Sendable, CustomTestStringConvertible {
   let name: String
@@ -34,7 +34,8 @@ func everyRecordSurvivesRotation(_ stanza: RotationStanza) throws {
   defer { root.remove() }
   for key in keys { try root.makeArea(key) }
   let conf = root.path + "/logrotate.conf"
-  let lines = ["\(root.log) {", "    su root root", "    rotate 1000", "    missingok"]
+  let lines =
+    ["\(root.log) {", "    su root root", "    rotate 1000", "    missingok"]
     + stanza.directives.map { "    " + $0 } + ["}"]
   try write(lines.joined(separator: "\n") + "\n", to: conf, mode: 0o644)
 
@@ -59,7 +60,7 @@ func everyRecordSurvivesRotation(_ stanza: RotationStanza) throws {
       }
     }
   }
-  pushers.forEach { $0.start() }
+  for pusher in pushers { pusher.start() }
   while pushers.contains(where: { !$0.isFinished }) { usleep(20_000) }
   try write("", to: done)
   while !rotator.isFinished { usleep(20_000) }
@@ -74,7 +75,8 @@ func everyRecordSurvivesRotation(_ stanza: RotationStanza) throws {
   }
   let expected = keys.count * sessionsPerKey
   for event in ["allowed", "transfer-ended", "snapshot-ended"] {
-    let sessions = Set(records.filter { $0.text("event") == event }.compactMap { $0.text("session") })
+    let sessions = Set(
+      records.filter { $0.text("event") == event }.compactMap { $0.text("session") })
     #expect(sessions.count == expected, "\(event): \(sessions.count) of \(expected) sessions")
   }
 }

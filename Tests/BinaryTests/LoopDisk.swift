@@ -43,7 +43,8 @@ struct LoopDisk {
 
   /// Fills every free block with `filler` (the write stops with ENOSPC, which is the point).
   func fill() throws {
-    _ = try run("/bin/sh", ["-c", "head -c 1073741824 /dev/zero > \(path)/filler 2>/dev/null; sync"])
+    _ = try run(
+      "/bin/sh", ["-c", "head -c 1073741824 /dev/zero > \(path)/filler 2>/dev/null; sync"])
   }
 
   /// Frees the space `fill()` took.

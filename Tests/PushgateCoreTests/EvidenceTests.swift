@@ -25,7 +25,10 @@ let evidenceCases: [EvidenceCase] = [
   EvidenceCase(name: "an unchanged tree: the summary alone", lines: [summary], unknown: false),
   EvidenceCase(
     name: "a module list ends with its request line",
-    lines: [prefix + "connect from UNKNOWN (0.0.0.0)", prefix + "module-list request from UNKNOWN (0.0.0.0)"],
+    lines: [
+      prefix + "connect from UNKNOWN (0.0.0.0)",
+      prefix + "module-list request from UNKNOWN (0.0.0.0)",
+    ],
     unknown: false),
   EvidenceCase(
     name: "an empty log after status 0 (full disk, F6.3)", unknown: true,
@@ -36,7 +39,8 @@ let evidenceCases: [EvidenceCase] = [
   EvidenceCase(
     name: "no room reserved and no summary: both said",
     reserveProblem: "fallocate: No space left on device", unknown: true,
-    problem: "transfer log has no summary line; reserving its space: fallocate: No space left on device"),
+    problem:
+      "transfer log has no summary line; reserving its space: fallocate: No space left on device"),
   EvidenceCase(
     name: "no room reserved but the log is complete", lines: [summary],
     reserveProblem: "fallocate: No space left on device", unknown: false),
