@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/falloc.h>
 #include <sys/syscall.h>
 
 int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait) {
@@ -24,6 +25,14 @@ int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait) {
   do {
     r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &lock);
   } while (r == -1 && errno == EINTR && !wait);
+  return r;
+}
+
+int pg_reserve(int fd, off_t offset, off_t length) {
+  int r;
+  do {
+    r = fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length);
+  } while (r == -1 && errno == EINTR);
   return r;
 }
 

@@ -78,7 +78,8 @@ public enum AuditRecord {
   /// appear: they are the client's.
   public static func transferEnded(
     _ context: SessionContext, _ end: ProcessEnd, milliseconds: Int, evidence: HookEvidence,
-    changes: TransferChanges, activity: SessionActivity, decision: SnapshotDecision, time: Int
+    changes: TransferChanges, activity: SessionActivity, decision: SnapshotDecision, time: Int,
+    evidenceError: String? = nil
   ) -> [UInt8] {
     var line = start("transfer-ended", context, time: time, identity: false)
     end.record(into: &line)
@@ -97,6 +98,7 @@ public enum AuditRecord {
     line.add("bytes_received", changes.bytesReceived)
     if changes.sent > 0 { line.add("sent", changes.sent) }
     if changes.isUnknown { line.add("transfer_log", "unreadable") }
+    if let evidenceError { line.add("evidence_error", evidenceError, limit: 256) }
     line.add("snapshot", decision.code)
     if let reason = decision.reason { line.add("snapshot_reason", reason) }
     return line.line

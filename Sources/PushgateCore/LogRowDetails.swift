@@ -191,8 +191,10 @@ enum LogRowDetails {
       return
     }
     row.plain(
-      transfer.snapshot == "due"
-        ? "snapshot due (no snapshot-ended: in progress or cut short)"
-        : "(in progress or cut short)")
+      summary.snapshotNeverEnded
+        ? "snapshot due, never ended (no snapshot-ended within snapshot_timeout): failed"
+        : transfer.snapshot == "due"
+          ? "snapshot due (no snapshot-ended: in progress or cut short)"
+          : "(in progress or cut short)")
   }
 }

@@ -60,6 +60,11 @@ public struct SessionSummary: Equatable, Sendable {
   public var lateFailure: LateFailure?
   /// How the summary ended.
   public var ending: Ending = .open
+  /// The `time` of a `transfer-ended` record that made a snapshot due, as written.
+  public var dueTime: String?
+  /// The snapshot was due more than `snapshot_timeout` before the log was read and never
+  /// ended: the gate was killed, or the machine stopped, mid-snapshot. A failure.
+  public var snapshotNeverEnded = false
 
   /// A summary with nothing read yet, for a session whose first record says `time`.
   public init(session: String, time: String, key: String) {
@@ -105,6 +110,7 @@ public struct SessionSummary: Equatable, Sendable {
     case "transfer-ended":
       let transfer = Self.transfer(entry)
       self.transfer = transfer
+      if transfer.snapshot == "due" { dueTime = entry.string("time").map { Self.cut($0, 64) } }
       return transfer.snapshot != "due"
     case "snapshot-ended":
       let result = entry.string("result").map { Self.cut($0, 32) }
@@ -151,11 +157,12 @@ public struct SessionSummary: Equatable, Sendable {
 
   /// Whether the session failed: a `failed` record, rsync ending non-zero or by a signal
   /// after a push (``Transfer/hasFailed``), a snapshot that ended other than `ok` or `warning`,
-  /// or a rotation that failed or found its area busy. A listing, a dry run or a restore that
+  /// a rotation that failed or found its area busy, or a due snapshot that never ended
+  /// (``snapshotNeverEnded``). A listing, a dry run or a restore that
   /// ended badly is the client's business, not a failure.
   public var hasFailed: Bool {
     decision == .failed || lateFailure != nil || transfer?.hasFailed == true
-      || snapshot?.hasFailed == true || rotation?.hasFailed == true
+      || snapshot?.hasFailed == true || rotation?.hasFailed == true || snapshotNeverEnded
   }
 
   /// `text` cut to at most `limit` bytes of UTF-8.

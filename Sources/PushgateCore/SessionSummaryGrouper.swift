@@ -52,11 +52,20 @@ public struct SessionSummaryGrouper {
     compactOrder()
   }
 
-  /// Emits every session still open, oldest first, as `.open`, and empties the grouper.
-  public mutating func finish(emit: (SessionSummary) -> Void) {
+  /// Emits every session still open, oldest first, as `.open`, and empties the grouper. With
+  /// `now`, a session whose snapshot was due more than `snapshotTimeout` seconds before it
+  /// and never ended is marked ``SessionSummary/snapshotNeverEnded``.
+  public mutating func finish(
+    now: Int? = nil, snapshotTimeout: Int = 3600, emit: (SessionSummary) -> Void
+  ) {
     for id in order[head...] {
       guard var summary = open.removeValue(forKey: id) else { continue }
       summary.ending = .open
+      if let now, summary.snapshot == nil, let due = summary.dueTime.flatMap(Timestamp.parse),
+        now - due > snapshotTimeout
+      {
+        summary.snapshotNeverEnded = true
+      }
       emit(summary)
     }
     order = []

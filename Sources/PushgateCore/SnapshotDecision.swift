@@ -78,6 +78,24 @@ public enum SnapshotDecision: Equatable, Sendable {
     return .due
   }
 
+  /// What the area's `state/pending` file is set to after this verdict.
+  public var pendingMark: AreaState.Pending {
+    switch self {
+    case .due, .pending(_, complete: true): .complete
+    case .pending(_, complete: false): .incomplete
+    case .skipped: .none
+    }
+  }
+
+  /// Whether to snapshot at once when `state/pending` cannot be written: a deferral that
+  /// cannot be recorded would be forgotten, so a whole pushed tree is snapshotted now. A push
+  /// cut short is not (its tree is partial); the session fails instead.
+  public var snapshotsWhenPendingIsLost: Bool { pendingMark == .complete }
+
+  /// The client's line when a deferral could not be recorded and the snapshot runs now.
+  public static let pendingLostMessage =
+    "server could not record the pending snapshot; taking it now"
+
   /// The log's `snapshot` field: `due`, `pending` or `skipped`.
   public var code: String {
     switch self {

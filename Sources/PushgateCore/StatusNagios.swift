@@ -36,10 +36,13 @@ extension StatusReport {
       text = "\(stale.count) of \(keys.count) keys with no backup for \(AgeText.render(limit)): "
         + named.joined(separator: ", ") + (stale.count > 5 ? ", and \(stale.count - 5) more" : "")
     }
+    // Said, but not judged: the state is the keys' freshness, which the other records show.
+    text += Self.damagedNote(tally.damagedLines)
     var perfdata = "keys=\(keys.count) critical=\(states.count { $0.state == .critical })"
     perfdata += " warning=\(states.count { $0.state == .warning }) never=\(keys.count - ages.count)"
     perfdata += " oldest_age=" + (ages.max().map { "\($0)s" } ?? "U")
       + ";\(thresholds.warning.map(String.init) ?? "");\(thresholds.critical);0;"
+    if tally.damagedLines > 0 { perfdata += " damaged_lines=\(tally.damagedLines)" }
     if case .read(let view) = locks {
       perfdata += " slots_in_use=\(view.slotsInUse);;;0;\(view.slots.count)"
     }

@@ -58,6 +58,8 @@ extension StatusReport {
           $0.area?.pending.map { $0 == .incomplete ? 1 : 0 }
         }
     }
+    out += "# HELP pushgate_audit_log_damaged_lines Lines of the audit log and its rotations that are not records (skipped).\n"
+    out += "# TYPE pushgate_audit_log_damaged_lines gauge\npushgate_audit_log_damaged_lines \(tally.damagedLines)\n"
     if case .read(let view) = locks {
       out += "# HELP pushgate_slots Connection slots (max_connections).\n"
       out += "# TYPE pushgate_slots gauge\npushgate_slots \(view.slots.count)\n"

@@ -1,8 +1,11 @@
 // The audit log summed up per key label, in one pass with bounded memory, for pushgate status.
 //
-// Every record carries its key, so nothing is remembered between records: each key keeps a
-// small fixed-size summary, and at most `keyLimit` keys are tracked. Records stamped after
-// `now` are ignored (the report describes the log as it was at `now`).
+// Every record carries its key, so little is remembered between records: each key keeps a
+// small fixed-size summary, and at most `keyLimit` keys are tracked. The one exception is a
+// snapshot that is due: its session is remembered (at most `keyLimit` of them) until its
+// `snapshot-ended` arrives, and one that never arrives within `snapshot_timeout` of being due
+// is a failure (``finish()``): a gate killed mid-snapshot leaves exactly that. Records stamped
+// after `now` are ignored (the report describes the log as it was at `now`).
 
 /// What happened on one day, for the timeline.
 public struct DayMarks: OptionSet, Equatable, Sendable {
@@ -65,6 +68,12 @@ public struct StatusTally: Sendable {
   public private(set) var records = 0
   /// Records of keys beyond `keyLimit`, left out of `keys`.
   public private(set) var untrackedRecords = 0
+  /// Lines of the log that are not records (torn, edited or not JSON); the reader counts them.
+  public var damagedLines = 0
+  /// How long a due snapshot may take before its missing end counts as a failure.
+  public let snapshotTimeout: Int
+  /// Sessions whose snapshot is due and has not ended: session id to key and time due.
+  private var dueSnapshots: [String: (key: String, time: Int)] = [:]
   /// The date part of the last time parsed, and its midnight: records of one day share it,
   /// so Timestamp.parse runs about once per day of log instead of once per record.
   private var lastDate: (text: [UInt8], midnight: Int)?
@@ -73,9 +82,10 @@ public struct StatusTally: Sendable {
   /// first level of `retain`.
   public init(
     now: Int, lowestLevel: String = RetainLevel.defaults[0].name,
-    keyLimit: Int = StatusTally.defaultKeyLimit
+    keyLimit: Int = StatusTally.defaultKeyLimit, snapshotTimeout: Int = 3600
   ) {
     self.now = now
+    self.snapshotTimeout = snapshotTimeout
     self.lowestLevel = lowestLevel
     self.keyLimit = keyLimit
   }
@@ -84,6 +94,30 @@ public struct StatusTally: Sendable {
   public mutating func add(_ entry: AuditEntry) {
     guard let text = entry.string("time"), let time = seconds(text) else { return }
     add(StatusEvent(entry, lowestLevel: lowestLevel), key: entry.key ?? "", time: time)
+    guard time <= now, let session = entry.string("session") else { return }
+    if entry.event == "transfer-ended", entry.has("snapshot", "due"),
+      dueSnapshots.count < keyLimit
+    {
+      dueSnapshots[session] = (entry.key ?? "", time)
+    } else if entry.event == "snapshot-ended" {
+      dueSnapshots[session] = nil
+    }
+  }
+
+  /// The reason a due snapshot that never ended is reported with.
+  public static let snapshotNeverEnded = "snapshot due, never ended"
+
+  /// Counts each snapshot that was due more than `snapshotTimeout` before `now` and never
+  /// ended as a failure of its key, at the time it was due. Call once, after the last record.
+  public mutating func finish() {
+    let overdue = dueSnapshots.filter { now - $0.value.time > snapshotTimeout }
+    dueSnapshots = dueSnapshots.filter { now - $0.value.time <= snapshotTimeout }
+    for (key, time) in overdue.values.sorted(by: { $0.time < $1.time }) {
+      guard keys[key] != nil else { continue }
+      Self.update(
+        &keys[key, default: KeySummary()], StatusEvent(failure: Self.snapshotNeverEnded),
+        time: time, recent: time > now - 86400, day: Self.dayIndex(of: time, now: now))
+    }
   }
 
   /// `YYYY-MM-DDTHH:MM:SSZ` as seconds since the epoch, like Timestamp.parse.

@@ -50,7 +50,7 @@ extension StatusReport {
   public func text() -> String {
     let now = tally.now
     var out = "pushgate status at \(Timestamp.iso8601(now)) (times UTC)\n"
-    out += "log \(Self.visible(log, limit: 4096))\n\n"
+    out += "log \(Self.visible(log, limit: 4096))" + Self.damagedNote(tally.damagedLines) + "\n\n"
     let keys = keyStatuses
     if keys.isEmpty {
       out += areas == .notAsked ? "no records\n" : "no areas and no records\n"
@@ -61,6 +61,11 @@ extension StatusReport {
       out += "\(tally.untrackedRecords) records of keys beyond the first \(tally.keyLimit) not shown\n"
     }
     return out + "\n" + Self.columns(bottomRows(keys), rightAligned: [])
+  }
+
+  /// `, N damaged lines skipped` after the log's path, or nothing.
+  static func damagedNote(_ count: Int) -> String {
+    count == 0 ? "" : count == 1 ? ", 1 damaged line skipped" : ", \(count) damaged lines skipped"
   }
 
   /// The columns `now` and `pending` appear when the areas were listed.

@@ -13,6 +13,11 @@
 // Nothing else counts: rsync's own lines (connect, errors, the summary) lack the tag, and a
 // name cannot forge one: the format has no %n, and rsync escapes control characters anyway.
 // A dry run, a listing or an unchanged tree writes no counted line (FIELD-NOTES §10).
+//
+// An empty log does not prove an empty session: on a full disk rsync writes nothing to it and
+// still exits 0 (issue9 facts F6.3). A log is complete only if it holds rsync's last line for
+// a transfer, "sent N bytes  received N bytes  total size N", or, for a module list, rsync's
+// "module-list request from HOST" line.
 
 /// What a session changed in the push module, and what it sent, from rsync's transfer log.
 public struct TransferChanges: Equatable, Sendable {
@@ -58,6 +63,8 @@ public struct TransferLog: Sendable {
   private var overlong = false
   /// The counts so far.
   public private(set) var changes = TransferChanges()
+  /// Whether rsync's closing line (the summary, or a module list's request line) was seen.
+  public private(set) var isComplete = false
 
   /// A reader for the lines tagged `tag` (without the `pushgate-` prefix) that count
   /// changes in `pushModule`.
@@ -98,6 +105,7 @@ public struct TransferLog: Sendable {
       line.index(after: close) < line.endIndex, line[line.index(after: close)] == UInt8(ascii: " ")
     else { return }
     var rest = line[(close + 2)...]
+    if Self.isClosing(rest) { isComplete = true }
     guard rest.starts(with: tag) else { return }
     rest = rest.dropFirst(tag.count)
     guard let space = rest.firstIndex(of: UInt8(ascii: " ")) else { return }
@@ -129,6 +137,21 @@ public struct TransferLog: Sendable {
       }
       changes.bytesReceived += bytes
     }
+  }
+
+  /// `sent N bytes  received N bytes  total size N` (rsync's log_exit summary) or
+  /// `module-list request from ...`.
+  private static func isClosing(_ line: ArraySlice<UInt8>) -> Bool {
+    if line.starts(with: "module-list request from ".utf8) { return true }
+    var rest = line
+    for word in ["sent ", " bytes  received ", " bytes  total size "] {
+      guard rest.starts(with: word.utf8) else { return false }
+      rest = rest.dropFirst(word.utf8.count)
+      let digits = rest.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+      guard !digits.isEmpty else { return false }
+      rest = rest.dropFirst(digits.count)
+    }
+    return rest.isEmpty
   }
 
   private enum Kind { case created, changed, unchanged }

@@ -35,8 +35,10 @@ public struct AreaLock: Sendable {
   /// lock file (same device and inode as the path, opened without following a symlink).
   public static func adopt(_ fd: Int32, area: Area) -> AreaLock? {
     let path = Glibc.open(area.lockFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard path >= 0 else { return nil }
-    defer { Glibc.close(path) }
+    defer { if path >= 0 { Glibc.close(path) } }
+    // open(2) returns the lowest free descriptor: getting `fd` itself means nothing was
+    // inherited there (nothing of ours is kept open before this point any more).
+    guard path >= 0, path != fd else { return nil }
     var inherited = stat()
     var named = stat()
     guard fstat(fd, &inherited) == 0, fstat(path, &named) == 0,

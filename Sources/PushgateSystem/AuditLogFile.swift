@@ -1,27 +1,101 @@
-// The audit log: opened once per session with O_APPEND, one write(2) per record.
+// The audit log: a record is appended whole or not at all, into the file at the path now.
+//
+// Every record opens the path again (O_APPEND | O_NOFOLLOW, owner and mode checked on the
+// descriptor), so rotation never leaves a writer behind in a renamed or compressed file. While
+// a record is written the writer holds byte `LockFile.auditLogByte` of the root's lock file
+// (mode 0600, the account's: a monitoring user who may read the 0640 log cannot open it, so
+// cannot hold the writers up). Under the lock it reserves the record's space (fallocate with
+// FALLOC_FL_KEEP_SIZE: no space means no write at all), writes once, and on a short write cuts
+// the file back to where the record began, which is exact because no other writer can append
+// meanwhile. The file therefore always ends at a record boundary.
+import CPushgate
 import Glibc
 
-/// An open audit log. A record is written with a single `write`, so concurrent sessions
-/// never interleave inside a line.
+/// The audit log at a path, written one record at a time. Holds no descriptor between records.
 public struct AuditLogFile: Sendable {
-  /// The descriptor (O_WRONLY | O_APPEND | O_CLOEXEC).
-  public let fd: Int32
-  /// The path, for messages.
+  /// The log's path.
   public let path: String
+  /// The root's lock file whose byte `LockFile.auditLogByte` serialises writers; `nil` when
+  /// it is unknown (settings that failed to load), then records are written unlocked.
+  public let lockPath: String?
 
-  /// Opens or creates (mode 0640) the log; refuses symlinks and files not owned by us or root.
-  public static func open(_ path: String) throws(SystemError) -> AuditLogFile {
-    AuditLogFile(
-      fd: try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640), path: path)
+  /// How long a writer waits for another writer's record before writing without the lock.
+  public static let lockWaitMilliseconds = 2000
+
+  /// Checks that the log can be opened or created (mode 0640), refusing symlinks and files not
+  /// owned by us or root, and returns the log. Nothing is kept open.
+  public static func open(_ path: String, lock lockPath: String? = nil) throws(SystemError)
+    -> AuditLogFile
+  {
+    close(try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640))
+    return AuditLogFile(path: path, lockPath: lockPath)
   }
 
-  /// Appends one record with one write(2); a short write is an error.
+  /// Appends one record: whole, or not at all with the error (ENOSPC when it did not fit).
+  ///
+  /// If the path was rotated between the open and the write, the record is written again to
+  /// the new file: at least once in the current file, possibly also once in the rotated one.
   public func append(_ record: [UInt8]) throws(SystemError) {
+    let lock = lockPath.flatMap(Self.openLock)
+    defer { if let lock { close(lock) } }
+    // The lock wait is bounded: a writer stopped while holding it must not stop every session.
+    var locked = false
+    if let lock {
+      let deadline = Clock.monotonicMilliseconds() + Self.lockWaitMilliseconds
+      while true {
+        if pg_ofd_lock(lock, 1, off_t(LockFile.auditLogByte), 1, 0) == 0 {
+          locked = true
+          break
+        }
+        if Clock.monotonicMilliseconds() >= deadline { break }
+        Clock.sleep(milliseconds: 1)
+      }
+    }
+    defer { if let lock, locked { _ = pg_ofd_lock(lock, 2, off_t(LockFile.auditLogByte), 1, 0) } }
+    for _ in 0..<3 {
+      if try appendOnce(record, mayCutBack: locked) { return }
+    }
+  }
+
+  /// Opens the root's lock file if it exists (never creates it: a refused session leaves no
+  /// file behind); `nil` when it does not, and the record is written unlocked.
+  private static func openLock(_ path: String) -> Int32? {
+    let fd = Glibc.open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return nil }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      return nil
+    }
+    return fd
+  }
+
+  /// One open, reserve, write, close. `true` when the record is in the file still at the path.
+  private func appendOnce(_ record: [UInt8], mayCutBack: Bool) throws(SystemError) -> Bool {
+    let fd = try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640)
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .current("fstat") }
+    if pg_reserve(fd, info.st_size, off_t(record.count)) != 0 {
+      // A file system without fallocate (EOPNOTSUPP) still gets the cut-back below.
+      if errno == ENOSPC || errno == EDQUOT { throw .current("fallocate") }
+    }
     while true {
       let written = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if written == record.count { return }
+      if written == record.count { break }
       if written < 0 && errno == EINTR { continue }
-      throw written < 0 ? .current("write") : SystemError(number: ENOSPC, operation: "short write")
+      let error =
+        written < 0
+        ? SystemError.current("write") : SystemError(number: ENOSPC, operation: "short write")
+      if written > 0 && mayCutBack {
+        // With O_APPEND the offset after the write is the end of our bytes.
+        let end = lseek(fd, 0, SEEK_CUR)
+        if end >= written { _ = ftruncate(fd, end - off_t(written)) }
+      }
+      throw error
     }
+    var now = stat()
+    guard lstat(path, &now) == 0 else { return false }
+    return now.st_dev == info.st_dev && now.st_ino == info.st_ino
   }
 }

@@ -1,5 +1,6 @@
 // The per-session files where rsync's pre-xfer hook records what the client asked for
 // (ROOT/.pushgate/SESSION) and rsync writes its transfer log (ROOT/.pushgate/SESSION.transfer).
+import CPushgate
 import Glibc
 import PushgateCore
 
@@ -21,6 +22,19 @@ public enum EvidenceFile {
       guard fd >= 0 else { throw .current("open") }
       close(fd)
     }
+  }
+
+  /// Reserves `bytes` for `path` without changing its size (fallocate(2) with
+  /// FALLOC_FL_KEEP_SIZE), so rsync's appends to it cannot fail for lack of space. Returns the
+  /// error when there is no room; a file system without fallocate (EOPNOTSUPP) is not one.
+  public static func reserve(path: String, bytes: Int) -> SystemError? {
+    let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return .current("open") }
+    defer { close(fd) }
+    guard pg_reserve(fd, 0, off_t(bytes)) != 0, errno != EOPNOTSUPP, errno != ENOSYS else {
+      return nil
+    }
+    return .current("fallocate")
   }
 
   /// Removes evidence files of sessions that are gone — a gate killed before it could consume

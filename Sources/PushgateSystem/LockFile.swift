@@ -4,6 +4,7 @@
 // 256-byte holder record at 4096+256*i names the holder for `pushgate status`. The kernel
 // drops every lock when the last descriptor of the open file description closes, i.e. when
 // the process dies: there is nothing to clean up. Nothing here unlocks in a deinit.
+// Byte 8 is held by an audit log writer while it appends one record (AuditLogFile).
 // Each key's area has its own lock file (AreaLock); this one only bounds the whole root.
 import CPushgate
 import Glibc
@@ -73,6 +74,9 @@ public struct LockFile: Sendable {
   public let locks: OFDLocks
   /// The open descriptor.
   public var fd: Int32 { locks.fd }
+
+  /// Byte 8: held by a writer of the audit log while it appends one record (AuditLogFile).
+  public static let auditLogByte = 8
 
   /// Byte 16+i: slot i.
   public static let firstSlotByte = 16

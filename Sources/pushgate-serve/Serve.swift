@@ -19,7 +19,7 @@ func serve(config: String, key: String) -> Never {
     try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
     stop(error.failure.clientMessage, status: error.failure.exitStatus)
   }
-  let log = openLog(settings.auditLog)
+  let log = openLog(settings)
 
   // The command first: a refused command costs no file read.
   if case .refuse(let refusal) = Gate.classify(settings: settings, context: context) {
@@ -78,6 +78,10 @@ func serve(config: String, key: String) -> Never {
   } catch {
     log.fail(context, .evidence(path: plan.evidencePath, detail: error.text))
   }
+  // Room for rsync's transfer log and the hook's line now: on a full disk rsync would write
+  // neither and still exit 0. Without room the session still runs; its changes count unknown.
+  let reserveProblem = (EvidenceFile.reserve(path: plan.transferLogPath, bytes: 65536)
+    ?? EvidenceFile.reserve(path: plan.evidencePath, bytes: 4096))?.text
   // A gate killed mid-session cannot remove its evidence; the next session does.
   EvidenceFile.prune(
     directory: settings.evidenceDirectory,
@@ -98,12 +102,11 @@ func serve(config: String, key: String) -> Never {
   let evidence = HookEvidence.parse(
     EvidenceFile.consume(path: plan.evidencePath, limit: HookEvidence.maximumSize))
   var transferLog = TransferLog(tag: plan.transferTag, pushModule: settings.pushModule)
-  var changes = transferLog.changes
-  if EvidenceFile.consumeTransferLog(path: plan.transferLogPath, into: &transferLog) {
-    changes = transferLog.changes
-  } else {
-    changes.isUnknown = true
-  }
+  let readToEnd = EvidenceFile.consumeTransferLog(path: plan.transferLogPath, into: &transferLog)
+  let judged = SessionEvidence.judge(
+    log: transferLog, readToEnd: readToEnd, reserveProblem: reserveProblem, transfer: transfer,
+    settings: settings)
+  let changes = judged.changes
   let activity = SessionActivity.classify(
     changes: changes, evidence: evidence, transfer: transfer, pushModule: settings.pushModule)
   let decision = SnapshotDecision.decide(
@@ -113,23 +116,26 @@ func serve(config: String, key: String) -> Never {
     AuditRecord.transferEnded(
       context, transfer, milliseconds: Clock.monotonicMilliseconds() - transferStart,
       evidence: evidence, changes: changes, activity: activity, decision: decision,
-      time: Clock.now()))
+      time: Clock.now(), evidenceError: judged.problem))
+  if judged.problem != nil { Descriptors.report(SessionEvidence.clientMessage) }
 
   switch decision {
   case .skipped:
     exit(transfer.passedOnStatus)
-  case .pending(_, let complete):
-    do { try AreaFiles.setPending(plan.area, complete ? .complete : .incomplete) } catch {
-      log.fail(context, .area(path: plan.area.pendingFile, detail: error.text))
+  case .pending, .due:
+    // The area holds changes no snapshot has taken yet, from now until a snapshot succeeds: a
+    // snapshot killed with its gate (or a reboot) leaves it pending for the next push or
+    // `pushgate rotate`, instead of losing it from the history.
+    var snapshotNow = decision == .due
+    do { try AreaFiles.setPending(plan.area, decision.pendingMark) } catch {
+      let failure = Failure.area(path: plan.area.pendingFile, detail: error.text)
+      guard decision.snapshotsWhenPendingIsLost else { log.fail(context, failure) }
+      // A deferral that cannot be recorded would be forgotten: snapshot now instead.
+      log.record(AuditRecord.failed(context, failure, time: Clock.now()))
+      if !snapshotNow { Descriptors.report(SnapshotDecision.pendingLostMessage) }
+      snapshotNow = true
     }
-    exit(transfer.passedOnStatus)
-  case .due:
-    // The area holds a whole pushed tree that no snapshot has taken yet, from now until a
-    // snapshot succeeds: a snapshot killed with its gate (or a reboot) leaves it pending for
-    // the next push or `pushgate rotate`, instead of losing it from the history.
-    do { try AreaFiles.setPending(plan.area, .complete) } catch {
-      log.fail(context, .area(path: plan.area.pendingFile, detail: error.text))
-    }
+    guard snapshotNow else { exit(transfer.passedOnStatus) }
   }
   switch settings.snapshotMode {
   case .wait:

@@ -21,9 +21,11 @@ struct SessionLog {
   }
 }
 
-/// Opens the audit log or refuses to serve.
-func openLog(_ path: String) -> SessionLog {
-  do { return SessionLog(file: try AuditLogFile.open(path)) } catch {
+/// Checks the audit log can be written or refuses to serve; records are serialised on the
+/// root's lock file.
+func openLog(_ settings: Settings) -> SessionLog {
+  let path = settings.auditLog
+  do { return SessionLog(file: try AuditLogFile.open(path, lock: settings.lockFile)) } catch {
     stop(Failure.auditLog(path: path, detail: error.text).clientMessage, status: ExitStatus.osError)
   }
 }

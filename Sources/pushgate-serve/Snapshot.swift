@@ -66,7 +66,7 @@ func runDetachedSnapshot(config: String, key: String, session: String) -> Never 
     try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
     exit(error.failure.exitStatus)
   }
-  let log = openLog(settings.auditLog)
+  let log = openLog(settings)
   guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
     log.fail(context, .keyMissing)
   }

@@ -66,7 +66,7 @@ struct Log: ParsableCommand {
 
   func run() throws {
     let filter = try filter(now: Clock.now())
-    let log = try logPath()
+    let (log, snapshotTimeout) = try logPath()
     let files = LogFiles.files(for: log)
     guard !files.isEmpty else {
       throw Self.fail("cannot read audit log '\(log)': No such file or directory")
@@ -92,12 +92,15 @@ struct Log: ParsableCommand {
         if filter.admits(summary) { output.row(summary) }
       }
       unreadable = Self.stream(files) { line in
-        guard let entry = AuditEntry(line) else { return }
+        guard let entry = AuditEntry(line) else {
+          skipped += 1
+          return
+        }
         // Every record of a session carries its key, so another key's records can go now.
         if let key, !entry.has("key", key) { return }
         grouper.add(entry, fingerprint: { fingerprints.short(type: $0, base64: $1) }, emit: emit)
       }
-      grouper.finish(emit: emit)
+      grouper.finish(now: Clock.now(), snapshotTimeout: snapshotTimeout, emit: emit)
     }
     output.flush()
     if skipped > 0 {
@@ -127,11 +130,12 @@ struct Log: ParsableCommand {
       refused: refused, failed: failed, idleRotations: idleRotations)
   }
 
-  /// `--file`, or the settings' audit log.
-  private func logPath() throws -> String {
-    if let file { return file }
+  /// `--file`, or the settings' audit log; and how long a snapshot may run (the default
+  /// with `--file`).
+  private func logPath() throws -> (path: String, snapshotTimeout: Int) {
+    if let file { return (file, Settings(root: "/").snapshotTimeout) }
     switch SettingsFile.load(config ?? SettingsFile.defaultPath) {
-    case .success(let settings): return settings.auditLog
+    case .success(let settings): return (settings.auditLog, settings.snapshotTimeout)
     case .failure(let error): throw Self.fail("\(error.failure.code): \(error.failure.detail)")
     }
   }

@@ -62,7 +62,7 @@ struct Rotate: ParsableCommand {
       }
     }
     let log: AuditLogFile
-    do { log = try AuditLogFile.open(settings.auditLog) } catch {
+    do { log = try AuditLogFile.open(settings.auditLog, lock: settings.lockFile) } catch {
       try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
     }
     var failed = 0

@@ -66,7 +66,10 @@ struct Status: ParsableCommand {
       }
     }
     let log = file ?? settings?.auditLog ?? ""
-    var tally = settings.map { StatusTally(now: moment, lowestLevel: $0.interval) } ?? StatusTally(now: moment)
+    var tally =
+      settings.map {
+        StatusTally(now: moment, lowestLevel: $0.interval, snapshotTimeout: $0.snapshotTimeout)
+      } ?? StatusTally(now: moment)
     if let problem = StatusFiles.read(log, into: &tally) {
       try fail("cannot read the audit log '\(log)': \(problem)", status: 66)
     }

@@ -14,13 +14,14 @@ enum StatusFiles {
     for file in files {
       errno = 0
       let opened = LogFiles.forEachLine(in: file) { line in
-        if let entry = AuditEntry(line) { tally.add(entry) }
+        if let entry = AuditEntry(line) { tally.add(entry) } else { tally.damagedLines += 1 }
       }
       if !opened {
         let name = URL(fileURLWithPath: file).lastPathComponent
         return "\(name): " + (errno == 0 ? "cannot open" : String(cString: strerror(errno)))
       }
     }
+    tally.finish()
     return nil
   }
 

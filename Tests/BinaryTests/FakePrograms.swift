@@ -56,10 +56,13 @@ extension Root {
     # What rsync writes to its transfer log: its own lines, then one tagged line per item.
     if [ -n "$logfile" ]; then
       stamp="2026/11/30 12:00:00 [$$]"
-      echo "$stamp connect from UNKNOWN (0.0.0.0)" >> "$logfile"
+      echo "$stamp connect from UNKNOWN (0.0.0.0)" >> "$logfile" 2>/dev/null
       IFS=';'
-      for c in $CHANGES; do echo "$stamp $tag $MODULE $c" >> "$logfile"; done
+      for c in $CHANGES; do echo "$stamp $tag $MODULE $c" >> "$logfile"; done 2>/dev/null
       unset IFS
+    fi
+    if [ -n "$logfile" ] && [ "$SUMMARY" = yes ] && [ "$KILL" = no ]; then
+      echo "$stamp sent 24 bytes  received 95 bytes  total size 3" >> "$logfile" 2>/dev/null
     fi
     if [ "$ECHO" = yes ]; then
       { printf 'fake rsync greeting\n'; cat; } | tee "$d/wrote"

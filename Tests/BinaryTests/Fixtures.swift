@@ -23,6 +23,8 @@ struct Scenario: Sendable {
   var killed = false
   /// Write a greeting, then copy stdin to stdout (and to `record/<n>/wrote`).
   var echo = false
+  /// End the transfer log with rsync's summary line, as rsync does when the transfer ends.
+  var summary = true
 
   var shell: String {
     """
@@ -35,6 +37,7 @@ struct Scenario: Sendable {
     HOOKS=\(hooks.rawValue)
     KILL=\(killed ? "yes" : "no")
     ECHO=\(echo ? "yes" : "no")
+    SUMMARY=\(summary ? "yes" : "no")
 
     """
   }

@@ -166,6 +166,8 @@ struct LoadRoot {
       )
       echo "2026/11/30 12:00:00 [$$] $tag push recv >f.st...... 42" >> "$logfile"
     fi
+    # rsync's closing line: without it the gate cannot trust an empty log (no changes).
+    echo "2026/11/30 12:00:00 [$$] sent 24 bytes  received 95 bytes  total size 3" >> "$logfile"
     i=0
     while [ "$HOLD" = yes ] && [ ! -e "$R/release" ] && [ "$i" -lt 2400 ]; do
       sleep 0.05

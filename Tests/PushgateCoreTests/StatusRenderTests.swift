@@ -287,6 +287,9 @@ let nagiosCases: [NagiosCase] = [
         pushgate_pending_incomplete{key="fresh"} 0
         pushgate_pending_incomplete{key="laptop"} 0
         pushgate_pending_incomplete{key="server"} 0
+        # HELP pushgate_audit_log_damaged_lines Lines of the audit log and its rotations that are not records (skipped).
+        # TYPE pushgate_audit_log_damaged_lines gauge
+        pushgate_audit_log_damaged_lines 0
         # HELP pushgate_slots Connection slots (max_connections).
         # TYPE pushgate_slots gauge
         pushgate_slots 3
@@ -301,7 +304,11 @@ let nagiosCases: [NagiosCase] = [
     let text = StatusReport(tally: sampleTally(), locks: .notAsked, log: "log").prometheus()
     #expect(text.contains("\npushgate_pushes_total{key=\"x\\\\x1b[2J\\\"|'=\\\\\\\\y\"} 1\n"))
     #expect(!text.contains("pushgate_slots") && !text.contains("pushgate_pending") && !text.contains("_running"))
-    #expect(text.hasSuffix("pushgate_pushes_total{key=\"server\"} 0\npushgate_pushes_total{key=\"x\\\\x1b[2J\\\"|'=\\\\\\\\y\"} 1\n"))
+    #expect(
+      text.hasSuffix(
+        "pushgate_pushes_total{key=\"server\"} 0\npushgate_pushes_total{key=\"x\\\\x1b[2J\\\"|'=\\\\\\\\y\"} 1\n"
+          + "# HELP pushgate_audit_log_damaged_lines Lines of the audit log and its rotations that are not records (skipped).\n"
+          + "# TYPE pushgate_audit_log_damaged_lines gauge\npushgate_audit_log_damaged_lines 0\n"))
   }
 
   @Test func parsesAHolderRecordWithItsPadding() {

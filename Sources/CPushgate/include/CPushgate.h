@@ -14,6 +14,11 @@ int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait);
 /// Returns 0 free, 1 held shared (read), 2 held exclusively (write), or -1 with errno set.
 int pg_ofd_getlk(int fd, off_t start, off_t length);
 
+/// Reserves `length` bytes at `offset` without changing the file's size (fallocate(2) with
+/// FALLOC_FL_KEEP_SIZE), so a later write into them cannot fail for lack of space.
+/// Returns 0, or -1 with errno set (ENOSPC, EDQUOT; EOPNOTSUPP where the file system cannot).
+int pg_reserve(int fd, off_t offset, off_t length);
+
 /// Who a child runs as: the groups are set with setgroups(2), then the gid, then the uid.
 struct pg_credentials {
   uid_t uid;
