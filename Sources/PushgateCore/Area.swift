@@ -3,7 +3,7 @@
 // ROOT/keys/LABEL/incoming   the push module's path for this key (rsyncd.conf: %PUSHGATE_KEY%)
 // ROOT/keys/LABEL/snapshots  its snapshot history (rsnapshot's snapshot_root; restores)
 // ROOT/keys/LABEL/rsnapshot.conf  its own rsnapshot configuration, written by authorize
-// ROOT/keys/LABEL/state/     lock, pending marker, time of the last snapshot, rsnapshot's pid
+// ROOT/keys/LABEL/state/     lock, pending marker, time of the last snapshot, sync marker
 //
 // The label has passed Gate.isKeyLabel: one path component, never '.' or '..'.
 
@@ -34,8 +34,12 @@ public struct Area: Equatable, Sendable {
   public var pendingFile: String { state + "/pending" }
   /// Holds the time of the area's last successful snapshot.
   public var snapshotTimeFile: String { state + "/last-snapshot" }
-  /// rsnapshot's own pid file for this area.
+  /// rsnapshot's own pid file for this area (areas from before sync-first set it; doctor
+  /// asks to remove the `lockfile` line).
   public var rsnapshotPidFile: String { state + "/rsnapshot.pid" }
+  /// Exists while snapshots/.sync holds a complete sync that no level has taken yet: removed
+  /// before every sync, written after a sync that exited 0, removed once the level succeeded.
+  public var syncedFile: String { state + "/synced" }
 }
 
 /// What the gate remembers about an area between sessions.

@@ -112,9 +112,7 @@ public enum AuditRecord {
     time: Int
   ) -> [UInt8] {
     var line = start("snapshot-ended", context, time: time, identity: false)
-    line.add("result", outcome.code)
-    if case .ended(let end) = outcome { end.record(into: &line) }
-    if case .notStarted(let detail) = outcome { line.add("detail", detail, limit: 512) }
+    outcome.record(into: &line)
     line.add("mode", mode.rawValue)
     line.add("wait_ms", waitedMilliseconds)
     line.add("duration_ms", milliseconds)
@@ -137,13 +135,12 @@ extension AuditRecord {
     line.add("event", "rotate-ended")
     line.add("key", key)
     line.add("level", level)
-    line.add("result", result.code)
     switch result {
-    case .ran(let outcome):
-      if case .ended(let end) = outcome { end.record(into: &line) }
-      if case .notStarted(let detail) = outcome { line.add("detail", detail, limit: 512) }
-    case .skipped(let reason): line.add("reason", reason)
-    case .busy: break
+    case .ran(let outcome): outcome.record(into: &line)
+    case .skipped(let reason):
+      line.add("result", result.code)
+      line.add("reason", reason)
+    case .busy: line.add("result", result.code)
     }
     line.add("wait_ms", waitedMilliseconds)
     line.add("duration_ms", milliseconds)
@@ -178,5 +175,20 @@ public enum RotateResult: Equatable, Sendable {
     case .skipped: false
     case .busy: true
     }
+  }
+}
+
+extension SnapshotOutcome {
+  /// `result`, then how rsnapshot ended (`status` or `signal`) or why it did not start
+  /// (`detail`); a sync that did not complete adds `sync` (its own result code).
+  func record(into line: inout JSONLine) {
+    line.add("result", code)
+    var ended = self
+    if case .syncFailed(let sync) = self {
+      line.add("sync", sync.code)
+      ended = sync
+    }
+    if case .ended(let end) = ended { end.record(into: &line) }
+    if case .notStarted(let detail) = ended { line.add("detail", detail, limit: 512) }
   }
 }

@@ -92,7 +92,7 @@ extension DoctorChecks {
           .ok, "areas",
           "\(count) area\(labels.count == 1 ? "" : "s") in \(keys) (\(listed(sound))): "
             + "incoming/, snapshots/ and state/ of \(owner); rsnapshot.conf passes configtest, "
-            + "backs up incoming/, keeps its snapshots and lockfile in the area"))
+            + "backs up incoming/ into the area's snapshots/, syncs first"))
     }
     return results + grouped(problems, keys: keys) + [slots(facts, settings, areas: labels.count)]
   }

@@ -1,5 +1,5 @@
 // doctor's rsnapshot checks: the program, and each area's rsnapshot.conf (configtest, the
-// backup point, snapshot_root, the lockfile and the levels).
+// backup point, snapshot_root, sync_first, no lockfile and the levels).
 //
 // rsnapshot runs commands a configuration names (include_conf with backquotes runs even
 // during configtest), so doctor runs configtest only on a file that no other account can
@@ -101,7 +101,7 @@ extension DoctorChecks {
 
   /// One area's rsnapshot.conf: a regular file, configtest passes (or why it was not run),
   /// and it snapshots the area's incoming/ into the area's snapshots/ with the settings'
-  /// levels and a lockfile in the area's state/.
+  /// levels, syncs first and has no lockfile.
   static func areaRsnapshot(_ facts: DoctorFacts, _ settings: Settings, _ area: Area)
     -> [DoctorResult]
   {
@@ -213,7 +213,8 @@ extension DoctorChecks {
     return String(text)
   }
 
-  /// The lines pushgate depends on: snapshot_root, backup, lockfile and the levels.
+  /// The lines pushgate depends on: snapshot_root, backup, sync_first, no lockfile and the
+  /// levels.
   private static func rsnapshotSettings(
     _ facts: DoctorFacts, _ settings: Settings, _ area: Area, _ text: String
   ) -> [DoctorResult] {
@@ -238,20 +239,19 @@ extension DoctorChecks {
           "\(conf) has \(found), not \(area.incoming)/ -- snapshots would not hold the pushes",
           fix: "set 'backup<TAB>\(area.incoming)/<TAB>./'"))
     }
-    if let lock = rsnapshotValues(text, "lockfile").last?.first {
-      if parent(lock) != area.state {
-        results.append(
-          DoctorResult(
-            .fail, "areas",
-            "\(conf) has lockfile \(lock), outside \(area.state)/ -- areas that share a lockfile fail each other's snapshots",
-            fix: "set 'lockfile<TAB>\(area.rsnapshotPidFile)'"))
-      }
-    } else {
+    if rsnapshotValues(text, "sync_first").last?.first != "1" {
       results.append(
         DoctorResult(
-          .warn, "areas",
-          "\(conf) sets no lockfile -- an rsnapshot run by hand could overlap the area's snapshots",
-          fix: "set 'lockfile<TAB>\(area.rsnapshotPidFile)'"))
+          .fail, "areas",
+          "\(conf) does not set sync_first 1 -- pushgate-serve runs 'rsnapshot sync' and then the first level, which fails without it",
+          fix: "add the line 'sync_first<TAB>1' to \(conf)"))
+    }
+    if let lock = rsnapshotValues(text, "lockfile").last?.first {
+      results.append(
+        DoctorResult(
+          .fail, "areas",
+          "\(conf) sets lockfile \(lock) -- a pid file left by a killed rsnapshot fails the area's next snapshot; the area's lock already keeps runs apart",
+          fix: "delete the 'lockfile' line from \(conf)"))
     }
     // rsnapshot 1.4 still reads the old name 'interval' as 'retain'.
     let levels = rsnapshotLines(text).filter { ["retain", "interval"].contains($0.first) }

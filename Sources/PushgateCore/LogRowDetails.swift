@@ -135,6 +135,8 @@ enum LogRowDetails {
     result: String?, status: Int?, signal: Int?, milliseconds: Int?, detail: String?,
     _ row: inout LogRowWriter
   ) {
+    // A sync that did not complete never reached the level: say the history stayed as it was.
+    if result == "sync-failed" { row.plain(" (history unchanged)") }
     end(status: status, signal: signal, &row)
     // A run that never started ran for no time: its detail says why.
     if let milliseconds, result != "not-started" {

@@ -11,6 +11,11 @@
 // 'log file', 'log format', 'pre-xfer exec', 'post-xfer exec'): a value set inside a module
 // wins over the gate's --dparam, and would hide the session's changes. '&include' and
 // '&merge' are refused because what they add cannot be checked.
+//
+// Two rules keep snapshots whole: the push module ends its 'incoming chmod' with
+// 'Du+rwx,Fu+rw', so no client can store a file the backup account cannot read (rsnapshot's
+// sync would then end with rsync 23 on every run), and a module on snapshots/ itself excludes
+// '/.sync/', the half-made next snapshot, which no client may restore from.
 
 /// The rules rsyncd.conf must follow under pushgate.
 public enum RsyncdPolicy {
@@ -21,6 +26,12 @@ public enum RsyncdPolicy {
   public static let reservedParameters = [
     "transfer logging", "log file", "log format", "pre-xfer exec", "post-xfer exec",
   ]
+
+  /// The push module's `incoming chmod` must end with these items (in this order).
+  public static let incomingChmod = "Du+rwx,Fu+rw"
+
+  /// The `exclude` pattern a module on the area's snapshots/ must carry.
+  public static let syncExclude = "/.sync/"
 
   /// `ROOT/keys/%PUSHGATE_KEY%`: the start of every module's path.
   public static func areaPath(_ settings: Settings) -> String {
@@ -45,9 +56,29 @@ public enum RsyncdPolicy {
         "\(file): module '\(settings.pushModule)' must have 'path = \(expected)', not "
           + "'\(SettingsParser.visible(pushPath ?? ""))'")
     }
+    if !endsWithIncomingChmod(conf.effective("incoming chmod", in: push)?.value) {
+      problems.append(
+        "\(file): module '\(settings.pushModule)' must end its 'incoming chmod' with "
+          + "'\(incomingChmod)': a pushed file the backup account cannot read fails every "
+          + "snapshot")
+    }
     for module in conf.modules {
       let name = SettingsParser.visible(module.name)
       let isPush = module.name.utf8.elementsEqual(settings.pushModule.utf8)
+      if !isPush, let path = conf.effective("path", in: module)?.value {
+        let snapshots = area + "/snapshots"
+        let trimmed = trimSlash(path)
+        let exclude = conf.effective("exclude", in: module)?.value
+        if trimmed.utf8.elementsEqual(snapshots.utf8), !excludesSync(exclude) {
+          problems.append(
+            "\(file): module '\(name)' must have 'exclude = \(syncExclude)': a client must "
+              + "never restore the half-made next snapshot")
+        } else if isInsideArea(trimmed, area: snapshots + "/.sync") {
+          problems.append(
+            "\(file): module '\(name)' has 'path = \(SettingsParser.visible(path))': "
+              + "snapshots/.sync/ is the half-made next snapshot, never a module")
+        }
+      }
       if let path = conf.effective("path", in: module)?.value {
         if !isInsideArea(trimSlash(path), area: area) {
           problems.append(
@@ -75,6 +106,21 @@ public enum RsyncdPolicy {
       }
     }
     return problems
+  }
+
+  /// Whether an `incoming chmod` value ends with ``incomingChmod``'s items: later items could
+  /// take the rights away again, earlier ones cannot.
+  static func endsWithIncomingChmod(_ value: String?) -> Bool {
+    let items = (value ?? "").split(separator: ",").map { $0.filter { $0 != " " && $0 != "\t" } }
+    let wanted = incomingChmod.split(separator: ",").map(String.init)
+    return items.suffix(wanted.count).elementsEqual(wanted)
+  }
+
+  /// Whether an `exclude` value (patterns separated by spaces) hides the top `.sync`
+  /// directory.
+  static func excludesSync(_ value: String?) -> Bool {
+    let patterns = (value ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" })
+    return patterns.contains { ["/.sync/", "/.sync", ".sync/", ".sync"].contains(String($0)) }
   }
 
   /// Whether `path` is `area` or a normalised path below it of safe characters.

@@ -27,7 +27,10 @@ public struct SessionPlan: Equatable, Sendable {
   public let settings: Settings
   /// The rsync daemon-over-ssh server process.
   public let rsync: ProgramRun
-  /// The snapshot command.
+  /// The snapshot's first step: `rsnapshot sync` into snapshot_root/.sync.
+  public let snapshotSync: ProgramRun
+  /// The snapshot's second step, run only after the sync exited 0: the lowest level, which
+  /// renames the finished `.sync` into the history.
   public let snapshot: ProgramRun
   /// The key's area.
   public let area: Area
@@ -78,11 +81,14 @@ public struct SessionPlan: Equatable, Sendable {
     rsync = ProgramRun(
       path: settings.rsync, arguments: arguments, environment: rsyncEnvironment,
       directory: settings.root)
+    let snapshotEnvironment =
+      ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account + ["PUSHGATE_SESSION=\(context.session)"]
+    snapshotSync = ProgramRun(
+      path: settings.rsnapshot, arguments: settings.rsnapshotSyncCommand(area),
+      environment: snapshotEnvironment, directory: area.directory)
     snapshot = ProgramRun(
       path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: settings.interval),
-      environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"] + account
-        + ["PUSHGATE_SESSION=\(context.session)"],
-      directory: area.directory)
+      environment: snapshotEnvironment, directory: area.directory)
   }
 
   /// The detached process that takes this session's snapshot in `detach` mode: pushgate-serve

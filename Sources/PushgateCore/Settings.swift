@@ -88,4 +88,10 @@ public struct Settings: Equatable, Sendable {
   public func rsnapshotCommand(_ area: Area, level: String) -> [String] {
     [rsnapshot, "-c", area.rsnapshotConf, level]
   }
+
+  /// The argv that builds the area's next snapshot in snapshot_root/.sync (`sync_first`); the
+  /// lowest level runs only after it exited 0.
+  public func rsnapshotSyncCommand(_ area: Area) -> [String] {
+    [rsnapshot, "-c", area.rsnapshotConf, "sync"]
+  }
 }

@@ -45,6 +45,9 @@ extension SetupRequest {
       "  read only = no",
       "  write only = yes",
       "  list = no",
+      "  # Every pushed file stays readable by the backup account: a file a client made",
+      "  # unreadable would fail every snapshot's sync (rsync 23).",
+      "  incoming chmod = \(RsyncdPolicy.incomingChmod)",
     ]
     if restore {
       lines += [
@@ -54,6 +57,8 @@ extension SetupRequest {
         "  path = \(area)/snapshots",
         "  read only = yes",
         "  list = no",
+        "  # .sync is the next snapshot while rsnapshot builds it: never restore from it.",
+        "  exclude = \(RsyncdPolicy.syncExclude)",
       ]
     }
     return lines.joined(separator: "\n") + "\n"
@@ -130,7 +135,8 @@ extension SetupRequest {
 
 extension Settings {
   /// The area's rsnapshot.conf: fields separated by TABs, one backup point (the area's
-  /// incoming/), a flat layout, the area's own lock file and the root's levels.
+  /// incoming/), a flat layout, sync_first, no lockfile (the area's lock keeps runs apart) and
+  /// the root's levels.
   public func rsnapshotConfText(_ area: Area) -> String {
     let tab = "\t"
     let field = { (words: [String]) in words.joined(separator: tab) }
@@ -138,8 +144,8 @@ extension Settings {
       "# rsnapshot.conf of the key '\(area.label)' in \(root), written by 'pushgate authorize'.",
       "# rsnapshot needs a TAB between fields; check a change with",
       "# 'rsnapshot -c \(area.rsnapshotConf) configtest'.",
-      "# A push that changes the area runs the first level (\(interval)); cron runs",
-      "# 'pushgate rotate LEVEL' for every level, which takes the area's lock first.",
+      "# A push that changes the area runs 'sync' and then the first level (\(interval));",
+      "# cron runs 'pushgate rotate LEVEL' for every level, which takes the area's lock first.",
       field(["config_version", "1.2"]),
       field(["snapshot_root", area.snapshots + "/"]),
       "# authorize creates snapshot_root; if it is missing, the disk is not mounted.",
@@ -152,9 +158,15 @@ extension Settings {
     lines += [
       field(["verbose", "2"]),
       field(["loglevel", "3"]),
-      field(["lockfile", area.rsnapshotPidFile]),
-      "# Unchanged files become hard links to the previous snapshot (rsync --link-dest).",
+      "# No lockfile: the area's lock (state/lock), held by the gate and 'pushgate rotate'",
+      "# and inherited by rsnapshot, keeps runs apart; a pid file left by a killed run would",
+      "# only fail the next one. Run the levels with 'pushgate rotate', never by hand.",
+      "# Unchanged files become hard links to the previous snapshot (rsync --link-dest), and",
+      "# the level is a rename of the finished .sync (never a copy).",
       field(["link_dest", "1"]),
+      "# A snapshot is 'rsnapshot sync' into snapshot_root/.sync, then, only if it succeeded,",
+      "# the first level: a sync cut short never enters the history. Keep it.",
+      field(["sync_first", "1"]),
       "# The default rsync_long_args include --relative, which would nest every snapshot",
       "# under the full source path.",
       field(["rsync_long_args", "--delete --numeric-ids --delete-excluded"]),

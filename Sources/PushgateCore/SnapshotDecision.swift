@@ -116,7 +116,7 @@ public enum SnapshotDecision: Equatable, Sendable {
 
 /// The result of a snapshot run.
 public enum SnapshotOutcome: Equatable, Sendable {
-  /// The command ended; rsnapshot's 0 is success and 2 success with warnings.
+  /// The level ended (after a complete sync, for the lowest level); only 0 is success.
   case ended(ProcessEnd)
   /// Killed after `snapshot_timeout`.
   case timedOut
@@ -124,33 +124,48 @@ public enum SnapshotOutcome: Equatable, Sendable {
   case treeBusy
   /// The command could not be started.
   case notStarted(detail: String)
+  /// `rsnapshot sync` did not complete (how it ended: `ended`, `timedOut` or `notStarted`), so
+  /// the level was never run: the history is exactly as it was, and the next snapshot's sync
+  /// completes the same `.sync`.
+  indirect case syncFailed(SnapshotOutcome)
 
-  /// Whether the snapshot counts as taken (rsnapshot: 0, or 2 for warnings).
-  public var isSuccess: Bool {
-    self == .ended(.exited(0)) || self == .ended(.exited(2))
-  }
+  /// Whether the snapshot counts as taken: rsnapshot exited 0. Its 2 ("warnings") is not:
+  /// with a sync it means files are missing from the tree (rsync 23 or 24).
+  public var isSuccess: Bool { self == .ended(.exited(0)) }
 
   /// The stable result code for the log.
   public var code: String {
     switch self {
     case .ended(.exited(0)): "ok"
-    case .ended(.exited(2)): "warning"
     case .ended: "failed"
     case .timedOut: "timeout"
     case .treeBusy: "tree-busy"
     case .notStarted: "not-started"
+    case .syncFailed: "sync-failed"
     }
   }
 
   /// The one line the client sees in `wait` mode.
   public var clientMessage: String {
+    let kept = "your data arrived and is kept for the next snapshot"
     switch self {
-    case .ended(.exited(0)): "snapshot taken"
-    case .ended(.exited(2)): "snapshot taken with warnings (see the server's audit log)"
-    case .ended(let end): "snapshot failed (status \(end.passedOnStatus)); your data arrived and is kept for the next snapshot"
-    case .timedOut: "snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"
-    case .treeBusy: "snapshot not taken: the area stayed busy; your data arrived and is kept for the next snapshot"
-    case .notStarted: "snapshot could not be started; your data arrived and is kept for the next snapshot"
+    case .ended(.exited(0)): return "snapshot taken"
+    case .ended(let end): return "snapshot failed (status \(end.passedOnStatus)); \(kept)"
+    case .timedOut: return "snapshot timed out and was stopped; \(kept)"
+    case .treeBusy: return "snapshot not taken: the area stayed busy; \(kept)"
+    case .notStarted: return "snapshot could not be started; \(kept)"
+    case .syncFailed(let sync):
+      return "snapshot not taken: its sync \(sync.syncText); the history is unchanged and \(kept)"
+    }
+  }
+
+  /// How a sync that did not complete ended, in words.
+  private var syncText: String {
+    switch self {
+    case .ended(let end): "failed (status \(end.passedOnStatus))"
+    case .timedOut: "timed out and was stopped"
+    case .notStarted: "could not be started"
+    default: "did not complete"
     }
   }
 }

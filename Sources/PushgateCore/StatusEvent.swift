@@ -92,6 +92,11 @@ public struct StatusEvent: Equatable, Sendable {
     case "timeout": return "\(name) timed out"
     case "tree-busy": return "\(name) not taken: area busy"
     case "not-started": return "\(name) not started"
+    case "sync-failed":
+      let how =
+        entry.int("signal").map { " (signal \($0))" } ?? entry.int("status").map { " (exit \($0))" }
+        ?? (entry.string("sync") == "timeout" ? " (timed out)" : "")
+      return "\(name) sync failed\(how), history unchanged"
     case let result?:
       if let signal = entry.int("signal") { return "\(name) killed by signal \(signal)" }
       if let status = entry.int("status") { return "\(name) \(cut(result)) (exit \(status))" }

@@ -77,6 +77,24 @@ public enum AreaFiles {
     try setPending(area, .none)
   }
 
+  /// Forgets a complete sync before a new one starts (unlink(2); ENOENT is fine).
+  public static func clearSynced(_ area: Area) throws(SystemError) {
+    guard unlink(area.syncedFile) == 0 || errno == ENOENT else {
+      throw .current("unlink '\(area.syncedFile)'")
+    }
+  }
+
+  /// Records that snapshots/.sync holds a complete sync that no level has taken yet.
+  public static func markSynced(_ area: Area) throws(SystemError) {
+    try replace(area.syncedFile, with: Array("complete\n".utf8))
+  }
+
+  /// Whether snapshots/.sync holds a complete sync that no level has taken yet (lstat(2)).
+  public static func isSynced(_ area: Area) -> Bool {
+    var info = stat()
+    return lstat(area.syncedFile, &info) == 0
+  }
+
   /// Replaces `path` with `bytes` (mode 0600): a temporary file beside it (O_CREAT | O_EXCL |
   /// O_NOFOLLOW | O_CLOEXEC), write(2), fsync(2), rename(2).
   static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {

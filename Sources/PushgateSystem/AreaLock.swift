@@ -7,6 +7,8 @@
 //   `pushgate rotate` while it runs a level;
 // - byte 1, the snapshot mark: exclusive while a snapshot or rotate runs, so a session that
 //   finds the area busy can say why.
+// rsnapshot inherits the descriptor as its fd 3 (and its rsyncs, cp and rm from it), so the
+// area stays locked until the last process of a snapshot is gone, whoever is killed first.
 // The holder records (HolderRecord) of the session and of the snapshot sit at 4096 and 2048.
 // Another key's area is another file: nothing a key does here can delay another key.
 import Glibc
@@ -75,35 +77,92 @@ public struct AreaLock: Sendable {
     locks.publish(record, at: HolderRecord.snapshotOffset)
   }
 
-  /// Runs a snapshot of `area` while we hold it: marks it (byte 1) and names `holder`, runs
-  /// `run` (Spawn.runCapturing: its process group is killed after `timeoutSeconds`) and, when
-  /// it succeeds and `isNewSnapshot`, records the area's last snapshot, which clears what was
-  /// pending. The gate (a push's snapshot) and `pushgate rotate` both run snapshots this way.
+  /// Runs a snapshot of `area` while we hold it: marks it (byte 1) and names `holder`, then
+  /// runs `sync` (when given: the lowest level's `rsnapshot sync`) and, only if it exited 0,
+  /// `level` (Spawn.runCapturing: each in its own process group, killed when the whole
+  /// `timeoutSeconds` have passed). A sync that did not complete never reaches the level, so the
+  /// history stays as it was. `state/synced` is removed before the sync, written after its 0
+  /// and removed once the level succeeded. When the level succeeds and `isNewSnapshot`, the
+  /// area's last snapshot is recorded, which clears what was pending.
+  ///
+  /// Every step gets our lock's open file description as its descriptor 3: rsnapshot and
+  /// everything it starts (rsync, cp, rm) hold the area until the last of them exits, whoever
+  /// of us or them is killed first (the lock goes with the last descriptor).
   public func runSnapshot(
-    _ run: ProgramRun, of area: Area, holder: [UInt8], timeoutSeconds: Int, isNewSnapshot: Bool
+    sync: ProgramRun?, level: ProgramRun, of area: Area, holder: [UInt8], timeoutSeconds: Int,
+    isNewSnapshot: Bool
   ) -> AreaSnapshotRun {
     let start = Clock.monotonicMilliseconds()
+    var result = runSteps(
+      sync: sync, level: level, of: area, holder: holder, until: start + timeoutSeconds * 1000,
+      isNewSnapshot: isNewSnapshot)
+    result.milliseconds = Clock.monotonicMilliseconds() - start
+    return result
+  }
+
+  /// The steps of ``runSnapshot(sync:level:of:holder:timeoutSeconds:isNewSnapshot:)``, until
+  /// `deadline` (monotonic ms).
+  private func runSteps(
+    sync: ProgramRun?, level: ProgramRun, of area: Area, holder: [UInt8], until deadline: Int,
+    isNewSnapshot: Bool
+  ) -> AreaSnapshotRun {
     var result = AreaSnapshotRun(outcome: .timedOut)
     do {
       try markSnapshot()
-      publishSnapshot(holder)
-      let ended = try Spawn.runCapturing(run, timeoutSeconds: timeoutSeconds)
-      result.tail = ended.tail
-      result.outcome = ended.end.map(SnapshotOutcome.ended) ?? .timedOut
     } catch {
       result.outcome = .notStarted(detail: error.text)
+      return result
     }
-    result.milliseconds = Clock.monotonicMilliseconds() - start
-    if result.outcome.isSuccess && isNewSnapshot {
+    publishSnapshot(holder)
+    if let sync {
+      // A marker that cannot be removed could outlive a sync cut short: do not start.
+      do { try AreaFiles.clearSynced(area) } catch {
+        result.outcome = .syncFailed(.notStarted(detail: error.text))
+        return result
+      }
+      let synced = runStep(sync, until: deadline, tail: &result.tail)
+      guard synced == .ended(.exited(0)) else {
+        result.outcome = .syncFailed(synced)
+        return result
+      }
+      do { try AreaFiles.markSynced(area) } catch { result.recordFailure = error }
+    }
+    result.outcome = runStep(level, until: deadline, tail: &result.tail)
+    guard result.outcome.isSuccess else { return result }
+    if sync != nil {
+      do { try AreaFiles.clearSynced(area) } catch {
+        result.recordFailure = result.recordFailure ?? error
+      }
+    }
+    if isNewSnapshot {
       do { try AreaFiles.recordSnapshot(area, at: Clock.now()) } catch {
-        result.recordFailure = error
+        result.recordFailure = result.recordFailure ?? error
       }
     }
     return result
   }
+
+  /// Runs one step of a snapshot with what is left until `deadline` (at least a second),
+  /// appending its output to `tail`.
+  private func runStep(_ run: ProgramRun, until deadline: Int, tail: inout [UInt8])
+    -> SnapshotOutcome
+  {
+    let limit = 2048
+    let remaining = max(1, (deadline - Clock.monotonicMilliseconds() + 999) / 1000)
+    do {
+      let ended = try Spawn.runCapturing(
+        run, timeoutSeconds: remaining, tailLimit: limit, inherited: fd)
+      tail += ended.tail
+      if tail.count > limit { tail.removeFirst(tail.count - limit) }
+      return ended.end.map(SnapshotOutcome.ended) ?? .timedOut
+    } catch {
+      return .notStarted(detail: error.text)
+    }
+  }
 }
 
-/// How a snapshot run by ``AreaLock/runSnapshot(_:of:holder:timeoutSeconds:isNewSnapshot:)`` went.
+/// How a snapshot run by
+/// ``AreaLock/runSnapshot(sync:level:of:holder:timeoutSeconds:isNewSnapshot:)`` went.
 public struct AreaSnapshotRun: Sendable {
   /// How rsnapshot ended.
   public var outcome: SnapshotOutcome

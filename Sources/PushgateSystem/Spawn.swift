@@ -114,11 +114,13 @@ public enum Spawn {
   }
 
   /// Runs `run` in a new process group with stdin at /dev/null and stdout+stderr captured;
-  /// kills the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`.
+  /// kills the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`. `inherited`
+  /// (when not -1) becomes the child's descriptor 3, not close-on-exec, so everything it starts
+  /// holds that open file description too (the area lock of a snapshot).
   /// Returns how it ended (`nil` on timeout) and the last `tailLimit` bytes of its output.
-  public static func runCapturing(_ run: ProgramRun, timeoutSeconds: Int, tailLimit: Int = 2048)
-    throws(SystemError) -> (end: ProcessEnd?, tail: [UInt8])
-  {
+  public static func runCapturing(
+    _ run: ProgramRun, timeoutSeconds: Int, tailLimit: Int = 2048, inherited: Int32 = -1
+  ) throws(SystemError) -> (end: ProcessEnd?, tail: [UInt8]) {
     var pipeFds: [Int32] = [-1, -1]
     guard pg_pipe_cloexec(&pipeFds) == 0 else { throw .current("pipe2") }
     let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -126,7 +128,8 @@ public enum Spawn {
     let pid: pid_t
     do {
       pid = try start(
-        run, stdio: Stdio(input: null, output: pipeFds[1], error: pipeFds[1]), grouping: .newGroup)
+        run, stdio: Stdio(input: null, output: pipeFds[1], error: pipeFds[1], inherited: inherited),
+        grouping: .newGroup)
     } catch {
       close(pipeFds[0])
       close(pipeFds[1])

@@ -3,9 +3,10 @@ import Glibc
 import PushgateCore
 import PushgateSystem
 
-/// Runs the area's snapshot with its timeout while holding the area (no push of this key
-/// writes meanwhile), records the area's new state and logs the outcome. The locks go when
-/// the process exits.
+/// Runs the area's snapshot (`rsnapshot sync`, then the lowest level only if the sync exited
+/// 0) with its timeout while holding the area (no push of this key writes meanwhile), records
+/// the area's new state and logs the outcome. rsnapshot and what it starts inherit the area
+/// lock, so the area stays held until the last of them is gone, even after we exit.
 func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context: SessionContext)
   -> SnapshotOutcome
 {
@@ -13,7 +14,7 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
   // The session marked the area pending (complete) before the snapshot started; a success
   // clears the mark, a failure leaves it for the next push or `pushgate rotate`.
   let snapshot = area.runSnapshot(
-    plan.snapshot, of: plan.area,
+    sync: plan.snapshotSync, level: plan.snapshot, of: plan.area,
     holder: HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
     timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: true)
   log.record(

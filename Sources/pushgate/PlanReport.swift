@@ -14,7 +14,9 @@ enum PlanReport {
     lines.append("  rsync argv:  " + plan.rsync.arguments.map(quoted).joined(separator: " "))
     lines.append("  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
     lines += plan.rsync.environment.map { "    " + quoted($0) }
-    lines.append("  snapshot:    " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
+    lines.append(
+      "  snapshot:    " + plan.snapshotSync.arguments.map(quoted).joined(separator: " ")
+        + ", then if it exits 0: " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
     lines.append("  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and its transfer log shows the push created, changed or deleted something in module '\(settings.pushModule)' (or earlier changes are pending)")
     if settings.snapshotMinInterval > 0 {
       lines.append("  min interval: \(AgeText.setting(settings.snapshotMinInterval)) after the area's last snapshot; changes meanwhile stay pending")

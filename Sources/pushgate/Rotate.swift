@@ -15,8 +15,9 @@ struct Rotate: ParsableCommand {
     abstract: "Run one rsnapshot level for every area (cron runs this for every level).",
     discussion: """
       For each key's area (or only --key's): waits for the area's lock (at most \\
-      snapshot_timeout), then runs 'rsnapshot -c AREA/rsnapshot.conf LEVEL'. The lowest level \\
-      takes a snapshot only of an area with pending changes whose last snapshot is at least \\
+      snapshot_timeout), then runs 'rsnapshot -c AREA/rsnapshot.conf LEVEL'; for the lowest \\
+      level 'sync' first, and LEVEL only if the sync exited 0. The lowest level takes a \\
+      snapshot only of an area with pending changes whose last snapshot is at least \\
       snapshot_min_interval old. Logs one record per area, prints nothing when all is well, \\
       and one line per failed area otherwise. Run it as the backup account (the cron.d user \\
       field). See pushgate-rotate(8).
@@ -125,15 +126,21 @@ struct Rotate: ParsableCommand {
     {
       return Ran(result: .skipped(reason: reason), waited: waited)
     }
-    let run = ProgramRun(
-      path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: level),
-      environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"], directory: area.directory)
+    let program = { (arguments: [String]) in
+      ProgramRun(
+        path: settings.rsnapshot, arguments: arguments,
+        environment: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C"], directory: area.directory)
+    }
+    // The lowest level renames snapshot_root/.sync into the history whether or not it is
+    // complete (or there at all): it runs only right after a sync that exited 0.
+    let isLowest = level == settings.interval
     let snapshot = lock.runSnapshot(
-      run, of: area,
+      sync: isLowest ? program(settings.rsnapshotSyncCommand(area)) : nil,
+      level: program(settings.rsnapshotCommand(area, level: level)), of: area,
       holder: HolderRecord.render(
         SessionContext(session: Identity.newSessionId(), key: area.label, originalCommand: nil),
         pid: Int(getpid()), since: Clock.now()),
-      timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: level == settings.interval)
+      timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: isLowest)
     let outcome = snapshot.outcome
     var ran = Ran(
       result: .ran(outcome), waited: waited, milliseconds: snapshot.milliseconds,

@@ -62,7 +62,7 @@ private let canAddAccounts: Bool = {
     #expect(
       lines.contains(
         "ok    areas      1 area in \(root)/keys (laptop): incoming/, snapshots/ and state/ of \(user); "
-          + "rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area"
+          + "rsnapshot.conf passes configtest, backs up incoming/ into the area's snapshots/, syncs first"
       ),
       "\(printing.out)")
     #expect(lines.filter { $0.hasPrefix("FAIL") }.count == 1, "\(printing.out)")

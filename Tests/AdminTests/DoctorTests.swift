@@ -105,7 +105,7 @@ private struct DoctorRoot {
     #expect(
       lines.contains(
         "ok    areas      2 areas in \(setup.root)/keys (laptop, server): incoming/, snapshots/ and state/ of \(me); "
-          + "rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area"
+          + "rsnapshot.conf passes configtest, backs up incoming/ into the area's snapshots/, syncs first"
       ), "\(report)")
     #expect(
       lines.contains(
@@ -179,7 +179,7 @@ private struct DoctorRoot {
     try expect({
       [
         "ok    areas      1 of 2 areas in \($0.root)/keys (laptop): incoming/, snapshots/ and state/ of \(me); "
-          + "rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area",
+          + "rsnapshot.conf passes configtest, backs up incoming/ into the area's snapshots/, syncs first",
         "FAIL  areas      server: \($0.root)/keys/server/state does not exist -- every session of the area would fail; "
           + "fix: mkdir -m 0700 \($0.root)/keys/server/state && chown \(me) \($0.root)/keys/server/state",
       ]

@@ -78,8 +78,9 @@ extension Root {
     """#
   }
 
-  /// A stand-in for rsnapshot: appends pid, argv, cwd and environment to `snapshots.log`,
-  /// prints a line, then plays `snapshot-scenario`.
+  /// A stand-in for rsnapshot: appends pid, argv, cwd and environment to `snapshots.log` and
+  /// the target of its descriptor 3 to `snapshot-fds`, prints a line, then ends a `sync` with
+  /// its status or plays `snapshot-scenario` for a level.
   var fakeRsnapshotScript: String {
     #"""
     #!/bin/sh
@@ -88,7 +89,10 @@ extension Root {
     . "$R/snapshot-scenario"
     printf '%s\t%s\t%s\t%s\n' "$$" "$0 $*" "$(readlink /proc/$$/cwd)" \
       "$(tr '\0' ' ' < /proc/$$/environ)" >> "$R/snapshots.log"
+    echo "$3 $(readlink /proc/$$/fd/3)" >> "$R/snapshot-fds"
     echo "fake rsnapshot: $*"
+    # The sync step ends at once with its own status; the scenario plays in the level step.
+    if [ "$3" = sync ]; then exit "$SNAP_SYNC_STATUS"; fi
     if [ "$SNAP_SLEEP" -gt 0 ]; then
       sleep "$SNAP_SLEEP" &
       echo "$!" >> "$R/snapshot-children"

@@ -43,14 +43,17 @@ struct Scenario: Sendable {
   }
 }
 
-/// What the fake rsnapshot does: its exit status, a sleep, or waiting for `<root>/release`.
+/// What the fake rsnapshot does: the level's exit status, a sleep, or waiting for
+/// `<root>/release`; the `sync` before it only exits with `syncStatus`.
 struct SnapshotScenario: Sendable {
   var status: Int32 = 0
   var sleep = 0
   var holdUntilReleased = false
+  var syncStatus: Int32 = 0
 
   var shell: String {
     "SNAP_STATUS=\(status)\nSNAP_SLEEP=\(sleep)\nSNAP_HOLD=\(holdUntilReleased ? "yes" : "no")\n"
+      + "SNAP_SYNC_STATUS=\(syncStatus)\n"
   }
 }
 
@@ -108,7 +111,8 @@ struct Root {
   /// An rsyncd.conf that passes the gate's check (the fake rsync never reads it).
   static func rsyncdConf(_ root: String) -> String {
     "use chroot = no\n[push]\n  path = \(root)/keys/%PUSHGATE_KEY%/incoming\n  read only = no\n"
-      + "[snapshots]\n  path = \(root)/keys/%PUSHGATE_KEY%/snapshots\n"
+      + "  incoming chmod = Du+rwx,Fu+rw\n"
+      + "[snapshots]\n  path = \(root)/keys/%PUSHGATE_KEY%/snapshots\n  exclude = /.sync/\n"
   }
 
   /// Makes `label`'s area as `pushgate authorize` would, without its rsnapshot.conf.
@@ -176,8 +180,21 @@ struct Root {
     }
   }
 
-  /// Every fake rsnapshot run.
+  /// Every fake rsnapshot run of a level (each after a `sync` run).
   func snapshotRuns() -> [SnapshotRun] {
+    allSnapshotRuns().filter { !$0.argv.hasSuffix(" sync") }
+  }
+
+  /// Every fake rsnapshot run of `sync`.
+  func syncRuns() -> [SnapshotRun] { allSnapshotRuns().filter { $0.argv.hasSuffix(" sync") } }
+
+  /// What each fake rsnapshot run had as its descriptor 3: `STEP TARGET` lines.
+  func snapshotDescriptors() -> [String] {
+    read(path + "/snapshot-fds").split(separator: "\n").map(String.init)
+  }
+
+  /// Every fake rsnapshot run, `sync` and level alike.
+  func allSnapshotRuns() -> [SnapshotRun] {
     read(path + "/snapshots.log").split(separator: "\n").compactMap { line in
       let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
       guard fields.count == 4, let pid = Int32(fields[0]) else { return nil }

@@ -130,7 +130,8 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(check.status == 0)
       #expect(check.out == "Syntax OK\n")
       #expect(read(conf).contains("backup\t\(root)/keys/laptop/incoming/\t./\n"))
-      #expect(read(conf).contains("lockfile\t\(root)/keys/laptop/state/rsnapshot.pid\n"))
+      #expect(read(conf).contains("sync_first\t1\n"))
+      #expect(!read(conf).contains("\nlockfile\t"))
       #expect(fileStatus(root + "/keys/laptop/state").map { $0.st_mode & 0o7777 } == 0o700)
       #expect(read(temporary + "/authorized_keys").contains("--key laptop\""))
     }
@@ -321,7 +322,11 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       let area = root + "/keys/laptop"
       #expect(mkdir(area + "/incoming/docs", 0o755) == 0)
       try write("version 1\n", to: area + "/incoming/docs/a.txt")
+      // What the gate runs: sync, then the level.
+      let sync = ["-c", area + "/rsnapshot.conf", "sync"]
       let rsnapshot = ["-c", area + "/rsnapshot.conf", "hourly"]
+      let synced = try run("/usr/bin/rsnapshot", sync)
+      #expect(synced.status == 0, "\(synced.out)\(synced.err)")
       let first = try run("/usr/bin/rsnapshot", rsnapshot)
       #expect(first.status == 0, "\(first.out)\(first.err)")
       #expect(read(area + "/snapshots/hourly.0/docs/a.txt") == "version 1\n")
@@ -330,6 +335,7 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
           "docs"
         ])
 
+      #expect(try run("/usr/bin/rsnapshot", sync).status == 0)
       let second = try run("/usr/bin/rsnapshot", rsnapshot)
       #expect(second.status == 0)
       let newer = fileStatus(area + "/snapshots/hourly.0/docs/a.txt")
@@ -407,7 +413,8 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
         "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "/bin/sh", "-c",
         "rm -f \(root)/pushgate.conf \(area)/rsnapshot.conf; mv \(root)/rsyncd.conf \(root)/x; "
           + "mv \(area)/incoming \(area)/x; mkdir \(root)/keys/evil; "
-          + "touch \(root)/pushgate.log && /usr/bin/rsnapshot -c \(area)/rsnapshot.conf hourly",
+          + "touch \(root)/pushgate.log && /usr/bin/rsnapshot -c \(area)/rsnapshot.conf sync "
+          + "&& /usr/bin/rsnapshot -c \(area)/rsnapshot.conf hourly",
       ]
       let attempt = try run("/usr/bin/setpriv", asNobody, environment: ["PATH": "/usr/bin:/bin"])
       #expect(attempt.status == 0, "\(attempt.err)")

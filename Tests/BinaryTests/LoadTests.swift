@@ -142,7 +142,8 @@ private func burst(_ c: BurstCase) throws {
   #expect(
     snapshots.allSatisfy { $0.keyRsyncs == 0 && $0.keySnapshots == 1 },
     "a snapshot overlapped its key's push or snapshot: \(snapshots)")
-  #expect(snapshots.count == (c.snapshots ? allowedPids.count : 0))
+  // Each snapshot is two rsnapshot runs: sync, then the level.
+  #expect(snapshots.count == (c.snapshots ? 2 * allowedPids.count : 0))
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
   report(
@@ -208,7 +209,7 @@ private func slotWaitServesEveryone(_ c: WaitCase) throws {
   #expect((rsyncs.map(\.rsyncs).max() ?? 0) <= slots)
   #expect(rsyncs.allSatisfy { $0.keyRsyncs == 1 && $0.keySnapshots == 0 })
   let snapshots = measured.filter { $0.kind == "snapshot" }
-  #expect(snapshots.count == (c.snapshots ? attempts : 0))
+  #expect(snapshots.count == (c.snapshots ? 2 * attempts : 0), "sync and level per snapshot")
   #expect(snapshots.allSatisfy { $0.keyRsyncs == 0 && $0.keySnapshots == 1 })
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")

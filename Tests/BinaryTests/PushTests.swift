@@ -92,7 +92,9 @@ func allowedPush() throws {
   #expect(snapshot.text("result") == "ok")
   #expect(snapshot.int("status") == 0)
   #expect(snapshot.text("mode") == "wait")
-  #expect(snapshot.text("output") == #"fake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf hourly\n"#)
+  #expect(
+    snapshot.text("output")
+      == #"fake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf sync\nfake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf hourly\n"#)
 
   #expect(!root.exists(".pushgate/\(session)"), "the evidence file is consumed")
   #expect(!root.exists(".pushgate/\(session).transfer"), "the transfer log is consumed")

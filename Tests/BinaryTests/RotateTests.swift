@@ -48,9 +48,11 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     let result = try rotate(root, ["hourly"])
     #expect(result.status == 0, "\(result.err)")
     #expect(result.out == "" && result.err == "")
+    // The lowest level renames .sync into the history: only right after a sync.
     #expect(
-      root.snapshotRuns().map(\.argv) == [
-        "\(root.path)/fake-rsnapshot -c \(root.path)/keys/complete/rsnapshot.conf hourly"
+      root.allSnapshotRuns().map(\.argv) == [
+        "\(root.path)/fake-rsnapshot -c \(root.path)/keys/complete/rsnapshot.conf sync",
+        "\(root.path)/fake-rsnapshot -c \(root.path)/keys/complete/rsnapshot.conf hourly",
       ])
     let results = root.records("rotate-ended").map {
       "\($0.text("key") ?? "") \($0.text("result") ?? "") \($0.text("reason") ?? "-")"

@@ -59,44 +59,67 @@ func detachedSnapshot() throws {
 }
 
 struct SnapshotEndCase: Sendable, CustomTestStringConvertible {
-  let status: Int32
+  var syncStatus: Int32 = 0
+  var status: Int32 = 0
   let exit: Int32
   let result: String
   let stderr: String
-  var testDescription: String { "rsnapshot exit \(status)" }
+  var testDescription: String { "sync exit \(syncStatus), level exit \(status)" }
 }
+
+private let kept = "your data arrived and is kept for the next snapshot"
 
 @Test(
   "in wait mode the client sees the snapshot's outcome",
   arguments: [
-    SnapshotEndCase(status: 0, exit: 0, result: "ok", stderr: "pushgate: snapshot taken\n"),
+    SnapshotEndCase(exit: 0, result: "ok", stderr: "pushgate: snapshot taken\n"),
+    SnapshotEndCase(
+      syncStatus: 1, exit: 69, result: "sync-failed",
+      stderr: "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and \(kept)\n"),
+    // rsnapshot's 2 after a sync: rsync 23 or 24, files missing from .sync.
+    SnapshotEndCase(
+      syncStatus: 2, exit: 69, result: "sync-failed",
+      stderr: "pushgate: snapshot not taken: its sync failed (status 2); the history is unchanged and \(kept)\n"),
     SnapshotEndCase(
       status: 1, exit: 69, result: "failed",
-      stderr: "pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot\n"),
+      stderr: "pushgate: snapshot failed (status 1); \(kept)\n"),
     SnapshotEndCase(
-      status: 2, exit: 0, result: "warning",
-      stderr: "pushgate: snapshot taken with warnings (see the server's audit log)\n"),
-    SnapshotEndCase(
-      status: 3, exit: 69, result: "failed",
-      stderr: "pushgate: snapshot failed (status 3); your data arrived and is kept for the next snapshot\n"),
+      status: 2, exit: 69, result: "failed",
+      stderr: "pushgate: snapshot failed (status 2); \(kept)\n"),
   ])
 func snapshotOutcome(_ row: SnapshotEndCase) throws {
-  let root = try Root(snapshot: SnapshotScenario(status: row.status))
+  let root = try Root(snapshot: SnapshotScenario(status: row.status, syncStatus: row.syncStatus))
   defer { root.remove() }
   let result = try root.serve(root.allowedCommand)
   #expect(result.status == row.exit)
   #expect(result.stdout.isEmpty)
   #expect(result.err == row.stderr)
-  #expect(root.snapshotRuns().count == 1)
+  // The level runs only after a sync that exited 0.
+  #expect(root.syncRuns().count == 1)
+  #expect(root.snapshotRuns().count == (row.syncStatus == 0 ? 1 : 0))
+  #expect(root.allSnapshotRuns().first?.argv.hasSuffix(" sync") == true)
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == row.result)
-  #expect(ended.int("status") == Int(row.status))
+  #expect(ended.int("status") == Int(row.syncStatus == 0 ? row.status : row.syncStatus))
+  #expect(ended.text("sync") == (row.syncStatus == 0 ? nil : "failed"))
   #expect(ended.text("mode") == "wait")
   #expect(ended.text("session") == root.records("allowed").first?.text("session"))
   // A failed snapshot keeps the whole pushed tree pending, for the next push or rotate.
   #expect(root.exists("keys/laptop/state/pending") == (row.exit != 0))
   #expect(root.exists("keys/laptop/state/last-snapshot") == (row.exit == 0))
   if row.exit != 0 { #expect(read(root.area + "/state/pending") == "complete\n") }
+  // state/synced: written after the sync's 0, removed once the level succeeded.
+  #expect(root.exists("keys/laptop/state/synced") == (row.syncStatus == 0 && row.status != 0))
+}
+
+@Test("rsnapshot's sync and level both get the area lock as descriptor 3", arguments: ["wait", "detach"])
+func snapshotInheritsTheAreaLock(mode: String) throws {
+  let root = try Root(settings: ["snapshot_mode = \(mode)"])
+  defer { root.remove() }
+  let result = try root.serve(root.allowedCommand)
+  #expect(result.status == 0, "\(result.err)")
+  #expect(eventually { root.snapshotDescriptors().count == 2 })
+  #expect(root.snapshotDescriptors() == ["sync \(root.area)/state/lock", "hourly \(root.area)/state/lock"])
 }
 
 @Test("a snapshot past snapshot_timeout is stopped, with all its processes")
@@ -117,6 +140,7 @@ func snapshotTimeout() throws {
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == "timeout")
   #expect(ended["status"] == nil)
+  #expect((ended.int("duration_ms") ?? 0) >= 1000, "\(ended)")
   #expect(ended.text("mode") == "wait")
   let pids = root.snapshotRuns().map(\.pid) + root.snapshotChildren()
   #expect(pids.count == 2)
@@ -130,9 +154,12 @@ func snapshotCannotStart() throws {
   try root.editSettings(replacing: "/fake-rsnapshot", with: "/no-such-rsnapshot")
   let result = try root.serve(root.allowedCommand)
   #expect(result.status == 69)
-  #expect(result.err == "pushgate: snapshot could not be started; your data arrived and is kept for the next snapshot\n")
+  #expect(
+    result.err
+      == "pushgate: snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot\n")
   let ended = try #require(root.records("snapshot-ended").first)
-  #expect(ended.text("result") == "not-started")
+  #expect(ended.text("result") == "sync-failed")
+  #expect(ended.text("sync") == "not-started")
   #expect(ended.text("detail")?.isEmpty == false)
 }
 

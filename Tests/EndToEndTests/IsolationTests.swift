@@ -137,7 +137,7 @@ private func pushBothKeys(_ root: BackupRoot) throws {
     #expect(TreeState.of(root.area("alice") + "/rsnapshot.conf").differences(from: aliceConf) == [])
     #expect(root.names(in: root.area("alice")) == ["incoming", "rsnapshot.conf", "snapshots", "state"])
     let state = root.names(in: root.state("alice"))
-    #expect(Set(state).isSubset(of: ["lock", "last-snapshot", "pending", "rsnapshot.pid"]), "\(state)")
+    #expect(Set(state).isSubset(of: ["lock", "last-snapshot", "pending", "synced"]), "\(state)")
     #expect(TreeState.of(root.area("bob")).differences(from: bobArea) == [])
     #expect(root.records("allowed").allSatisfy { $0["key"] as? String == "alice" || $0["key"] as? String == "bob" })
     FileHandle.standardError.write(Data("ISOLATION (\(deployment)): \(statuses.joined(separator: ", "))\n".utf8))

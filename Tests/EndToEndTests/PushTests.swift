@@ -242,12 +242,13 @@ import TestSupport
     let push = try root.push()
     #expect(push.status == 69, "client stderr: \(push.err)")
     #expect(
-      lines(push.err).contains("pushgate: snapshot failed (status 1); your data arrived and is kept for the next snapshot"),
+      lines(push.err).contains(
+        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
       "client stderr: \(push.err)")
     #expect(read(root.incoming + "/a.txt") == "kept\n")
     #expect(root.snapshots == [])
     let snapshot = try #require(root.records("snapshot-ended").last)
-    #expect(snapshot["result"] as? String == "failed")
+    #expect(snapshot["result"] as? String == "sync-failed")
     #expect(snapshot["status"] as? Int == 1)
     #expect(read(root.state(root.keys[0]) + "/pending") == "complete\n", "the pushed tree waits for a snapshot")
   }

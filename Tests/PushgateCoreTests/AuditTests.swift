@@ -231,12 +231,28 @@ let recordCases: [RecordCase] = [
       + #""key":"laptop","level":"hourly","result":"skipped","reason":"min-interval","wait_ms":0,"#
       + #""duration_ms":0}"#),
   .init(
-    name: "snapshot ended: warning with output",
+    name: "snapshot ended: rsnapshot's warning (2) is a failure, with output",
     line: AuditRecord.snapshotEnded(
       context, .ended(.exited(2)), milliseconds: 60000, waitedMilliseconds: 0, mode: .wait,
       outputTail: b("warn: \"x\"\n"), time: time),
     expected: head("snapshot-ended")
-      + #","result":"warning","status":2,"mode":"wait","wait_ms":0,"duration_ms":60000,"output":"warn: \"x\"\\n"}"#
+      + #","result":"failed","status":2,"mode":"wait","wait_ms":0,"duration_ms":60000,"output":"warn: \"x\"\\n"}"#
+  ),
+  .init(
+    name: "snapshot ended: the sync failed, so no level ran",
+    line: AuditRecord.snapshotEnded(
+      context, .syncFailed(.ended(.exited(1))), milliseconds: 900, waitedMilliseconds: 0,
+      mode: .detach, outputTail: [], time: time),
+    expected: head("snapshot-ended")
+      + #","result":"sync-failed","sync":"failed","status":1,"mode":"detach","wait_ms":0,"duration_ms":900}"#
+  ),
+  .init(
+    name: "snapshot ended: the sync timed out",
+    line: AuditRecord.snapshotEnded(
+      context, .syncFailed(.timedOut), milliseconds: 2000, waitedMilliseconds: 0, mode: .wait,
+      outputTail: [], time: time),
+    expected: head("snapshot-ended")
+      + #","result":"sync-failed","sync":"timeout","mode":"wait","wait_ms":0,"duration_ms":2000}"#
   ),
   .init(
     name: "snapshot ended: not started",

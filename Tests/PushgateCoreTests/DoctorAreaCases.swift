@@ -196,19 +196,23 @@ let doctorRsnapshotCases: [DoctorCase] = [
     fix: "set 'snapshot_root<TAB>\(laptop)/snapshots/'"
   ) { laptopConf(&$0, "snapshot_root\t\(laptop)/snapshots/", "snapshot_root\t/backup/snapshots/") },
   row(
-    "no lockfile", .warn, "areas",
-    "laptop: \(conf) sets no lockfile -- an rsnapshot run by hand could overlap the area's snapshots",
-    fix: "set 'lockfile<TAB>\(laptop)/state/rsnapshot.pid'"
-  ) { laptopConf(&$0, "lockfile\t", "#lockfile\t") },
+    "no sync_first (an area from before sync-first)", .fail, "areas",
+    "laptop: \(conf) does not set sync_first 1 -- pushgate-serve runs 'rsnapshot sync' and then the first level, which fails without it",
+    fix: "add the line 'sync_first<TAB>1' to \(conf)"
+  ) { laptopConf(&$0, "sync_first\t1", "#sync_first\t1") },
   row(
-    "a lockfile shared by areas", .fail, "areas",
-    "laptop, server: /backup/keys/LABEL/rsnapshot.conf has lockfile /var/run/rsnapshot.pid, outside /backup/keys/LABEL/state/ -- areas that share a lockfile fail each other's snapshots",
-    fix: "set 'lockfile<TAB>/backup/keys/LABEL/state/rsnapshot.pid'"
+    "sync_first 0", .fail, "areas",
+    "laptop: \(conf) does not set sync_first 1 -- pushgate-serve runs 'rsnapshot sync' and then the first level, which fails without it",
+    fix: "add the line 'sync_first<TAB>1' to \(conf)"
+  ) { laptopConf(&$0, "sync_first\t1", "sync_first\t0") },
+  row(
+    "a lockfile (an area from before sync-first)", .fail, "areas",
+    "laptop, server: /backup/keys/LABEL/rsnapshot.conf sets lockfile /backup/keys/LABEL/state/rsnapshot.pid -- a pid file left by a killed rsnapshot fails the area's next snapshot; the area's lock already keeps runs apart",
+    fix: "delete the 'lockfile' line from /backup/keys/LABEL/rsnapshot.conf"
   ) {
     for label in ["laptop", "server"] {
       let pid = doctorSettings.area(label).rsnapshotPidFile
-      $0.rsnapshotConfs[label] = .success(
-        doctorRsnapshot(label).replacingOccurrences(pid, "/var/run/rsnapshot.pid"))
+      $0.rsnapshotConfs[label] = .success(doctorRsnapshot(label) + "lockfile\t\(pid)\n")
     }
   },
   row(

@@ -29,7 +29,7 @@ private func manyAreas(_ count: Int) -> DoctorFacts {
     }
     #expect(
       lines == [
-        "ok    areas      4 of 12 areas in /backup/keys (a01, a02, a10, a12): incoming/, snapshots/ and state/ of backup; rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area",
+        "ok    areas      4 of 12 areas in /backup/keys (a01, a02, a10, a12): incoming/, snapshots/ and state/ of backup; rsnapshot.conf passes configtest, backs up incoming/ into the area's snapshots/, syncs first",
         "FAIL  areas      a03, a04, a05, a06, a07 and 2 more: /backup/keys/LABEL/state is owned by root, not backup -- every session of the area would fail; fix: chown -R backup /backup/keys/LABEL/state",
         "FAIL  areas      a11: '/usr/bin/rsnapshot -c /backup/keys/a11/rsnapshot.conf configtest' fails with status 1: ERROR: cmd_rsync was not defined. -- no snapshot of the area would be taken; fix: correct /backup/keys/a11/rsnapshot.conf (fields are separated by TABs)",
         "warn  slots      12 areas share max_connections = 8 -- when every slot is in use, one key's pushes keep the others out; fix: raise max_connections in /backup/pushgate.conf to 12, if the machine can take that many transfers at once",

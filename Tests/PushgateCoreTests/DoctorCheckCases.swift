@@ -70,19 +70,19 @@ let doctorRsyncdCases: [DoctorCase] = [
     $0.userName = "backup"
   },
   policy(
-    "module 'transfer logging = no'", hides("transfer logging", line: 6),
+    "module 'transfer logging = no'", hides("transfer logging", line: 7),
     global + healthyPush + ["transfer logging = no"]),
   policy(
-    "module 'log file'", hides("log file", line: 6),
+    "module 'log file'", hides("log file", line: 7),
     global + healthyPush + ["log file = /var/log/rsync-push.log"]),
   policy(
-    "module 'log format'", hides("log format", line: 6),
+    "module 'log format'", hides("log format", line: 7),
     global + healthyPush + ["log format = %f"]),
   policy(
-    "module pre-xfer exec", hides("pre-xfer exec", line: 6),
+    "module pre-xfer exec", hides("pre-xfer exec", line: 7),
     global + healthyPush + ["pre-xfer exec = /bin/true"]),
   policy(
-    "module post-xfer exec, spelled with capitals and blanks", hides("post-xfer exec", line: 6),
+    "module post-xfer exec, spelled with capitals and blanks", hides("post-xfer exec", line: 7),
     global + healthyPush + ["Post-Xfer  EXEC = /bin/true"]),
   policy(
     "&include",
@@ -96,6 +96,14 @@ let doctorRsyncdCases: [DoctorCase] = [
     "/backup/rsyncd.conf: module 'push' must have 'path = /backup/keys/%PUSHGATE_KEY%/incoming', not '/backup/incoming'",
     global + ["[push]", "path = /backup/incoming", "read only = no", "write only = yes"]),
   policy(
+    "a push module without incoming chmod (from before sync-first)",
+    "/backup/rsyncd.conf: module 'push' must end its 'incoming chmod' with 'Du+rwx,Fu+rw': a pushed file the backup account cannot read fails every snapshot",
+    global + ["[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no", "write only = yes"]),
+  policy(
+    "a snapshots module without the .sync exclude (from before sync-first)",
+    "/backup/rsyncd.conf: module 'snapshots' must have 'exclude = /.sync/': a client must never restore the half-made next snapshot",
+    global + healthyPush + ["[snapshots]", "path = /backup/keys/%PUSHGATE_KEY%/snapshots", "read only = yes"]),
+  policy(
     "another module outside the areas",
     "/backup/rsyncd.conf: module 'etc' has 'path = /etc', outside /backup/keys/%PUSHGATE_KEY%/: every module must stay inside the key's own area",
     global + healthyPush + ["[etc]", "path = /etc", "read only = yes"]),
@@ -108,7 +116,7 @@ let doctorRsyncdCases: [DoctorCase] = [
       &$0,
       global + [
         "[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no",
-        "write_only = yes",
+        "write_only = yes", "incoming chmod = Du+rwx,Fu+rw",
       ])
   },
   row(
@@ -129,7 +137,11 @@ let doctorRsyncdCases: [DoctorCase] = [
     fix: "set 'write only = yes' in [push]"
   ) {
     withRsyncd(
-      &$0, global + ["[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no"])
+      &$0,
+      global + [
+        "[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no",
+        "incoming chmod = Du+rwx,Fu+rw",
+      ])
   },
   row(
     "a writable snapshots module", .fail, "rsyncd",

@@ -92,4 +92,5 @@ func withRsyncd(_ facts: inout DoctorFacts, _ lines: [String]) {
 /// A push module that passes every check, without the global lines.
 let healthyPush = [
   "[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no", "write only = yes",
+  "incoming chmod = Du+rwx,Fu+rw",
 ]

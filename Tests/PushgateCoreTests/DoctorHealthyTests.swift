@@ -10,7 +10,7 @@ import Testing
       "ok    rsync      /usr/bin/rsync --version: rsync version 3.5.0 protocol version 32",
       "ok    rsyncd     /backup/rsyncd.conf: [push] is each key's incoming/, write-only, [snapshots] read-only; no module hides what rsync did",
       "ok    rsnapshot  /usr/bin/rsnapshot version: rsnapshot 1.4.5-1",
-      "ok    areas      2 areas in /backup/keys (laptop, server): incoming/, snapshots/ and state/ of backup; rsnapshot.conf passes configtest, backs up incoming/, keeps its snapshots and lockfile in the area",
+      "ok    areas      2 areas in /backup/keys (laptop, server): incoming/, snapshots/ and state/ of backup; rsnapshot.conf passes configtest, backs up incoming/ into the area's snapshots/, syncs first",
       "ok    slots      2 areas, max_connections = 8: every key can push at once",
       "ok    lockfile   /backup/pushgate.lock does not exist yet; backup can create it",
       "ok    auditlog   /backup/pushgate.log is writable by backup (owner backup, mode 0640)",

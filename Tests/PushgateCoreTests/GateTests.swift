@@ -57,8 +57,8 @@ struct PolicyCase: Sendable, CustomTestStringConvertible {
 }
 
 private let conf = "/backup/rsyncd.conf"
-private let push = "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nread only = no\n"
-private let snapshots = "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\n"
+private let push = "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nread only = no\nincoming chmod = Du+rwx,Fu+rw\n"
+private let snapshots = "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\n"
 
 private func policy(
   _ name: String, _ text: String, _ expected: [String] = [],
@@ -77,13 +77,24 @@ private func outside(_ module: String, _ path: String) -> String {
     + "every module must stay inside the key's own area"
 }
 
+private let chmodMissing =
+  "\(conf): module 'push' must end its 'incoming chmod' with 'Du+rwx,Fu+rw': a pushed file "
+  + "the backup account cannot read fails every snapshot"
+
+private func syncShown(_ module: String) -> String {
+  "\(conf): module '\(module)' must have 'exclude = /.sync/': a client must never restore the "
+    + "half-made next snapshot"
+}
+
 private func pushPath(_ found: String) -> String {
   "\(conf): module 'push' must have 'path = /backup/keys/%PUSHGATE_KEY%/incoming', not '\(found)'"
 }
 
 let policyCases: [PolicyCase] = [
   policy("push and snapshots modules", push + snapshots),
-  policy("a trailing slash on the path", "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming/\n"),
+  policy(
+    "a trailing slash on the path",
+    "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming/\nincoming chmod = Du+rwx,Fu+rw\n"),
   policy("global settings are overridden by --dparam", "transfer logging = no\nlog file = /x\n" + push),
   policy("a deeper module inside the snapshots", push + "[old]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/daily.0\n"),
   policy(
@@ -100,10 +111,36 @@ let policyCases: [PolicyCase] = [
     ]),
   policy("no push module", snapshots, ["\(conf) has no [push] module"]),
   policy(
-    "the old single-area layout", "[push]\npath = /backup/incoming\n",
+    "a push module without incoming chmod (rsyncd.conf from before sync-first)",
+    "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\n", [chmodMissing]),
+  policy(
+    "incoming chmod whose last items take the rights away again",
+    "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nincoming chmod = Du+rwx,Fu+rw,u-r\n",
+    [chmodMissing]),
+  policy(
+    "incoming chmod with more items before, and blanks",
+    "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nincoming chmod = go-w, Du+rwx, Fu+rw\n"),
+  policy("incoming chmod set globally", "incoming chmod = Du+rwx,Fu+rw\n[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\n"),
+  policy(
+    "a snapshots module without the .sync exclude (rsyncd.conf from before sync-first)",
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\n", [syncShown("snapshots")]),
+  policy(
+    "a snapshots module excluding something else",
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/\nexclude = *.tmp\n", [syncShown("snapshots")]),
+  policy(
+    "the .sync exclude among others, unanchored",
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = *.tmp .sync/\n"),
+  policy(
+    "a module on .sync itself", push + "[next]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync\n",
+    [
+      "\(conf): module 'next' has 'path = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync': "
+        + "snapshots/.sync/ is the half-made next snapshot, never a module"
+    ]),
+  policy(
+    "the old single-area layout", "[push]\npath = /backup/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
     [pushPath("/backup/incoming"), outside("push", "/backup/incoming")]),
   policy(
-    "the push module in another area", "[push]\npath = /backup/keys/bob/incoming\n",
+    "the push module in another area", "[push]\npath = /backup/keys/bob/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
     [pushPath("/backup/keys/bob/incoming"), outside("push", "/backup/keys/bob/incoming")]),
   policy(
     "a shared module", push + "[shared]\npath = /srv/share\n", [outside("shared", "/srv/share")]),
@@ -126,23 +163,23 @@ let policyCases: [PolicyCase] = [
   policy("a module with no path at all", push + "[nopath]\nread only = yes\n", ["\(conf): module 'nopath' has no path"]),
   policy(
     "the push module turns transfer logging off", push + "transfer logging = no\n",
-    [hides(4, "push", "transfer logging")]),
-  policy("the push module logs elsewhere", push + "log file = /tmp/x\n", [hides(4, "push", "log file")]),
-  policy("the push module's own log format", push + "log format = %o\n", [hides(4, "push", "log format")]),
+    [hides(5, "push", "transfer logging")]),
+  policy("the push module logs elsewhere", push + "log file = /tmp/x\n", [hides(5, "push", "log file")]),
+  policy("the push module's own log format", push + "log format = %o\n", [hides(5, "push", "log format")]),
   policy(
     "spelled with other case and blanks", push + "Transfer  Logging = no\n",
-    [hides(4, "push", "transfer logging")]),
-  policy("the push module's own pre-xfer hook", push + "pre-xfer exec = /bin/true\n", [hides(4, "push", "pre-xfer exec")]),
-  policy("the push module's own post-xfer hook", push + "post-xfer exec = /bin/true\n", [hides(4, "push", "post-xfer exec")]),
+    [hides(5, "push", "transfer logging")]),
+  policy("the push module's own pre-xfer hook", push + "pre-xfer exec = /bin/true\n", [hides(5, "push", "pre-xfer exec")]),
+  policy("the push module's own post-xfer hook", push + "post-xfer exec = /bin/true\n", [hides(5, "push", "post-xfer exec")]),
   policy(
     "a restore module's own log file", push + snapshots + "log file = /tmp/x\n",
-    [hides(6, "snapshots", "log file")]),
+    [hides(8, "snapshots", "log file")]),
   policy(
     "an include", "&include /etc/rsyncd.d\n" + push,
     ["\(conf):1: '&include /etc/rsyncd.d' is not allowed: what it adds cannot be checked"]),
   policy(
     "a merge", push + "&merge /etc/rsyncd.d\n",
-    ["\(conf):4: '&merge /etc/rsyncd.d' is not allowed: what it adds cannot be checked"]),
+    ["\(conf):5: '&merge /etc/rsyncd.d' is not allowed: what it adds cannot be checked"]),
 ]
 
 @Test(arguments: policyCases)
@@ -188,7 +225,7 @@ let gateCases: [GateCase] = [
   gate(
     "rsyncd.conf hides the transfer log",
     facts: GateFacts(areaExists: true, rsyncdConf: .success(b(push + "transfer logging = no\n"))),
-    "fail rsyncd-conf " + hides(4, "push", "transfer logging")),
+    "fail rsyncd-conf " + hides(5, "push", "transfer logging")),
 ]
 
 @Test(arguments: gateCases)

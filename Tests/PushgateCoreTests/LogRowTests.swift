@@ -113,6 +113,10 @@ let logRowCases: [LogRowCase] = [
     records: [allowed, transfer(#""status":0,"duration_ms":1000"#, "pushed", #""snapshot":"due""#), ("snapshot-ended", #","result":"failed","status":1,"duration_ms":200"#)],
     outcome: "pushed       0 created, 0 changed, 0 deleted, 0 B received  1.0 s  snapshot failed status 1 0.2 s"),
   LogRowCase(
+    name: "a snapshot whose sync failed",
+    records: [allowed, transfer(#""status":0,"duration_ms":1000"#, "pushed", #""snapshot":"due""#), ("snapshot-ended", #","result":"sync-failed","sync":"failed","status":1,"duration_ms":200"#)],
+    outcome: "pushed       0 created, 0 changed, 0 deleted, 0 B received  1.0 s  snapshot sync-failed (history unchanged) status 1 0.2 s"),
+  LogRowCase(
     name: "a snapshot that could not start",
     records: [allowed, transfer(#""status":0"#, "pushed", #""snapshot":"due""#), ("snapshot-ended", #","result":"not-started","detail":"cannot start rsnapshot""#)],
     outcome: "pushed       0 created, 0 changed, 0 deleted, 0 B received  snapshot not-started: cannot start rsnapshot"),

@@ -270,8 +270,8 @@ struct OutcomeCase: Sendable, CustomTestStringConvertible {
 let outcomeCases: [OutcomeCase] = [
   .init(outcome: .ended(.exited(0)), code: "ok", isSuccess: true, message: "snapshot taken"),
   .init(
-    outcome: .ended(.exited(2)), code: "warning", isSuccess: true,
-    message: "snapshot taken with warnings (see the server's audit log)"),
+    outcome: .ended(.exited(2)), code: "failed", isSuccess: false,
+    message: "snapshot failed (status 2); your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .ended(.exited(1)), code: "failed", isSuccess: false,
     message: "snapshot failed (status 1); your data arrived and is kept for the next snapshot"),
@@ -290,6 +290,21 @@ let outcomeCases: [OutcomeCase] = [
   .init(
     outcome: .notStarted(detail: "ENOENT"), code: "not-started", isSuccess: false,
     message: "snapshot could not be started; your data arrived and is kept for the next snapshot"),
+  .init(
+    outcome: .syncFailed(.ended(.exited(1))), code: "sync-failed", isSuccess: false,
+    message: "snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
+  .init(
+    outcome: .syncFailed(.ended(.exited(2))), code: "sync-failed", isSuccess: false,
+    message: "snapshot not taken: its sync failed (status 2); the history is unchanged and your data arrived and is kept for the next snapshot"),
+  .init(
+    outcome: .syncFailed(.ended(.signaled(9))), code: "sync-failed", isSuccess: false,
+    message: "snapshot not taken: its sync failed (status 137); the history is unchanged and your data arrived and is kept for the next snapshot"),
+  .init(
+    outcome: .syncFailed(.timedOut), code: "sync-failed", isSuccess: false,
+    message: "snapshot not taken: its sync timed out and was stopped; the history is unchanged and your data arrived and is kept for the next snapshot"),
+  .init(
+    outcome: .syncFailed(.notStarted(detail: "unlink: EACCES")), code: "sync-failed", isSuccess: false,
+    message: "snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot"),
 ]
 
 @Test(arguments: outcomeCases)

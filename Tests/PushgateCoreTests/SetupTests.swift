@@ -41,6 +41,9 @@ private let pushModule = """
     read only = no
     write only = yes
     list = no
+    # Every pushed file stays readable by the backup account: a file a client made
+    # unreadable would fail every snapshot's sync (rsync 23).
+    incoming chmod = Du+rwx,Fu+rw
 
   """
 
@@ -51,6 +54,8 @@ private let snapshotsModule = """
     path = /backup/keys/%PUSHGATE_KEY%/snapshots
     read only = yes
     list = no
+    # .sync is the next snapshot while rsnapshot builds it: never restore from it.
+    exclude = /.sync/
 
   """
 
@@ -58,8 +63,8 @@ private let rsnapshotExpected = """
   # rsnapshot.conf of the key 'laptop' in /backup, written by 'pushgate authorize'.
   # rsnapshot needs a TAB between fields; check a change with
   # 'rsnapshot -c /backup/keys/laptop/rsnapshot.conf configtest'.
-  # A push that changes the area runs the first level (hourly); cron runs
-  # 'pushgate rotate LEVEL' for every level, which takes the area's lock first.
+  # A push that changes the area runs 'sync' and then the first level (hourly);
+  # cron runs 'pushgate rotate LEVEL' for every level, which takes the area's lock first.
   config_version\t1.2
   snapshot_root\t/backup/keys/laptop/snapshots/
   # authorize creates snapshot_root; if it is missing, the disk is not mounted.
@@ -72,9 +77,15 @@ private let rsnapshotExpected = """
   retain\tweekly\t4
   verbose\t2
   loglevel\t3
-  lockfile\t/backup/keys/laptop/state/rsnapshot.pid
-  # Unchanged files become hard links to the previous snapshot (rsync --link-dest).
+  # No lockfile: the area's lock (state/lock), held by the gate and 'pushgate rotate'
+  # and inherited by rsnapshot, keeps runs apart; a pid file left by a killed run would
+  # only fail the next one. Run the levels with 'pushgate rotate', never by hand.
+  # Unchanged files become hard links to the previous snapshot (rsync --link-dest), and
+  # the level is a rename of the finished .sync (never a copy).
   link_dest\t1
+  # A snapshot is 'rsnapshot sync' into snapshot_root/.sync, then, only if it succeeded,
+  # the first level: a sync cut short never enters the history. Keep it.
+  sync_first\t1
   # The default rsync_long_args include --relative, which would nest every snapshot
   # under the full source path.
   rsync_long_args\t--delete --numeric-ids --delete-excluded

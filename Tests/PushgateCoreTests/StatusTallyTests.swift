@@ -120,6 +120,22 @@ let eventCases: [EventCase] = [
     name: "a snapshot that could not start", line: statusLine(at, "snapshot-ended", #""result":"not-started""#),
     expected: StatusEvent(failure: "snapshot not started")),
   EventCase(
+    name: "a snapshot whose sync failed left the history unchanged",
+    line: statusLine(at, "snapshot-ended", #""result":"sync-failed","sync":"failed","status":1"#),
+    expected: StatusEvent(failure: "snapshot sync failed (exit 1), history unchanged")),
+  EventCase(
+    name: "a snapshot whose sync was killed",
+    line: statusLine(at, "snapshot-ended", #""result":"sync-failed","sync":"failed","signal":9"#),
+    expected: StatusEvent(failure: "snapshot sync failed (signal 9), history unchanged")),
+  EventCase(
+    name: "a snapshot whose sync timed out",
+    line: statusLine(at, "snapshot-ended", #""result":"sync-failed","sync":"timeout""#),
+    expected: StatusEvent(failure: "snapshot sync failed (timed out), history unchanged")),
+  EventCase(
+    name: "a rotation of the lowest level whose sync failed",
+    line: rotateLine(at, "hourly", "sync-failed", #""sync":"failed","status":1"#),
+    expected: StatusEvent(failure: "rotate hourly sync failed (exit 1), history unchanged")),
+  EventCase(
     name: "a rotation of the lowest level is a snapshot", line: rotateLine(at, "hourly", "ok", #""status":0"#),
     expected: StatusEvent(tookSnapshot: true)),
   EventCase(
