@@ -246,6 +246,14 @@ extension DoctorChecks {
           "\(conf) does not set sync_first 1 -- pushgate-serve runs 'rsnapshot sync' and then the first level, which fails without it",
           fix: "add the line 'sync_first<TAB>1' to \(conf)"))
     }
+    let longArguments = rsnapshotValues(text, "rsync_long_args").last ?? []
+    if !longArguments.joined(separator: " ").split(separator: " ").contains("--modify-window=-1") {
+      results.append(
+        DoctorResult(
+          .fail, "areas",
+          "\(conf) does not pass --modify-window=-1 to rsync -- a file rewritten at the same size within the same second would keep its old content in the next snapshot",
+          fix: "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"))
+    }
     if let lock = rsnapshotValues(text, "lockfile").last?.first {
       results.append(
         DoctorResult(

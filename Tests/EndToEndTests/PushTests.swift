@@ -4,6 +4,29 @@ import Testing
 import TestSupport
 
 @Suite struct PushTests {
+  /// A file rewritten at the same size within the same second: rsync's quick check (size and
+  /// whole seconds) would call it unchanged and link the old content into the new snapshot.
+  /// The client pushes it with -I (what --checksum or an editor's two saves lead to); the
+  /// snapshot must hold what incoming/ holds.
+  @Test(.enabled(if: realProgramsInstalled))
+  func aSameSizeSameSecondRewriteIsInTheNextSnapshot() throws {
+    let root = try BackupRoot()
+    defer { root.remove() }
+    let file = root.source + "/note.txt"
+    try root.writeSource("note.txt", "aaaa\n")
+    #expect(try run("/usr/bin/touch", ["-d", "2026-11-30 10:00:00.100000000", file]).status == 0)
+    let first = try root.push()
+    #expect(first.status == 0, "client stderr: \(first.err)")
+    try root.writeSource("note.txt", "bbbb\n")
+    #expect(try run("/usr/bin/touch", ["-d", "2026-11-30 10:00:00.900000000", file]).status == 0)
+    let second = try root.push(["-a", "-I"])
+    #expect(second.status == 0, "client stderr: \(second.err)")
+    #expect(second.err.contains("pushgate: snapshot taken"), "\(second.err)")
+    #expect(root.snapshots == ["hourly.0", "hourly.1"])
+    #expect(read(root.snapshotFile("hourly.1", "note.txt")) == "aaaa\n")
+    #expect(read(root.snapshotFile("hourly.0", "note.txt")) == "bbbb\n")
+  }
+
   @Test(.enabled(if: realProgramsInstalled))
   func twoPushesMakeTwoSnapshotsSharingUnchangedFiles() throws {
     let root = try BackupRoot()

@@ -112,7 +112,7 @@ extension BackupRoot {
     let conf = area(keys[0]) + "/rsnapshot.conf"
     var lines = read(conf).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     for index in lines.indices where lines[index].hasPrefix("rsync_long_args\t") {
-      lines[index] = "rsync_long_args\t--delete --numeric-ids --delete-excluded" + (extra.map { " " + $0 } ?? "")
+      lines[index] = "rsync_long_args\t--delete --numeric-ids --delete-excluded --modify-window=-1" + (extra.map { " " + $0 } ?? "")
     }
     try write(lines.joined(separator: "\n"), to: conf)
   }

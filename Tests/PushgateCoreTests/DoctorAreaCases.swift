@@ -196,6 +196,11 @@ let doctorRsnapshotCases: [DoctorCase] = [
     fix: "set 'snapshot_root<TAB>\(laptop)/snapshots/'"
   ) { laptopConf(&$0, "snapshot_root\t\(laptop)/snapshots/", "snapshot_root\t/backup/snapshots/") },
   row(
+    "rsync compares whole seconds (an area from before --modify-window=-1)", .fail, "areas",
+    "laptop: \(conf) does not pass --modify-window=-1 to rsync -- a file rewritten at the same size within the same second would keep its old content in the next snapshot",
+    fix: "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"
+  ) { laptopConf(&$0, " --modify-window=-1", "") },
+  row(
     "no sync_first (an area from before sync-first)", .fail, "areas",
     "laptop: \(conf) does not set sync_first 1 -- pushgate-serve runs 'rsnapshot sync' and then the first level, which fails without it",
     fix: "add the line 'sync_first<TAB>1' to \(conf)"

@@ -87,8 +87,10 @@ private let rsnapshotExpected = """
   # the first level: a sync cut short never enters the history. Keep it.
   sync_first\t1
   # The default rsync_long_args include --relative, which would nest every snapshot
-  # under the full source path.
-  rsync_long_args\t--delete --numeric-ids --delete-excluded
+  # under the full source path. --modify-window=-1 compares modification times to the
+  # nanosecond: a file rewritten at the same size within the same second would otherwise
+  # be hard-linked to its old content in the new snapshot.
+  rsync_long_args\t--delete --numeric-ids --delete-excluded --modify-window=-1
   # Destination './': a snapshot holds the pushed tree itself, hourly.0/<pushed files>,
   # exactly as incoming/ (and the 'snapshots' module) show it. Keep the one backup point.
   backup\t/backup/keys/laptop/incoming/\t./
