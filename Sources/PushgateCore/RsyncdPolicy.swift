@@ -73,6 +73,14 @@ public enum RsyncdPolicy {
           problems.append(
             "\(file): module '\(name)' must have 'exclude = \(syncExclude)': a client must "
               + "never restore the half-made next snapshot")
+        } else if trimmed.utf8.elementsEqual(snapshots.utf8),
+          let rule = ["include", "include from", "filter"].first(where: {
+            conf.effective($0, in: module) != nil
+          })
+        {
+          problems.append(
+            "\(file): module '\(name)' sets '\(rule)', which rsync applies before 'exclude' "
+              + "and so could show the half-made next snapshot (.sync); remove it")
         } else if isInsideArea(trimmed, area: snapshots + "/.sync") {
           problems.append(
             "\(file): module '\(name)' has 'path = \(SettingsParser.visible(path))': "

@@ -131,6 +131,20 @@ let policyCases: [PolicyCase] = [
     "the .sync exclude among others, unanchored",
     push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = *.tmp .sync/\n"),
   policy(
+    "an include that rsync applies before the .sync exclude",
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\ninclude = /.sync/\nexclude = /.sync/\n",
+    [
+      "\(conf): module 'snapshots' sets 'include', which rsync applies before 'exclude' and so "
+        + "could show the half-made next snapshot (.sync); remove it"
+    ]),
+  policy(
+    "a filter rule on the snapshots module",
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\nfilter = + /.sync/\n",
+    [
+      "\(conf): module 'snapshots' sets 'filter', which rsync applies before 'exclude' and so "
+        + "could show the half-made next snapshot (.sync); remove it"
+    ]),
+  policy(
     "a module on .sync itself", push + "[next]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync\n",
     [
       "\(conf): module 'next' has 'path = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync': "
