@@ -10,15 +10,7 @@ func serve(config: String, key: String) -> Never {
   // session is logged as interrupted; rsync and the snapshot get them passed on.
   Signals.catchTermination(true)
   let context = SessionContext.current(key: key)
-  let settings: Settings
-  switch SettingsFile.load(config) {
-  case .success(let loaded): settings = loaded
-  case .failure(let error):
-    // Fail closed: log where we can, tell the client one line, never serve.
-    let fallback = try? AuditLogFile.open(error.auditLog)
-    try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
-    stop(error.failure.clientMessage, status: error.failure.exitStatus)
-  }
+  let settings = loadSettings(config, context)
   let log = openLog(settings)
 
   // The command first: a refused command costs no file read.

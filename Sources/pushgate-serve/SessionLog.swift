@@ -21,6 +21,18 @@ struct SessionLog {
   }
 }
 
+/// The settings, or, when they cannot be used, a `failed` record where the log they name
+/// still opens, one line on stderr and the failure's exit status: fail closed, never serve.
+func loadSettings(_ config: String, _ context: SessionContext) -> Settings {
+  switch SettingsFile.load(config) {
+  case .success(let loaded): return loaded
+  case .failure(let error):
+    let fallback = try? AuditLogFile.open(error.auditLog)
+    try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
+    stop(error.failure.clientMessage, status: error.failure.exitStatus)
+  }
+}
+
 /// Checks the audit log can be written or refuses to serve; records are serialised on the
 /// root's lock file.
 func openLog(_ settings: Settings) -> SessionLog {
@@ -36,7 +48,7 @@ func stopWithUsage(_ words: [String]) -> Never {
   let config = ServeArguments.value(of: "--config", in: words) ?? SettingsFile.defaultPath
   let key = ServeArguments.value(of: "--key", in: words).flatMap { Gate.isKeyLabel($0) ? $0 : nil }
   if case .success(let settings) = SettingsFile.load(config),
-    let log = try? AuditLogFile.open(settings.auditLog)
+    let log = try? AuditLogFile.open(settings.auditLog, lock: settings.lockFile)
   {
     let detail = "pushgate-serve does not take the arguments '\(words.joined(separator: " "))'; "
       + ServeArguments.usage

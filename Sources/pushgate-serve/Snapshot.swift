@@ -58,15 +58,8 @@ func runDetachedSnapshot(config: String, key: String, session: String) -> Never 
   Signals.catchTermination(true)
   var context = SessionContext.current(key: key)
   context.session = session
-  let settings: Settings
-  switch SettingsFile.load(config) {
-  case .success(let loaded): settings = loaded
-  case .failure(let error):
-    // Changed since the session read them: log where the old log still opens.
-    let fallback = try? AuditLogFile.open(error.auditLog)
-    try? fallback?.append(AuditRecord.failed(context, error.failure, time: Clock.now()))
-    exit(error.failure.exitStatus)
-  }
+  // Changed since the session read them: logged where the old log still opens.
+  let settings = loadSettings(config, context)
   let log = openLog(settings)
   guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
     log.fail(context, .keyMissing)
