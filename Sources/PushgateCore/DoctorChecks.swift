@@ -23,6 +23,7 @@ public enum DoctorChecks {
         ownFile(facts, settings.auditLog, name: "auditlog"),
         evidence(facts, settings),
       ]
+      results += logrotate(facts, settings)
     }
     results += shell(facts)
     results += authorizedKeys(facts)

@@ -161,6 +161,9 @@ public struct DoctorFacts: Equatable, Sendable {
   public var sshdConfig: String? = nil
   /// Whether the account's password is locked (`!` first in /etc/shadow); `nil` when unknown.
   public var passwordLocked: Bool? = nil
+  /// logrotate's configuration, the main file first and then what it includes; `nil` when
+  /// it could not be read (no logrotate installed).
+  public var logrotateFiles: [LogrotateFile]? = nil
 
   /// Facts with nothing gathered yet beyond the settings.
   public init(

@@ -39,10 +39,18 @@ struct Doctor: ParsableCommand {
       "The sshd_config to check ('sshd -T -f FILE'; default: sshd's own).", valueName: "file"))
   var sshdConfig: String?
 
+  @Option(
+    name: .customLong("logrotate-config"),
+    help: ArgumentHelp(
+      "logrotate's configuration, whose 'include' lines doctor follows (default: /etc/logrotate.conf).",
+      valueName: "file"))
+  var logrotateConfig = "/etc/logrotate.conf"
+
   func run() throws {
-    let facts = DoctorGather.facts(
+    var facts = DoctorGather.facts(
       config: config, account: account, authorizedKeys: authorizedKeys, sshd: sshd,
       sshdConfig: sshdConfig)
+    facts.logrotateFiles = DoctorGather.logrotateFiles(logrotateConfig)
     let results = DoctorChecks.run(facts)
     for line in DoctorResult.render(results) { print(line) }
     let status = DoctorResult.exitStatus(results)

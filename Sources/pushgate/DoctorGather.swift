@@ -212,6 +212,32 @@ enum DoctorGather {
     return .success(String(decoding: bytes, as: UTF8.self))
   }
 
+  /// logrotate's configuration: `main`, then every file its `include` lines name (a
+  /// directory's regular files in name order, skipping the names logrotate itself skips),
+  /// each read as ``readText(_:)`` does; `nil` when `main` cannot be read.
+  static func logrotateFiles(_ main: String) -> [LogrotateFile]? {
+    guard case .success(let text) = readText(main) else { return nil }
+    var files = [LogrotateFile(path: main, text: text)]
+    let included = text.split(separator: "\n").compactMap { line -> String? in
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      return words.count == 2 && words[0] == "include" ? String(words[1]) : nil
+    }
+    let skipped = [".dpkg-old", ".dpkg-dist", ".dpkg-new", ".ucf-old", ".ucf-dist", ".ucf-new", "~", ".disabled", ".swp"]
+    for path in included {
+      let names: [String]
+      if case .success(let entries) = list(path) {
+        names = entries.filter { name in !skipped.contains(where: { name.hasSuffix($0) }) }
+          .map { path + "/" + $0 }
+      } else {
+        names = [path]
+      }
+      for name in names {
+        if case .success(let text) = readText(name) { files.append(LogrotateFile(path: name, text: text)) }
+      }
+    }
+    return files
+  }
+
   /// lstat(2) of `path`.
   static func inspect(_ path: String) -> DoctorFile {
     var info = stat()

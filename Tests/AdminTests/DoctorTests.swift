@@ -22,11 +22,15 @@ private struct DoctorRoot {
   var config: String { root + "/pushgate.conf" }
   var keys: String { temporary.path + "/authorized_keys" }
   var sshd: String { temporary.path + "/sshd" }
+  var logrotate: String { temporary.path + "/logrotate.conf" }
 
   init(labels: [String] = ["laptop", "server"]) throws {
     temporary = try TemporaryDirectory()
     chmod(temporary.path, 0o755)
     let environment = ["PATH": "/usr/bin:/bin"]
+    try write(
+      "weekly\n\(root)/pushgate.log {\n  su \(me) \(me)\n  create 0640 \(me) \(me)\n  compress\n"
+        + "  delaycompress\n}\n", to: logrotate)
     let made = try run(
       Binaries.pushgate, ["init", root, "--account", me, "--restore"], environment: environment)
     guard made.status == 0 else {
@@ -59,7 +63,10 @@ private struct DoctorRoot {
   func doctor() throws -> (status: Int32, lines: [String]) {
     let finished = try run(
       Binaries.pushgate,
-      ["doctor", "--config", config, "--authorized-keys", keys, "--sshd", sshd],
+      [
+        "doctor", "--config", config, "--authorized-keys", keys, "--sshd", sshd,
+        "--logrotate-config", logrotate,
+      ],
       environment: ["PATH": "/usr/bin:/bin"])
     return (finished.status, finished.out.split(separator: "\n").map(String.init))
   }
@@ -90,6 +97,24 @@ private struct DoctorRoot {
 }
 
 @Suite(.enabled(if: doctorHasTools)) struct DoctorTests {
+  /// logrotate's copytruncate loses the records written between its copy and its truncate:
+  /// doctor fails it, reading the stanza through the main file's include.
+  @Test func copytruncateFails() throws {
+    let setup = try DoctorRoot(labels: ["laptop"])
+    defer { setup.temporary.remove() }
+    let included = setup.temporary.path + "/logrotate.d"
+    #expect(mkdir(included, 0o755) == 0)
+    try write("weekly\ninclude \(included)\n", to: setup.logrotate)
+    try write("\(setup.root)/*.log {\n  copytruncate\n}\n", to: included + "/pushgate")
+    try write("\(setup.root)/pushgate.log {\n  create\n}\n", to: included + "/pushgate.dpkg-old")
+    let (status, lines) = try setup.doctor()
+    #expect(status == 2)
+    #expect(
+      lines.contains(
+        "FAIL  logrotate  \(included)/pushgate:1 rotates \(setup.root)/pushgate.log with copytruncate -- records written between the copy and the truncate are lost; fix: replace copytruncate with 'create 0640 \(me) GROUP'"
+      ), "\(lines.joined(separator: "\n"))")
+  }
+
   @Test func aFreshRootWithTwoAreasIsHealthy() throws {
     let setup = try DoctorRoot()
     defer { setup.temporary.remove() }
