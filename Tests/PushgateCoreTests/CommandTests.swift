@@ -173,18 +173,18 @@ let otherRootCases: [CommandCase] = [
   no(
     "root with a K: Kelvin sign, String-equal but not byte-equal",
     "cd /srv/\u{212A}elvin && rsync --server --daemon .", root: "/srv/Kelvin"),
+  row(
+    "a precomposed root, precomposed", Array("cd /srv/caf\u{E9} && rsync --server --daemon .".utf8),
+    .allow, root: "/srv/caf\u{E9}"),
+  no(
+    "a precomposed root, decomposed (String-equal, canonically equivalent, not byte-equal)",
+    "cd /srv/cafe\u{301} && rsync --server --daemon .", root: "/srv/caf\u{E9}"),
 ]
 
 @Test(arguments: otherRootCases)
 func classifiesCommandForAnotherRoot(_ c: CommandCase) {
   #expect(
     AllowedCommand(root: c.root).classify(c.input) == c.expected, sourceLocation: c.sourceLocation)
-}
-
-@Test func theKelvinRowIsMeaningful() {
-  // Swift's String == treats U+212A as K; only a byte comparison tells them apart.
-  #expect("cd /srv/\u{212A}elvin" == "cd /srv/Kelvin")
-  #expect(Array("cd /srv/\u{212A}elvin".utf8) != Array("cd /srv/Kelvin".utf8))
 }
 
 @Test func allowedCommandBytesAndSettings() {
@@ -197,10 +197,8 @@ func classifiesCommandForAnotherRoot(_ c: CommandCase) {
 /// Every deletion, insertion and substitution of one byte is refused as `.notAllowed`.
 @Test func everyOneByteNeighbourIsRefused() {
   let gate = AllowedCommand(root: "/backup")
-  var count = 0
   var wrong: [String] = []
   func check(_ candidate: [UInt8], _ what: @autoclosure () -> String) {
-    count += 1
     if gate.classify(candidate) != .refuse(.notAllowed), wrong.count < 10 { wrong.append(what()) }
   }
   for position in 0...allowed.count {
@@ -219,9 +217,6 @@ func classifiesCommandForAnotherRoot(_ c: CommandCase) {
       check(replaced, "replace at \(position) with \(value)")
     }
   }
-  // 40 insertion points x 256 values + 39 deletions + 39 positions x 255 other values.
-  #expect(count == 40 * 256 + 39 + 39 * 255)
-  #expect(count == 20_224)
   #expect(wrong.isEmpty, "accepted or misclassified: \(wrong)")
 }
 
@@ -237,42 +232,30 @@ struct SplitMix64: RandomNumberGenerator {
   }
 }
 
-/// Random mutations of the allowed command are allowed exactly when they are byte-identical.
-@Test func randomMutationsAreAllowedOnlyWhenIdentical() {
+/// Random edits that change the command by construction (substitutions at distinct positions
+/// with a different byte, and sometimes a length change) are all refused; the unedited command
+/// is allowed. The oracle is how each candidate was made, not a comparison with the command.
+@Test func randomChangesAreRefused() {
   var random = SplitMix64(state: 0x7075_7368_6761_7465)
   let gate = AllowedCommand(root: "/backup")
-  var identical = 0, identicalAfterEdits = 0, wrong: [[UInt8]] = []
+  #expect(gate.classify(allowed) == .allow)
+  var wrong: [[UInt8]] = []
   for _ in 0..<10_000 {
     var candidate = allowed
-    let edits = Int.random(in: 0...4, using: &random)
-    for _ in 0..<edits {
-      // Bytes from the command itself make identical results (and near misses) likely.
-      let byte =
-        Bool.random(using: &random)
-        ? allowed[Int.random(in: 0..<allowed.count, using: &random)]
-        : UInt8.random(in: 0...255, using: &random)
-      let at = Int.random(in: 0...candidate.count, using: &random)
-      switch Int.random(in: 0..<4, using: &random) {
-      case 0 where at < candidate.count: candidate.remove(at: at)
-      case 1: candidate.insert(byte, at: at)
-      case 2 where at < candidate.count: candidate[at] = byte
-      case 3 where candidate.count > 1:
-        candidate.swapAt(
-          Int.random(in: 0..<candidate.count, using: &random),
-          Int.random(in: 0..<candidate.count, using: &random))
-      default: candidate.append(byte)
-      }
+    let positions = Array(0..<allowed.count).shuffled(using: &random)
+      .prefix(Int.random(in: 1...4, using: &random))
+    for at in positions {
+      // Another byte; often one of the command's own, for near misses.
+      var byte = allowed[Int.random(in: 0..<allowed.count, using: &random)]
+      while byte == candidate[at] { byte = UInt8.random(in: 0...255, using: &random) }
+      candidate[at] = byte
     }
-    let expected: Classification =
-      candidate == allowed ? .allow : candidate.isEmpty ? .refuse(.notViaSSH) : .refuse(.notAllowed)
-    if candidate == allowed {
-      identical += 1
-      if edits > 0 { identicalAfterEdits += 1 }
+    switch Int.random(in: 0..<3, using: &random) {
+    case 0: candidate.insert(UInt8.random(in: 0...255, using: &random), at: Int.random(in: 0...candidate.count, using: &random))
+    case 1: candidate.remove(at: Int.random(in: 0..<candidate.count, using: &random))
+    default: break
     }
-    if gate.classify(candidate) != expected, wrong.count < 5 { wrong.append(candidate) }
+    if gate.classify(candidate) != .refuse(.notAllowed), wrong.count < 5 { wrong.append(candidate) }
   }
-  #expect(wrong.isEmpty, "misclassified: \(wrong)")
-  // Both verdicts occur, including identical results reached through real edits.
-  #expect(identical > 100 && identical < 9_000)
-  #expect(identicalAfterEdits > 0)
+  #expect(wrong.isEmpty, "not refused as not-allowed: \(wrong)")
 }

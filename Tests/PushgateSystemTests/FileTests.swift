@@ -57,29 +57,6 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   #expect(throws: SettingsFileProblem.tooLarge) { try TrustedFile.readOwned(file, limit: 100) }
 }
 
-@Test func concurrentAppendsProduceWholeLines() throws {
-  let scratch = try Scratch()
-  defer { scratch.remove() }
-  let path = scratch.path + "/pushgate.log"
-  let writers = (0..<4).map { writer in
-    Thread {
-      guard let log = try? AuditLogFile.open(path) else { return }
-      let line = Array((String(repeating: "\(writer)", count: 300) + "\n").utf8)
-      for _ in 0..<500 { try? log.append(line) }
-    }
-  }
-  writers.forEach { $0.start() }
-  let deadline = Clock.monotonicMilliseconds() + 30_000
-  var lines: [Substring] = []
-  while Clock.monotonicMilliseconds() < deadline {
-    lines = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n") ?? []
-    if lines.count == 2000 { break }
-    Clock.sleep(milliseconds: 50)
-  }
-  #expect(lines.count == 2000)
-  #expect(lines.allSatisfy { $0.count == 300 && Set($0).count == 1 })
-}
-
 @Test func theAuditLogIsCreatedWithMode0640AndRefusesSymlinks() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
