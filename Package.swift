@@ -1,22 +1,27 @@
 // swift-tools-version:6.0
-// The package: a pure core, a thin syscall layer, the per-connection gate and the admin tool.
+// The package: the gate's pure core, a thin syscall layer, the per-connection gate, and the admin
+// tool with its own pure core.
 import PackageDescription
 
 let package = Package(
   name: "pushgate",
-  platforms: [.macOS(.v13)],
   products: [
     .executable(name: "pushgate-serve", targets: ["pushgate-serve"]),
     .executable(name: "pushgate", targets: ["pushgate"]),
-    // The pure core as a library, so the fuzzing package in Fuzz/ can depend on it by path.
+    // The pure cores as libraries, so the fuzzing package in Fuzz/ can depend on them by path.
     .library(name: "PushgateCore", targets: ["PushgateCore"]),
+    .library(name: "PushgateAdminCore", targets: ["PushgateAdminCore"]),
   ],
   dependencies: [
     // The admin tool's command line; never linked into pushgate-serve.
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
+    // Everything pure that pushgate-serve needs, and nothing else.
     .target(name: "PushgateCore"),
+    // The admin tool's pure logic (doctor, status, setup, authorized_keys, log rows); never
+    // linked into pushgate-serve.
+    .target(name: "PushgateAdminCore", dependencies: ["PushgateCore"]),
     // Wrappers that need _GNU_SOURCE (OFD locks, closefrom, setsid spawn) or a
     // signal-safe handler; Swift's Glibc module does not expose them.
     .target(name: "CPushgate"),
@@ -30,11 +35,12 @@ let package = Package(
     .executableTarget(
       name: "pushgate",
       dependencies: [
-        "PushgateCore", "PushgateSystem", "CLibSSH", "CZlib",
+        "PushgateCore", "PushgateAdminCore", "PushgateSystem", "CLibSSH", "CZlib",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "PushgateCoreTests", dependencies: ["PushgateCore"]),
+    .testTarget(name: "PushgateAdminCoreTests", dependencies: ["PushgateAdminCore"]),
     .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem"]),
     .testTarget(
       name: "BinaryTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),

@@ -4,6 +4,7 @@
 import PackageDescription
 
 let core = Target.Dependency.product(name: "PushgateCore", package: "pushgate")
+let adminCore = Target.Dependency.product(name: "PushgateAdminCore", package: "pushgate")
 
 let package = Package(
   name: "pushgate-fuzz",
@@ -16,7 +17,7 @@ let package = Package(
     .executableTarget(name: "FuzzCommand", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzSettings", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzAuditEntry", dependencies: [core, "FuzzCheck"]),
-    .executableTarget(name: "FuzzAuthorizedKeys", dependencies: [core, "FuzzCheck"]),
+    .executableTarget(name: "FuzzAuthorizedKeys", dependencies: [core, adminCore, "FuzzCheck"]),
     .executableTarget(name: "FuzzHookEvidence", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzTransferLog", dependencies: [core, "FuzzCheck"]),
   ]

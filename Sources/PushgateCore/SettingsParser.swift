@@ -121,7 +121,9 @@ public enum SettingsParser {
     return String(slice)
   }
 
-  static func visible(_ text: String) -> String {
+  /// `text` as an error message may quote it: control bytes and non-ASCII escaped, at most 64
+  /// bytes. Public for the admin tool's messages about the same values.
+  public static func visible(_ text: String) -> String {
     String(decoding: VisibleBytes.render(Array(text.utf8), limit: 64).bytes, as: UTF8.self)
   }
 

@@ -77,13 +77,3 @@ public enum AreaActivity: Equatable, Sendable {
   /// 0700).
   case unknown
 }
-
-/// What `pushgate status` knows about the slots.
-public enum LockReport: Equatable, Sendable {
-  /// No settings file was given with `--file`, so there is no lock file to look at.
-  case notAsked
-  /// The lock file could not be read; the text says why.
-  case unreadable(String)
-  /// The lock file was read.
-  case read(LockView)
-}

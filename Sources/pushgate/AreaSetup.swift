@@ -2,6 +2,7 @@
 // rsnapshot's own check of the area's configuration, run as the area's account and only on
 // a file the account cannot change.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

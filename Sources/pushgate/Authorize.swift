@@ -2,6 +2,7 @@
 // authorized_keys, atomically, keeping every other line as it was.
 import ArgumentParser
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

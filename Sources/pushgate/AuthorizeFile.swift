@@ -1,6 +1,7 @@
 // The effects of `pushgate authorize`: the account from the password database, reading the
 // key, and replacing authorized_keys atomically with the modes sshd's StrictModes wants.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 
 /// The account whose authorized_keys is edited.

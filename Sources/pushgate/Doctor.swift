@@ -1,5 +1,6 @@
 // pushgate doctor: checks the whole deployment and prints one line per check.
 import ArgumentParser
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

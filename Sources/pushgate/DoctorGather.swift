@@ -1,6 +1,7 @@
 // Gathers what `pushgate doctor` checks: files, accounts and the output of a few programs.
 // Everything here only looks; the decisions are DoctorChecks' in the core.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

@@ -3,6 +3,7 @@
 // /dev/null, a session of its own, stdout and stderr captured apart, the whole process group
 // killed when it overruns, and as the backup account when root runs what the account controls.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

@@ -2,6 +2,7 @@
 // already there. The core plans; this file looks up the system, applies and reports.
 import ArgumentParser
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

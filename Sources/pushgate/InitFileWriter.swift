@@ -5,6 +5,7 @@
 // gets its owner and mode, is fsync'ed and renamed over the old name. A crash leaves either
 // the old file or the new one, never half of either.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 
 /// File effects for `pushgate init`.

@@ -1,6 +1,7 @@
 // Applies the steps of a SetupPlan: compares each with the disk, never follows a symlink,
 // never replaces a differing file without --force, and writes files atomically.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 
 /// What applying one step did.

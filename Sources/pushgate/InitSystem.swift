@@ -1,5 +1,6 @@
 // What `pushgate init` and `authorize` ask the system: accounts and the host name.
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 
 /// Look-ups for `pushgate init` and `authorize`.

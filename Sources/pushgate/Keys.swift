@@ -2,6 +2,7 @@
 // time of its last successful snapshot from the audit log.
 import ArgumentParser
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

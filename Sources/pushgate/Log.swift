@@ -1,6 +1,7 @@
 // pushgate log: the audit log and its rotations as one row per session, or as raw JSON Lines.
 import ArgumentParser
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

@@ -2,6 +2,7 @@
 // may be, and why an input is refused.
 import CLibSSH
 import Foundation
+import PushgateAdminCore
 import PushgateCore
 
 /// A public key that passed ``PublicKeyCheck/check(_:)``.

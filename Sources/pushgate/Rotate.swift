@@ -2,6 +2,7 @@
 // its area's lock, so it never overlaps a push or a push's snapshot of that key.
 import ArgumentParser
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

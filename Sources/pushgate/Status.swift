@@ -3,6 +3,7 @@
 // a Nagios plugin or a node_exporter textfile.
 import ArgumentParser
 import Foundation
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

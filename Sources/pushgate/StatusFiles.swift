@@ -2,6 +2,7 @@
 // a textfile output.
 import Foundation
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
 

@@ -2,6 +2,7 @@
 // and a line authorized into it; every line that is not replaced must come out byte for byte,
 // and the line written must read back as the entry it was rendered from.
 import FuzzCheck
+import PushgateAdminCore
 import PushgateCore
 
 private let serve = "/usr/local/bin/pushgate-serve"

@@ -1,0 +1,100 @@
+// doctor's checks of the files pushgate-serve creates in the root: the lock file, the audit log
+// and the evidence directory.
+import PushgateCore
+
+extension DoctorChecks {
+  /// The lock file or audit log: not a symlink, a regular file the account can write and
+  /// pushgate-serve accepts (owner root or the account, not writable by others), or absent in
+  /// a directory where the account can create it.
+  static func ownFile(_ facts: DoctorFacts, _ path: String, name: String) -> DoctorResult {
+    guard let account = facts.account else {
+      return DoctorResult(
+        .warn, name, "\(path) not checked: \(facts.unknownAccount)",
+        fix: "pass --account")
+    }
+    let file = facts.file(path)
+    let who = "\(account.name) (owner \(file.owner), mode \(file.octalMode))"
+    switch file.kind {
+    case .missing:
+      let directory = parent(path)
+      let dir = facts.file(directory)
+      if dir.kind == .directory && dir.isWritable(by: account) {
+        return DoctorResult(.ok, name, "\(path) does not exist yet; \(account.name) can create it")
+      }
+      return DoctorResult(
+        .fail, name, "\(path) does not exist and \(account.name) cannot create it in \(directory)",
+        fix: "create it: touch \(path) && chown \(account.name) \(path)")
+    case .symlink:
+      return DoctorResult(
+        .fail, name, "\(path) is a symbolic link -- pushgate-serve refuses to open it",
+        fix: "rm \(path) (pushgate-serve creates it again)")
+    case .regular: break
+    case .unknown(let reason):
+      return DoctorResult(
+        .warn, name, "cannot inspect \(path): \(reason)", fix: "run doctor as root")
+    case .directory, .other:
+      return DoctorResult(.fail, name, "\(path) is not a regular file", fix: "remove it")
+    }
+    if file.uid != 0 && file.uid != account.uid {
+      return DoctorResult(
+        .fail, name, "\(path) is owned by \(file.owner) -- pushgate-serve refuses it",
+        fix: "chown \(account.name) \(path)")
+    }
+    if file.mode & 0o002 != 0 {
+      return DoctorResult(
+        .fail, name, "\(path) is writable by others (mode \(file.octalMode))",
+        fix: "chmod o-w \(path)")
+    }
+    guard file.isWritable(by: account) else {
+      return DoctorResult(
+        .fail, name, "\(path) is not writable by \(who)", fix: "chown \(account.name) \(path)")
+    }
+    return DoctorResult(.ok, name, "\(path) is writable by \(who)")
+  }
+
+  /// The evidence directory, ROOT/.pushgate: the account's, not writable by group or others,
+  /// or absent in a root where the account can create it (pushgate-serve refuses it otherwise).
+  static func evidence(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    let path = settings.evidenceDirectory
+    guard let account = facts.account else {
+      return DoctorResult(
+        .warn, "evidence", "\(path) not checked: \(facts.unknownAccount)",
+        fix: "pass --account")
+    }
+    let directory = facts.file(path)
+    let refused = "-- pushgate-serve refuses it, so every session fails"
+    let recreate = "rm \(path) (pushgate-serve creates it again)"
+    switch directory.kind {
+    case .missing:
+      let root = facts.file(settings.root)
+      if root.kind == .directory && root.isWritable(by: account) {
+        return DoctorResult(
+          .ok, "evidence", "\(path) does not exist yet; \(account.name) can create it")
+      }
+      return DoctorResult(
+        .fail, "evidence",
+        "\(path) does not exist and \(account.name) cannot create it -- every session would fail",
+        fix: "mkdir -m 0700 \(path) && chown \(account.name) \(path)")
+    case .directory: break
+    case .symlink:
+      return DoctorResult(.fail, "evidence", "\(path) is a symbolic link \(refused)", fix: recreate)
+    case .unknown(let reason):
+      return DoctorResult(
+        .warn, "evidence", "cannot inspect \(path): \(reason)", fix: "run doctor as root")
+    case .regular, .other:
+      return DoctorResult(.fail, "evidence", "\(path) is not a directory \(refused)", fix: recreate)
+    }
+    if directory.uid != account.uid {
+      return DoctorResult(
+        .fail, "evidence", "\(path) is owned by \(directory.owner), not \(account.name) \(refused)",
+        fix: "chown -R \(account.name) \(path)")
+    }
+    if directory.mode & 0o022 != 0 {
+      return DoctorResult(
+        .fail, "evidence", "\(path) has mode \(directory.octalMode) \(refused)",
+        fix: "chmod 0700 \(path)")
+    }
+    return DoctorResult(
+      .ok, "evidence", "\(path) belongs to \(account.name), mode \(directory.octalMode)")
+  }
+}
