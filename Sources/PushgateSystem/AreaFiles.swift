@@ -2,7 +2,8 @@
 // (pending changes, the time of its last snapshot), and what the gate reads before serving.
 //
 // Every path is opened without following a symlink; state files are replaced atomically
-// (a new file with O_EXCL, fsync, rename(2)), so a crash leaves the old state or the new one.
+// (AtomicFile: a new file with O_EXCL, fsync, rename(2)), so a crash leaves the old state or
+// the new one.
 import Glibc
 import PushgateCore
 
@@ -95,23 +96,12 @@ public enum AreaFiles {
     return lstat(area.syncedFile, &info) == 0
   }
 
-  /// Replaces `path` with `bytes` (mode 0600): a temporary file beside it (O_CREAT | O_EXCL |
-  /// O_NOFOLLOW | O_CLOEXEC), write(2), fsync(2), rename(2).
+  /// Replaces `path` with `bytes`, mode 0600 (AtomicFile.replace).
   static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
-    let temporary = "\(path).\(getpid()).new"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .current("open '\(temporary)'") }
-    let written = Descriptors.writeAll(fd, bytes) && fsync(fd) == 0
-    let error = SystemError.current("write '\(temporary)'")
-    close(fd)
-    guard written else {
-      unlink(temporary)
-      throw error
-    }
-    guard rename(temporary, path) == 0 else {
-      let error = SystemError.current("rename '\(temporary)'")
-      unlink(temporary)
-      throw error
+    do {
+      try AtomicFile.replace(path: path, bytes: bytes, mode: 0o600)
+    } catch {
+      throw error.error
     }
   }
 }

@@ -109,26 +109,14 @@ enum StatusFiles {
     return report
   }
 
-  /// Writes `text` to `path` as node_exporter's textfile collector requires: a temporary file
-  /// beside it (open with O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode 0644), fsync, then rename(2).
-  /// Returns the problem, or `nil`.
+  /// Writes `text` to `path` as node_exporter's textfile collector requires: whole or not at
+  /// all, mode 0644 (AtomicFile.replace). Returns the problem, or `nil`.
   static func replace(_ path: String, with text: String) -> String? {
-    let temporary = "\(path).\(getpid()).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return String(cString: strerror(errno)) }
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-      let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { break }
-      written += count
+    do {
+      try AtomicFile.replace(path: path, bytes: Array(text.utf8), mode: 0o644)
+      return nil
+    } catch {
+      return String(cString: strerror(error.error.number))
     }
-    let problem = written == bytes.count && fchmod(fd, 0o644) == 0 && fsync(fd) == 0 ? nil : String(cString: strerror(errno))
-    close(fd)
-    if problem == nil, rename(temporary, path) == 0 { return nil }
-    let failure = problem ?? String(cString: strerror(errno))
-    unlink(temporary)
-    return failure
   }
 }
