@@ -35,7 +35,7 @@ enum AuthorizeFile {
     let fd = path == nil || path == "-" ? STDIN_FILENO : open(path ?? "", O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw osError("cannot open \(name)") }
     defer { if fd != STDIN_FILENO { close(fd) } }
-    guard let bytes = readAll(fd, limit: PublicKeyCheck.maximumInput) else {
+    guard let bytes = try? Descriptors.readAll(fd, limit: PublicKeyCheck.maximumInput) else {
       throw osError("cannot read \(name)")
     }
     guard bytes.count <= PublicKeyCheck.maximumInput else {
@@ -74,7 +74,7 @@ enum AuthorizeFile {
       }
       mode = info.st_mode & 0o7755
       fileOwner = (info.st_uid, info.st_gid)
-      guard let bytes = readAll(fd, limit: maximumFile), bytes.count <= maximumFile else {
+      guard let bytes = try? Descriptors.readAll(fd, limit: maximumFile), bytes.count <= maximumFile else {
         throw osError("cannot read '\(path)'")
       }
       old = bytes
@@ -127,12 +127,6 @@ enum AuthorizeFile {
         }
       throw osError(message, error.error.number)
     }
-  }
-
-  /// Reads to the end, at most `limit` bytes and a little more (Descriptors.readAll); `nil`
-  /// on a read error.
-  private static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
-    try? Descriptors.readAll(fd, limit: limit)
   }
 
   /// A failure with strerror(3) of the current errno.

@@ -7,6 +7,7 @@
 // reach the terminal; C0 and C1 controls, DEL and invalid UTF-8 read as `\xHH`.
 import Glibc
 import PushgateCore
+import PushgateSystem
 
 /// `Swift.print` for this module, writing through ``Terminal/write(_:to:)``.
 func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
@@ -20,18 +21,9 @@ enum Terminal {
     write(bytes: Array(text.utf8), to: fd)
   }
 
-  /// Writes `bytes`, escaped, to `fd` with as few write(2) calls as it takes; a reader that
-  /// went away (EPIPE) ends the output quietly.
+  /// Writes `bytes`, escaped, to `fd` (Descriptors.writeAll: write(2) until all is written);
+  /// a reader that went away (EPIPE) ends the output quietly.
   static func write(bytes: some Collection<UInt8>, to fd: Int32 = STDOUT_FILENO) {
-    let safe = VisibleBytes.escaped(bytes, keeping: [.newlines, .unicode])
-    var offset = 0
-    while offset < safe.count {
-      let written = safe[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if written < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      offset += written
-    }
+    Descriptors.writeAll(fd, VisibleBytes.escaped(bytes, keeping: [.newlines, .unicode]))
   }
 }
