@@ -3,16 +3,11 @@ import Glibc
 
 /// Facts about the running process from the kernel and the password database.
 public enum Identity {
-  /// The account's name and home from getpwuid(geteuid()), not from the environment.
+  /// The account's name and home from the password database (Accounts.lookUp(uid:) of
+  /// geteuid(2)), not from the environment; `uidN` and `/` when it has no entry.
   public static func account() -> (user: String, home: String) {
-    guard let entry = getpwuid(geteuid()) else { return ("uid\(geteuid())", "/") }
-    return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
-  }
-
-  /// The name and home of account `uid` (getpwuid(3)), or `nil` when it has no entry.
-  public static func account(uid: uid_t) -> (user: String, home: String)? {
-    guard let entry = getpwuid(uid) else { return nil }
-    return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
+    guard let account = Accounts.lookUp(uid: geteuid()) else { return ("uid\(geteuid())", "/") }
+    return (account.name, account.home)
   }
 
   /// The absolute path of the running executable (readlink /proc/self/exe).

@@ -17,16 +17,13 @@ enum AuthorizeFile {
   /// The largest authorized_keys file read.
   static let maximumFile = 16 << 20
 
-  /// `name` from getpwnam(3), or the effective user from getpwuid(3).
+  /// `name`, or the effective user, from the password database (Accounts.lookUp).
   static func account(_ name: String?) throws(AuthorizeFailure) -> KeyAccount {
-    guard let entry = name.map({ getpwnam($0) }) ?? getpwuid(geteuid()) else {
+    guard let user = name.map({ Accounts.lookUp(name: $0) }) ?? Accounts.lookUp(uid: geteuid()) else {
       throw .usage(
         name.map { "unknown account '\($0)'" } ?? "cannot find uid \(geteuid()) in the password database")
     }
-    let user = entry.pointee
-    return KeyAccount(
-      name: String(cString: user.pw_name), uid: user.pw_uid, gid: user.pw_gid,
-      home: String(cString: user.pw_dir))
+    return KeyAccount(name: user.name, uid: user.uid, gid: user.gid, home: user.home)
   }
 
   /// The public key input: the file, or stdin for `nil` or `-`.

@@ -67,10 +67,10 @@ struct Check: ParsableCommand {
     guard !key.isEmpty, let uid = AreaFiles.stateOwner(settings.area(key)) else {
       return (running.user, running.home, "root: the key has no area to take the account from")
     }
-    guard let owner = Identity.account(uid: uid) else {
+    guard let owner = Accounts.lookUp(uid: uid) else {
       return ("uid\(uid)", "/", "uid \(uid), owner of \(settings.area(key).state), has no passwd entry")
     }
-    return (owner.user, owner.home, "owner of \(settings.area(key).state)")
+    return (owner.name, owner.home, "owner of \(settings.area(key).state)")
   }
 
   /// `pushgate-serve` in the directory of the running `pushgate`.

@@ -257,24 +257,17 @@ enum DoctorGather {
       owner: userName(info.st_uid))
   }
 
-  /// The account from getpwnam(3), with its groups from getgrouplist(3).
+  /// The account, with its groups, from the password and group databases (Accounts).
   static func lookUp(_ name: String) -> DoctorAccount? {
-    guard let entry = getpwnam(name)?.pointee else { return nil }
-    var count: Int32 = 64
-    var groups = [gid_t](repeating: 0, count: Int(count))
-    if getgrouplist(name, entry.pw_gid, &groups, &count) < 0 {
-      groups = [gid_t](repeating: 0, count: Int(count))
-      _ = getgrouplist(name, entry.pw_gid, &groups, &count)
-    }
+    guard let account = Accounts.lookUp(name: name) else { return nil }
     return DoctorAccount(
-      name: name, uid: entry.pw_uid, gid: entry.pw_gid,
-      groups: Array(groups.prefix(Int(max(count, 0)))),
-      home: String(cString: entry.pw_dir), shell: String(cString: entry.pw_shell))
+      name: name, uid: account.uid, gid: account.gid, groups: Accounts.groups(of: account),
+      home: account.home, shell: account.shell)
   }
 
   /// The login name of `uid`, or the number.
   static func userName(_ uid: uid_t) -> String {
-    getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
+    Accounts.name(of: uid) ?? String(uid)
   }
 
   /// The owner of an existing path.

@@ -1,28 +1,22 @@
 // What `pushgate init` and `authorize` ask the system: accounts and the host name.
 import Glibc
 import PushgateCore
+import PushgateSystem
 
 /// Look-ups for `pushgate init` and `authorize`.
 enum InitSystem {
-  /// The account called `name` (or the effective user when `nil`) from getpwnam(3) /
-  /// getpwuid(3), its primary group's name from getgrgid(3), and its login shell.
+  /// The account called `name` (or the effective user when `nil`), its primary group's name
+  /// and its login shell, from the password and group databases (Accounts).
   static func account(_ name: String?) throws(InitFailure) -> (SetupAccount, shell: String) {
-    let entry = name.map { getpwnam($0) } ?? getpwuid(geteuid())
-    guard let entry else {
+    let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: geteuid())
+    guard let user = found else {
       throw InitFailure(
         message: name.map { "unknown account '\($0)'; create it first or give --account" }
           ?? "cannot find the current user (uid \(geteuid())) in the password database",
         status: ExitStatus.usage)
     }
-    let user = entry.pointee
-    let group =
-      getgrgid(user.pw_gid).map { String(cString: $0.pointee.gr_name) }
-      ?? String(user.pw_gid)
-    return (
-      SetupAccount(
-        name: String(cString: user.pw_name), uid: user.pw_uid, gid: user.pw_gid, group: group),
-      String(cString: user.pw_shell)
-    )
+    let group = Accounts.groupName(of: user.gid) ?? String(user.gid)
+    return (SetupAccount(name: user.name, uid: user.uid, gid: user.gid, group: group), user.shell)
   }
 
   /// This machine's name from gethostname(2).

@@ -1,6 +1,7 @@
 // Whether a path is root's alone: what root's tools may run, or hand to a program that
 // evaluates it, when they run as root.
 import Glibc
+import PushgateSystem
 
 /// Checks that only root can change a file: the file and every directory above it, both along
 /// the path as given and along the path with its symbolic links resolved (realpath(3), lstat(2)).
@@ -27,8 +28,8 @@ enum RootOnly {
       let kind = info.st_mode & S_IFMT
       // A symlink's own owner cannot change it; only the directory it is in can.
       if info.st_uid != 0 && (kind != S_IFLNK || inSharedDirectory) {
-        let owner = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) }
-        return ("\(path) is owned by \(owner ?? String(info.st_uid))", "chown root:root \(path)")
+        let owner = Accounts.name(of: info.st_uid) ?? String(info.st_uid)
+        return ("\(path) is owned by \(owner)", "chown root:root \(path)")
       }
       inSharedDirectory = false
       guard kind != S_IFLNK, info.st_mode & 0o022 != 0 else { continue }

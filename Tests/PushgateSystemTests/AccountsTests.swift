@@ -1,0 +1,30 @@
+// Accounts against this machine's password and group databases (root is in every one).
+import Glibc
+import PushgateSystem
+import Testing
+
+@Test func looksUpRootByNameAndByUid() throws {
+  let root = try #require(Accounts.lookUp(name: "root"))
+  #expect(root.name == "root")
+  #expect(root.uid == 0)
+  #expect(root.gid == 0)
+  #expect(root.home.hasPrefix("/"))
+  #expect(root.shell.hasPrefix("/"))
+  #expect(Accounts.lookUp(uid: 0) == root)
+  #expect(Accounts.name(of: 0) == "root")
+  #expect(Accounts.groups(of: root).contains(0))
+  #expect(Accounts.groupName(of: 0) == "root")
+}
+
+@Test func aMissingNameOrUidHasNoEntry() {
+  #expect(Accounts.lookUp(name: "pushgate-no-such-account") == nil)
+  #expect(Accounts.lookUp(name: "") == nil)
+  #expect(Accounts.lookUp(uid: 4_000_000_000) == nil)
+  #expect(Accounts.name(of: 4_000_000_000) == nil)
+  #expect(Accounts.groupName(of: 4_000_000_000) == nil)
+}
+
+@Test func theRunningAccountComesFromTheDatabase() {
+  let running = Identity.account()
+  #expect(running.user == Accounts.name(of: geteuid()) ?? "uid\(geteuid())")
+}
