@@ -1,4 +1,4 @@
-// Who we run as, where our executable is, and fresh session ids.
+// Who we run as, and fresh session ids.
 import Glibc
 
 /// Facts about the running process from the kernel and the password database.
@@ -8,14 +8,6 @@ public enum Identity {
   public static func account() -> (user: String, home: String) {
     guard let account = Accounts.lookUp(uid: geteuid()) else { return ("uid\(geteuid())", "/") }
     return (account.name, account.home)
-  }
-
-  /// The absolute path of the running executable (readlink /proc/self/exe).
-  public static func executablePath() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "" }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// 16 lowercase hex digits from the system's random source (getrandom(2)).

@@ -73,10 +73,9 @@ struct Check: ParsableCommand {
     return (owner.name, owner.home, "owner of \(settings.area(key).state)")
   }
 
-  /// `pushgate-serve` in the directory of the running `pushgate`.
+  /// `pushgate-serve` in the directory of the running `pushgate` (SelfPath.sibling), or in
+  /// /usr/local/bin when our own path is unknown.
   static func siblingServe() -> String {
-    let path = Identity.executablePath()
-    guard let slash = path.lastIndex(of: "/") else { return "/usr/local/bin/pushgate-serve" }
-    return String(path[..<slash]) + "/pushgate-serve"
+    SelfPath.sibling("pushgate-serve") ?? "/usr/local/bin/pushgate-serve"
   }
 }

@@ -76,7 +76,7 @@ struct Init: ParsableCommand {
       root: root, account: owner, runsAsRoot: runsAsRoot, interval: interval, retain: retain,
       restore: restore)
     let instructions = try SetupInstructions(
-      request: request, admin: Identity.executablePath(),
+      request: request, admin: SelfPath.executable(),
       host: host ?? InitSystem.hostName(), shell: shell)
 
     let (changed, kept) = try SetupRunner(force: force).applyAll(

@@ -1,4 +1,5 @@
-// Accounts against this machine's password and group databases (root is in every one).
+// Accounts and SelfPath against this machine: its password and group databases (root is in
+// every one) and /proc/self/exe.
 import Glibc
 import PushgateSystem
 import Testing
@@ -27,4 +28,12 @@ import Testing
 @Test func theRunningAccountComesFromTheDatabase() {
   let running = Identity.account()
   #expect(running.user == Accounts.name(of: geteuid()) ?? "uid\(geteuid())")
+}
+
+@Test func knowsItsOwnPathAndItsSiblings() throws {
+  let path = SelfPath.executable()
+  #expect(path.hasPrefix("/"))
+  #expect(access(path, X_OK) == 0)
+  let directory = String(path[..<(try #require(path.lastIndex(of: "/")))])
+  #expect(SelfPath.sibling("pushgate-serve") == directory + "/pushgate-serve")
 }
