@@ -30,9 +30,11 @@ public enum Descriptors {
     }
   }
 
-  /// Opens /dev/null for reading and writing (open(2), O_CLOEXEC).
-  public static func openNull() throws(SystemError) -> Int32 {
-    let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+  /// Opens /dev/null (open(2) with `access`, O_RDWR unless told, and O_CLOEXEC). Every
+  /// /dev/null handed to a child comes from here, and a failure is thrown: a child given -1
+  /// would keep our descriptor (the ssh channel) instead.
+  public static func openNull(_ access: Int32 = O_RDWR) throws(SystemError) -> Int32 {
+    let fd = open("/dev/null", access | O_CLOEXEC)
     guard fd >= 0 else { throw .current("open /dev/null") }
     return fd
   }
