@@ -37,16 +37,16 @@ public enum TrustedFile {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }
     guard info.st_mode & S_IFMT == S_IFREG else {
-      throw SystemError(number: EINVAL, operation: "not a regular file")
+      throw .refused("not a regular file")
     }
     guard info.st_uid == 0 || info.st_uid == geteuid() else {
-      throw SystemError(number: EPERM, operation: "owned by uid \(info.st_uid)")
+      throw .refused("owned by uid \(info.st_uid)")
     }
     guard info.st_mode & S_IWOTH == 0 else {
-      throw SystemError(number: EPERM, operation: "writable by others")
+      throw .refused("writable by others")
     }
     let bytes = try Descriptors.readAll(fd, limit: limit)
-    guard bytes.count <= limit else { throw SystemError(number: EFBIG, operation: "read") }
+    guard bytes.count <= limit else { throw .refused("larger than \(limit) bytes") }
     return bytes
   }
 
@@ -83,7 +83,7 @@ public enum TrustedFile {
       : info.st_mode & S_IWOTH != 0 ? "writable by others" : nil
     if let problem {
       close(fd)
-      throw SystemError(number: EPERM, operation: problem)
+      throw SystemError.refused(problem)
     }
     if keepsMode, info.st_uid == geteuid(), info.st_mode & 0o7777 & ~mode != 0 {
       _ = fchmod(fd, mode)

@@ -138,3 +138,17 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   #expect(!Descriptors.writeAll(-1, [1]))
   #expect(Descriptors.writeAll(-1, []))
 }
+
+@Test func aFileOurChecksRefuseIsNoErrno() throws {
+  let scratch = try Scratch()
+  defer { scratch.remove() }
+  let open = try scratch.file("rsyncd.conf", "[push]\n", mode: 0o646)
+  #expect(throws: SystemError.refused("writable by others")) { try TrustedFile.readConfig(open, limit: 100) }
+  #expect(SystemError.refused("writable by others").text == "writable by others")
+  let big = try scratch.file("big.conf", String(repeating: "#\n", count: 100))
+  #expect(throws: SystemError.refused("larger than 100 bytes")) { try TrustedFile.readConfig(big, limit: 100) }
+  #expect(mkfifo(scratch.path + "/fifo", 0o600) == 0)
+  #expect(throws: SystemError.refused("not a regular file")) {
+    try TrustedFile.openOwned(scratch.path + "/fifo", flags: O_RDONLY, mode: 0o600)
+  }
+}
