@@ -1,7 +1,6 @@
 // pushgate authorize: checks a client's public key with libssh and adds its pushgate line to
 // authorized_keys, atomically, keeping every other line as it was.
 import ArgumentParser
-import Glibc
 import PushgateCore
 import PushgateSystem
 
@@ -96,7 +95,7 @@ struct Authorize: ParsableCommand {
       throw AuthorizeFailure(
         "settings '\(config)' do not load: \(error.failure.detail)", status: ExitStatus.settings)
     }
-    if access(serve, X_OK) != 0 {
+    if Executable.problem(serve) != nil {
       AuthorizeFailure.warn("'\(serve)' is not an executable file; install pushgate-serve there")
     }
     if printOnly {
@@ -161,6 +160,6 @@ struct AuthorizeFailure: Error {
   }
 
   private static func write(_ text: String) {
-    Terminal.write(text, to: STDERR_FILENO)
+    Terminal.write(text, to: .error)
   }
 }

@@ -1,6 +1,5 @@
 // pushgate check: the gate's decision and plan for a command, without any effect.
 import ArgumentParser
-import Glibc
 import PushgateCore
 import PushgateSystem
 
@@ -63,7 +62,7 @@ struct Check: ParsableCommand {
     -> (user: String, home: String, source: String)
   {
     let running = Identity.account()
-    guard geteuid() == 0 else { return (running.user, running.home, "the running account") }
+    guard Identity.isRoot else { return (running.user, running.home, "the running account") }
     guard !key.isEmpty, let uid = AreaFiles.stateOwner(settings.area(key)) else {
       return (running.user, running.home, "root: the key has no area to take the account from")
     }

@@ -166,7 +166,7 @@ enum DoctorGather {
   /// `sshd -T` (with `-f config` when given) for a connection of the account (so `Match
   /// User` blocks apply); root only. sshd is root's program, named on root's command line.
   static func runSshd(_ sshd: String, config: String?, account: DoctorAccount?) -> DoctorRun {
-    guard access(sshd, X_OK) == 0 else { return .notRun("\(sshd) is not installed") }
+    guard Executable.problem(sshd) == nil else { return .notRun("\(sshd) is not installed") }
     guard geteuid() == 0 else { return .notRun("'sshd -T' needs root") }
     var arguments = [sshd, "-T"]
     if let config { arguments += ["-f", config] }

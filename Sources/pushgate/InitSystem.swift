@@ -1,5 +1,4 @@
-// What `pushgate init` and `authorize` ask the system: accounts and the host name.
-import Glibc
+// What `pushgate init` and `authorize` ask the password database about the account.
 import PushgateCore
 import PushgateSystem
 
@@ -8,21 +7,14 @@ enum InitSystem {
   /// The account called `name` (or the effective user when `nil`), its primary group's name
   /// and its login shell, from the password and group databases (Accounts).
   static func account(_ name: String?) throws(InitFailure) -> (SetupAccount, shell: String) {
-    let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: geteuid())
+    let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: Identity.userId)
     guard let user = found else {
       throw InitFailure(
         message: name.map { "unknown account '\($0)'; create it first or give --account" }
-          ?? "cannot find the current user (uid \(geteuid())) in the password database",
+          ?? "cannot find the current user (uid \(Identity.userId)) in the password database",
         status: ExitStatus.usage)
     }
     let group = Accounts.groupName(of: user.gid) ?? String(user.gid)
     return (SetupAccount(name: user.name, uid: user.uid, gid: user.gid, group: group), user.shell)
-  }
-
-  /// This machine's name from gethostname(2).
-  static func hostName() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

@@ -164,6 +164,6 @@ struct Log: ParsableCommand {
 
   /// Prints `pushgate: message` on stderr, escaped: paths and details may hold any byte.
   private static func report(_ message: String) {
-    Terminal.write("pushgate: \(LogRow.visible(message))\n", to: STDERR_FILENO)
+    Terminal.write("pushgate: \(LogRow.visible(message))\n", to: .error)
   }
 }

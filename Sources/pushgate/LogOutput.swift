@@ -1,5 +1,4 @@
 // Buffered standard output and cached key fingerprints for `pushgate log`.
-import Glibc
 import PushgateCore
 
 /// Standard output through a 64 KiB buffer: one write(2) per buffer, not per row.

@@ -115,7 +115,7 @@ struct Status: ParsableCommand {
   /// Reports a problem the way the format's reader expects, and exits.
   private func fail(_ message: String, status: Int32) throws -> Never {
     if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(message)) }
-    Terminal.write("pushgate: \(message)\n", to: STDERR_FILENO)
+    Terminal.write("pushgate: \(message)\n", to: .error)
     throw ExitCode(status)
   }
 }

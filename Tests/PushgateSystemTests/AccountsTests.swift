@@ -1,5 +1,5 @@
-// Accounts and SelfPath against this machine: its password and group databases (root is in
-// every one) and /proc/self/exe.
+// Accounts, SelfPath, Executable and Identity against this machine: its password and group
+// databases (root is in every one), /proc/self/exe, access(2), the ids of this process.
 import Glibc
 import PushgateSystem
 import Testing
@@ -36,4 +36,18 @@ import Testing
   #expect(access(path, X_OK) == 0)
   let directory = String(path[..<(try #require(path.lastIndex(of: "/")))])
   #expect(SelfPath.sibling("pushgate-serve") == directory + "/pushgate-serve")
+}
+
+@Test func tellsWhatCanBeRun() {
+  #expect(Executable.problem("/bin/sh") == nil)
+  let missing = Executable.problem("/nonexistent/pushgate-serve")
+  #expect(missing?.number == ENOENT)
+  #expect(missing?.text == "/nonexistent/pushgate-serve: No such file or directory")
+}
+
+@Test func knowsWhoAndWhereItRuns() {
+  #expect(Identity.userId == geteuid())
+  #expect(Identity.isRoot == (geteuid() == 0))
+  #expect(Identity.processId == Int(getpid()))
+  #expect(!Identity.hostName().isEmpty)
 }
