@@ -18,16 +18,9 @@ public enum AreaFiles {
   /// The labels of the areas under `settings.keysDirectory`, sorted as bytes: directories
   /// (lstat(2), never a symlink) whose names are key labels (opendir(3), readdir(3)).
   public static func labels(_ settings: Settings) throws(SystemError) -> [String] {
-    guard let stream = opendir(settings.keysDirectory) else { throw .current("opendir") }
-    defer { closedir(stream) }
-    var labels: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) {
-        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if Gate.isKeyLabel(name), exists(settings.area(name)) { labels.append(name) }
+    try Directory.names(settings.keysDirectory).filter {
+      Gate.isKeyLabel($0) && exists(settings.area($0))
     }
-    return labels.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
   /// The owner of `area`'s state directory (lstat(2)), or `nil`.

@@ -26,6 +26,23 @@ public struct SystemError: Error, Equatable, Sendable {
     self.operation = operation
   }
 
+  /// strerror(3) of the errno alone (`No such file or directory`); a refusal's reason.
+  public var reason: String {
+    number == 0 ? operation : String(cString: strerror(number))
+  }
+
+  /// ENOENT: the file (or a directory on its way) does not exist.
+  public var isNotFound: Bool { number == ENOENT }
+
+  /// ENOTDIR: a component on the way is not a directory.
+  public var isNotDirectory: Bool { number == ENOTDIR }
+
+  /// ELOOP: opened with O_NOFOLLOW, the last component is a symbolic link.
+  public var isSymlink: Bool { number == ELOOP }
+
+  /// EACCES: permission denied.
+  public var isPermissionDenied: Bool { number == EACCES }
+
   /// `operation: strerror text`; a refusal's reason alone.
   public var text: String {
     number == 0 ? operation : "\(operation): \(String(cString: strerror(number)))"

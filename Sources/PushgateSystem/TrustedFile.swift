@@ -52,12 +52,25 @@ public enum TrustedFile {
 
   /// Reads a small file without following a symlink; `nil` if it cannot be read.
   public static func readSmall(_ path: String, limit: Int) -> [UInt8]? {
+    (try? read(path, limit: limit)).map { Array($0.prefix(limit)) }
+  }
+
+  /// Reads `path` without following a symlink (open(2) with O_NOFOLLOW, ELOOP when it is one)
+  /// or waiting on a FIFO (O_NONBLOCK); with `requiringRegular`, refuses anything but a
+  /// regular file (fstat(2) on the descriptor). At most `limit` bytes and a little more, as
+  /// Descriptors.readAll.
+  public static func read(_ path: String, limit: Int, requiringRegular: Bool = true)
+    throws(SystemError) -> [UInt8]
+  {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { throw .current("open '\(path)'") }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-    return try? Descriptors.readAll(fd, limit: limit).prefix(limit).map { $0 }
+    if requiringRegular {
+      var info = stat()
+      guard fstat(fd, &info) == 0 else { throw .current("fstat '\(path)'") }
+      guard info.st_mode & S_IFMT == S_IFREG else { throw .refused("not a regular file") }
+    }
+    return try Descriptors.readAll(fd, limit: limit)
   }
 
   /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and

@@ -82,8 +82,7 @@ enum StatusFiles {
   /// account, gets "unknown" and the reason, never an error.
   static func area(_ area: Area) -> AreaReport {
     var report = AreaReport(label: area.label)
-    var info = stat()
-    if lstat(area.directory, &info) == 0 { report.since = Int(info.st_mtim.tv_sec) }
+    if let directory = try? FileStatus.of(area.directory) { report.since = directory.modified }
     do {
       let probe = try LockProbe.open(area.lockFile)
       defer { probe.close() }
@@ -96,16 +95,16 @@ enum StatusFiles {
       }
     }
     // AreaFiles.state reads a pending file it cannot see as "nothing pending": look first.
-    let seen = lstat(area.pendingFile, &info) == 0
-    let error = SystemError.current("lstat")
-    if !seen, error.number != ENOENT {
+    do {
+      _ = try FileStatus.ifExists(area.pendingFile)
+    } catch {
       report.pending = nil
       report.problem = report.problem ?? "'\(area.pendingFile)': " + error.text
-    } else {
-      let state = AreaFiles.state(area)
-      report.pending = state.pending
-      report.lastSnapshot = state.lastSnapshot
+      return report
     }
+    let state = AreaFiles.state(area)
+    report.pending = state.pending
+    report.lastSnapshot = state.lastSnapshot
     return report
   }
 
@@ -116,7 +115,7 @@ enum StatusFiles {
       try AtomicFile.replace(path: path, bytes: Array(text.utf8), mode: 0o644)
       return nil
     } catch {
-      return String(cString: strerror(error.error.number))
+      return error.error.reason
     }
   }
 }
