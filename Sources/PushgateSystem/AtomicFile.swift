@@ -92,7 +92,8 @@ public enum AtomicFile {
     var fd: Int32 = -1
     for suffix in suffixes {
       temporary = temporaryName(name, suffix)
-      fd = openat(directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+      fd = openat(
+        directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
       if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else { throw Failure(step: .create, error: .current("open '\(temporary)'")) }

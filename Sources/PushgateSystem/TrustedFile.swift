@@ -59,9 +59,9 @@ public enum TrustedFile {
   /// or waiting on a FIFO (O_NONBLOCK); with `requiringRegular`, refuses anything but a
   /// regular file (fstat(2) on the descriptor). At most `limit` bytes and a little more, as
   /// Descriptors.readAll.
-  public static func read(_ path: String, limit: Int, requiringRegular: Bool = true)
-    throws(SystemError) -> [UInt8]
-  {
+  public static func read(
+    _ path: String, limit: Int, requiringRegular: Bool = true
+  ) throws(SystemError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw .current("open '\(path)'") }
     defer { close(fd) }

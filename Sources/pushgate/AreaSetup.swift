@@ -36,7 +36,8 @@ enum AreaSetup {
     // account can change, on a path of directories no other account can change, is checked,
     // and it is checked as the area's account, as the gate and rotate run rsnapshot.
     if let hazard = DoctorChecks.configtestHazard(
-      area, settings: settings, userId: Identity.userId, tool: "authorize", inspect: DoctorGather.inspect)
+      area, settings: settings, userId: Identity.userId, tool: "authorize",
+      inspect: DoctorGather.inspect)
     {
       throw AuthorizeFailure(
         "refusing to check or use the area: \(LogRow.visible(hazard.found))\nhint: \(hazard.fix)",

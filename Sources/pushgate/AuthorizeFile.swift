@@ -19,7 +19,8 @@ enum AuthorizeFile {
 
   /// `name`, or the effective user, from the password database (Accounts.lookUp).
   static func account(_ name: String?) throws(AuthorizeFailure) -> KeyAccount {
-    guard let user = name.map({ Accounts.lookUp(name: $0) }) ?? Accounts.lookUp(uid: geteuid()) else {
+    let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: geteuid())
+    guard let user = found else {
       throw .usage(
         name.map { "unknown account '\($0)'" } ?? "cannot find uid \(geteuid()) in the password database")
     }
@@ -71,7 +72,8 @@ enum AuthorizeFile {
       }
       mode = info.st_mode & 0o7755
       fileOwner = (info.st_uid, info.st_gid)
-      guard let bytes = try? Descriptors.readAll(fd, limit: maximumFile), bytes.count <= maximumFile else {
+      guard let bytes = try? Descriptors.readAll(fd, limit: maximumFile), bytes.count <= maximumFile
+      else {
         throw osError("cannot read '\(path)'")
       }
       old = bytes

@@ -147,7 +147,8 @@ enum DoctorGather {
     let home = (try? FileStatus.following(account.home))?.kind == .directory ? account.home : "/"
     let command = [shell, "-c", "true"]
     guard Identity.userId == account.uid || Identity.isRoot else {
-      return .notRun("doctor runs as \(userName(Identity.userId)), neither root nor \(account.name)")
+      return .notRun(
+        "doctor runs as \(userName(Identity.userId)), neither root nor \(account.name)")
     }
     let runner: Runner = Identity.userId == account.uid ? .me : .account(account)
     return run(runner, shell, command, environment: environment, directory: home)
@@ -225,7 +226,8 @@ enum DoctorGather {
     do {
       status = try FileStatus.of(path)
     } catch {
-      return error.isNotFound || error.isNotDirectory ? .missing : DoctorFile(.unknown(error.reason))
+      return error.isNotFound || error.isNotDirectory
+        ? .missing : DoctorFile(.unknown(error.reason))
     }
     let kind: DoctorFile.Kind =
       switch status.kind {

@@ -31,6 +31,7 @@ enum Terminal {
   /// Writes `bytes`, escaped, to `stream` (Descriptors.writeAll: write(2) until all is
   /// written); a reader that went away (EPIPE) ends the output quietly.
   static func write(bytes: some Collection<UInt8>, to stream: Stream = .output) {
-    Descriptors.writeAll(stream.rawValue, VisibleBytes.escaped(bytes, keeping: [.newlines, .unicode]))
+    let safe = VisibleBytes.escaped(bytes, keeping: [.newlines, .unicode])
+    Descriptors.writeAll(stream.rawValue, safe)
   }
 }
