@@ -80,7 +80,8 @@ struct Authorize: ParsableCommand {
     let checked: CheckedKey
     switch PublicKeyCheck.check(input) {
     case .success(let key): checked = key
-    case .failure(let problem): throw AuthorizeFailure(problem.message, status: 65)
+    case .failure(let problem):
+      throw AuthorizeFailure(problem.message, status: AdminExitStatus.dataError)
     }
     guard
       let line = PushgateKeyEntry.render(
@@ -127,7 +128,8 @@ struct Authorize: ParsableCommand {
         }
         throw AuthorizeFailure(
           "'\(path)' already authorizes this key or label; nothing changed\n"
-            + "hint: rerun with --replace to replace those lines", status: 1)
+            + "hint: rerun with --replace to replace those lines",
+          status: AdminExitStatus.failed)
       }
     }
   }

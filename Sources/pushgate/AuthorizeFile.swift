@@ -37,7 +37,8 @@ enum AuthorizeFile {
       throw osError("cannot read \(name)")
     }
     guard bytes.count <= PublicKeyCheck.maximumInput else {
-      throw AuthorizeFailure("\(name) is larger than a public key can be", status: 65)
+      throw AuthorizeFailure(
+        "\(name) is larger than a public key can be", status: AdminExitStatus.dataError)
     }
     return bytes
   }
