@@ -2,7 +2,8 @@
 // (pending changes, the time of its last snapshot), and what the gate reads before serving.
 //
 // Every path is opened without following a symlink; state files are replaced atomically
-// (a new file with O_EXCL, fsync, rename(2)), so a crash leaves the old state or the new one.
+// (AtomicFile: a new file with O_EXCL, fsync, rename(2)), so a crash leaves the old state or
+// the new one.
 import Glibc
 import PushgateCore
 
@@ -17,16 +18,9 @@ public enum AreaFiles {
   /// The labels of the areas under `settings.keysDirectory`, sorted as bytes: directories
   /// (lstat(2), never a symlink) whose names are key labels (opendir(3), readdir(3)).
   public static func labels(_ settings: Settings) throws(SystemError) -> [String] {
-    guard let stream = opendir(settings.keysDirectory) else { throw .current("opendir") }
-    defer { closedir(stream) }
-    var labels: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) {
-        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if Gate.isKeyLabel(name), exists(settings.area(name)) { labels.append(name) }
+    try Directory.names(settings.keysDirectory).filter {
+      Gate.isKeyLabel($0) && exists(settings.area($0))
     }
-    return labels.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
   /// The owner of `area`'s state directory (lstat(2)), or `nil`.
@@ -95,23 +89,12 @@ public enum AreaFiles {
     return lstat(area.syncedFile, &info) == 0
   }
 
-  /// Replaces `path` with `bytes` (mode 0600): a temporary file beside it (O_CREAT | O_EXCL |
-  /// O_NOFOLLOW | O_CLOEXEC), write(2), fsync(2), rename(2).
+  /// Replaces `path` with `bytes`, mode 0600 (AtomicFile.replace).
   static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
-    let temporary = "\(path).\(getpid()).new"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .current("open '\(temporary)'") }
-    let written = Descriptors.writeAll(fd, bytes) && fsync(fd) == 0
-    let error = SystemError.current("write '\(temporary)'")
-    close(fd)
-    guard written else {
-      unlink(temporary)
-      throw error
-    }
-    guard rename(temporary, path) == 0 else {
-      let error = SystemError.current("rename '\(temporary)'")
-      unlink(temporary)
-      throw error
+    do {
+      try AtomicFile.replace(path: path, bytes: bytes, mode: 0o600)
+    } catch {
+      throw error.error
     }
   }
 }

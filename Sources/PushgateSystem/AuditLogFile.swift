@@ -36,14 +36,15 @@ public struct AuditLogFile: Sendable {
   /// If the path was rotated between the open and the write, the record is written again to
   /// the new file: at least once in the current file, possibly also once in the rotated one.
   public func append(_ record: [UInt8]) throws(SystemError) {
-    let lock = lockPath.flatMap(Self.openLock)
-    defer { if let lock { close(lock) } }
+    let lock = lockPath.flatMap(Self.openLock).map(OFDLocks.init(fd:))
+    defer { if let lock { close(lock.fd) } }
     // The lock wait is bounded: a writer stopped while holding it must not stop every session.
+    // Any error taking it counts as "not yet" and, at the deadline, as "write unlocked".
     var locked = false
     if let lock {
       let deadline = Clock.monotonicMilliseconds() + Self.lockWaitMilliseconds
       while true {
-        if pg_ofd_lock(lock, 1, off_t(LockFile.auditLogByte), 1, 0) == 0 {
+        if (try? lock.tryLock(.exclusive, at: LockFile.auditLogByte)) == true {
           locked = true
           break
         }
@@ -51,7 +52,7 @@ public struct AuditLogFile: Sendable {
         Clock.sleep(milliseconds: 1)
       }
     }
-    defer { if let lock, locked { _ = pg_ofd_lock(lock, 2, off_t(LockFile.auditLogByte), 1, 0) } }
+    defer { if let lock, locked { lock.unlock(at: LockFile.auditLogByte) } }
     for _ in 0..<3 {
       if try appendOnce(record, mayCutBack: locked) { return }
     }

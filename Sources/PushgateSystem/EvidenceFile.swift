@@ -15,7 +15,7 @@ public enum EvidenceFile {
     var info = stat()
     guard fstat(dirfd, &info) == 0 else { throw .current("fstat") }
     guard info.st_uid == geteuid(), info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
-      throw SystemError(number: EPERM, operation: "directory owner or mode")
+      throw SystemError.refused("directory not ours alone (owner or mode)")
     }
     for path in paths {
       let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

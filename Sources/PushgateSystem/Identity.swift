@@ -1,26 +1,29 @@
-// Who we run as, where our executable is, and fresh session ids.
+// Who we run as, the machine's name, and fresh session ids.
 import Glibc
 
 /// Facts about the running process from the kernel and the password database.
 public enum Identity {
-  /// The account's name and home from getpwuid(geteuid()), not from the environment.
+  /// The effective uid (geteuid(2)): whose rights our file accesses use.
+  public static var userId: uid_t { geteuid() }
+
+  /// Our process id (getpid(2)), for holder records.
+  public static var processId: Int { Int(getpid()) }
+
+  /// Whether we run as root (effective uid 0).
+  public static var isRoot: Bool { geteuid() == 0 }
+
+  /// This machine's name (gethostname(2)), `localhost` when it cannot be read.
+  public static func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The account's name and home from the password database (Accounts.lookUp(uid:) of
+  /// geteuid(2)), not from the environment; `uidN` and `/` when it has no entry.
   public static func account() -> (user: String, home: String) {
-    guard let entry = getpwuid(geteuid()) else { return ("uid\(geteuid())", "/") }
-    return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
-  }
-
-  /// The name and home of account `uid` (getpwuid(3)), or `nil` when it has no entry.
-  public static func account(uid: uid_t) -> (user: String, home: String)? {
-    guard let entry = getpwuid(uid) else { return nil }
-    return (String(cString: entry.pointee.pw_name), String(cString: entry.pointee.pw_dir))
-  }
-
-  /// The absolute path of the running executable (readlink /proc/self/exe).
-  public static func executablePath() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "" }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let account = Accounts.lookUp(uid: geteuid()) else { return ("uid\(geteuid())", "/") }
+    return (account.name, account.home)
   }
 
   /// 16 lowercase hex digits from the system's random source (getrandom(2)).

@@ -52,7 +52,7 @@ extension SessionContext {
       originalCommand: RawEnvironment.bytes("SSH_ORIGINAL_COMMAND"),
       sshConnection: RawEnvironment.bytes("SSH_CONNECTION"),
       sshClient: RawEnvironment.bytes("SSH_CLIENT"), publicKey: publicKey, home: account.home,
-      user: account.user, executable: Identity.executablePath(),
+      user: account.user, executable: SelfPath.executable(),
       transferTag: Identity.newSessionId())
   }
 }

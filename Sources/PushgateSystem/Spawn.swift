@@ -5,19 +5,21 @@ import PushgateCore
 
 /// Starting and waiting for child processes (posix_spawn(3), waitpid(2), poll(2), kill(2)).
 public enum Spawn {
-  /// Where a child's descriptors 0–2 come from; -1 keeps ours.
+  /// Where a child's descriptors 0–2 come from; `nil` keeps ours.
   public struct Stdio: Sendable {
     /// fd for the child's stdin.
-    public var input: Int32 = -1
+    public var input: Int32?
     /// fd for the child's stdout.
-    public var output: Int32 = -1
+    public var output: Int32?
     /// fd for the child's stderr.
-    public var error: Int32 = -1
-    /// fd handed to the child as its descriptor 3 (the area lock of a detached snapshot).
-    public var inherited: Int32 = -1
+    public var error: Int32?
+    /// fd handed to the child as its descriptor 3 (the area lock of a snapshot); `nil`: none.
+    public var inherited: Int32?
 
     /// The default: the child shares our 0–2 (the ssh channel, for rsync).
-    public init(input: Int32 = -1, output: Int32 = -1, error: Int32 = -1, inherited: Int32 = -1) {
+    public init(
+      input: Int32? = nil, output: Int32? = nil, error: Int32? = nil, inherited: Int32? = nil
+    ) {
       self.input = input
       self.output = output
       self.error = error
@@ -65,9 +67,11 @@ public enum Spawn {
     let pid = withCStrings(run.arguments) { argv in
       withCStrings(run.environment) { envp in
         withCredentials(credentials) { who in
+          // pg_spawn's -1: "keep ours" (0-2), "none" (3).
           pg_spawn(
-            run.path, argv, envp, run.directory, stdio.input, stdio.output, stdio.error,
-            stdio.inherited, grouping.rawValue, diesWithUs ? SIGTERM : 0, who, &step)
+            run.path, argv, envp, run.directory, stdio.input ?? -1, stdio.output ?? -1,
+            stdio.error ?? -1, stdio.inherited ?? -1, grouping.rawValue, diesWithUs ? SIGTERM : 0,
+            who, &step)
         }
       }
     }
@@ -115,16 +119,24 @@ public enum Spawn {
 
   /// Runs `run` in a new process group with stdin at /dev/null and stdout+stderr captured;
   /// kills the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`. `inherited`
-  /// (when not -1) becomes the child's descriptor 3, not close-on-exec, so everything it starts
-  /// holds that open file description too (the area lock of a snapshot).
+  /// (when given) becomes the child's descriptor 3, not close-on-exec, so everything it starts
+  /// holds that open file description too (the area lock of a snapshot). A /dev/null that
+  /// cannot be opened is an error: the child never gets our stdin (the ssh channel) instead.
   /// Returns how it ended (`nil` on timeout) and the last `tailLimit` bytes of its output.
+  ///
+  /// ``capture(_:as:timeoutSeconds:outputLimit:)`` is the admin tool's runner; the two stay
+  /// apart because they keep different things (the merged tail, for the audit record, against
+  /// the head of each stream apart, for doctor's checks) and end differently (SIGTERM then
+  /// SIGKILL with signals forwarded, so rsnapshot can clean up, against SIGKILL of a new
+  /// session with no signals forwarded). Both start the child with
+  /// ``start(_:stdio:grouping:diesWithUs:credentials:)`` and decode its end with ``decode(_:)``.
   public static func runCapturing(
-    _ run: ProgramRun, timeoutSeconds: Int, tailLimit: Int = 2048, inherited: Int32 = -1
+    _ run: ProgramRun, timeoutSeconds: Int, tailLimit: Int = 2048, inherited: Int32? = nil
   ) throws(SystemError) -> (end: ProcessEnd?, tail: [UInt8]) {
+    let null = try Descriptors.openNull(O_RDONLY)
+    defer { close(null) }
     var pipeFds: [Int32] = [-1, -1]
     guard pg_pipe_cloexec(&pipeFds) == 0 else { throw .current("pipe2") }
-    let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
-    defer { if null >= 0 { close(null) } }
     let pid: pid_t
     do {
       pid = try start(

@@ -2,6 +2,7 @@
 // another user, always in a session of its own (no controlling terminal, so nothing it starts
 // can type into ours), stdin /dev/null, the environment it is given and nothing else, stdout
 // and stderr kept apart, and its whole process group killed when it overruns.
+// Spawn.runCapturing (the gate's runner for rsnapshot) says why the two are not one.
 import CPushgate
 import Glibc
 import PushgateCore
@@ -25,8 +26,7 @@ extension Spawn {
     _ run: ProgramRun, as credentials: Credentials?, timeoutSeconds: Int,
     outputLimit: Int = 65536
   ) throws(SystemError) -> Captured {
-    let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
-    guard null >= 0 else { throw .current("open /dev/null") }
+    let null = try Descriptors.openNull(O_RDONLY)
     defer { close(null) }
     var out: [Int32] = [-1, -1]
     var err: [Int32] = [-1, -1]

@@ -1,9 +1,10 @@
-// An operating-system error with its errno text.
+// An operating-system error with its errno text, or a file our own checks refused.
 import Glibc
 
-/// A failed system call: what we tried and `strerror(errno)`.
+/// A failed system call: what we tried and `strerror(errno)`; or, with ``refused(_:)``, a
+/// file that opened fine but failed one of our checks (no errno: `number` is 0).
 public struct SystemError: Error, Equatable, Sendable {
-  /// The errno value.
+  /// The errno value; 0 for a refusal of ours.
   public let number: Int32
   /// The operation, e.g. `open`.
   public let operation: String
@@ -13,14 +14,37 @@ public struct SystemError: Error, Equatable, Sendable {
     SystemError(number: errno, operation: operation)
   }
 
+  /// A file our checks refused (`reason`, e.g. `owned by uid 1000`), not a failed call: its
+  /// text is the reason alone, never an errno's words borrowed for it.
+  public static func refused(_ reason: String) -> SystemError {
+    SystemError(number: 0, operation: reason)
+  }
+
   /// Creates an error from an errno value.
   public init(number: Int32, operation: String) {
     self.number = number
     self.operation = operation
   }
 
-  /// `operation: strerror text`.
+  /// strerror(3) of the errno alone (`No such file or directory`); a refusal's reason.
+  public var reason: String {
+    number == 0 ? operation : String(cString: strerror(number))
+  }
+
+  /// ENOENT: the file (or a directory on its way) does not exist.
+  public var isNotFound: Bool { number == ENOENT }
+
+  /// ENOTDIR: a component on the way is not a directory.
+  public var isNotDirectory: Bool { number == ENOTDIR }
+
+  /// ELOOP: opened with O_NOFOLLOW, the last component is a symbolic link.
+  public var isSymlink: Bool { number == ELOOP }
+
+  /// EACCES: permission denied.
+  public var isPermissionDenied: Bool { number == EACCES }
+
+  /// `operation: strerror text`; a refusal's reason alone.
   public var text: String {
-    "\(operation): \(String(cString: strerror(number)))"
+    number == 0 ? operation : "\(operation): \(String(cString: strerror(number)))"
   }
 }

@@ -37,27 +37,40 @@ public enum TrustedFile {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }
     guard info.st_mode & S_IFMT == S_IFREG else {
-      throw SystemError(number: EINVAL, operation: "not a regular file")
+      throw .refused("not a regular file")
     }
     guard info.st_uid == 0 || info.st_uid == geteuid() else {
-      throw SystemError(number: EPERM, operation: "owned by uid \(info.st_uid)")
+      throw .refused("owned by uid \(info.st_uid)")
     }
     guard info.st_mode & S_IWOTH == 0 else {
-      throw SystemError(number: EPERM, operation: "writable by others")
+      throw .refused("writable by others")
     }
     let bytes = try Descriptors.readAll(fd, limit: limit)
-    guard bytes.count <= limit else { throw SystemError(number: EFBIG, operation: "read") }
+    guard bytes.count <= limit else { throw .refused("larger than \(limit) bytes") }
     return bytes
   }
 
   /// Reads a small file without following a symlink; `nil` if it cannot be read.
   public static func readSmall(_ path: String, limit: Int) -> [UInt8]? {
+    (try? read(path, limit: limit)).map { Array($0.prefix(limit)) }
+  }
+
+  /// Reads `path` without following a symlink (open(2) with O_NOFOLLOW, ELOOP when it is one)
+  /// or waiting on a FIFO (O_NONBLOCK); with `requiringRegular`, refuses anything but a
+  /// regular file (fstat(2) on the descriptor). At most `limit` bytes and a little more, as
+  /// Descriptors.readAll.
+  public static func read(
+    _ path: String, limit: Int, requiringRegular: Bool = true
+  ) throws(SystemError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { throw .current("open '\(path)'") }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-    return try? Descriptors.readAll(fd, limit: limit).prefix(limit).map { $0 }
+    if requiringRegular {
+      var info = stat()
+      guard fstat(fd, &info) == 0 else { throw .current("fstat '\(path)'") }
+      guard info.st_mode & S_IFMT == S_IFREG else { throw .refused("not a regular file") }
+    }
+    return try Descriptors.readAll(fd, limit: limit)
   }
 
   /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and
@@ -83,7 +96,7 @@ public enum TrustedFile {
       : info.st_mode & S_IWOTH != 0 ? "writable by others" : nil
     if let problem {
       close(fd)
-      throw SystemError(number: EPERM, operation: problem)
+      throw SystemError.refused(problem)
     }
     if keepsMode, info.st_uid == geteuid(), info.st_mode & 0o7777 & ~mode != 0 {
       _ = fchmod(fd, mode)

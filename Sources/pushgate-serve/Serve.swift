@@ -59,7 +59,7 @@ func serve(config: String, key: String) -> Never {
   } catch {
     log.fail(context, .lockFile(path: settings.lockFile, detail: error.text))
   }
-  let holder = HolderRecord.render(context, pid: Int(getpid()), since: Clock.now())
+  let holder = HolderRecord.render(context, pid: Identity.processId, since: Clock.now())
   lock.publish(holder, slot: slot)
   // For monitoring, which cannot read the lock file: never waits, never stops the session.
   HoldersFile.publish(holder, slot: slot, path: settings.holdersFile)
@@ -82,7 +82,7 @@ func serve(config: String, key: String) -> Never {
   log.record(
     AuditRecord.allowed(
       context, slot: slot, waitedMilliseconds: Clock.monotonicMilliseconds() - waitStart,
-      pid: Int(getpid()), time: Clock.now()))
+      pid: Identity.processId, time: Clock.now()))
 
   let transferStart = Clock.monotonicMilliseconds()
   let transfer: ProcessEnd

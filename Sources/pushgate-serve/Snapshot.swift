@@ -15,7 +15,7 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
   // clears the mark, a failure leaves it for the next push or `pushgate rotate`.
   let snapshot = area.runSnapshot(
     sync: plan.snapshotSync, level: plan.snapshot, of: plan.area,
-    holder: HolderRecord.render(context, pid: Int(getpid()), since: Clock.now()),
+    holder: HolderRecord.render(context, pid: Identity.processId, since: Clock.now()),
     timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: true)
   log.record(
     AuditRecord.snapshotEnded(

@@ -1,7 +1,6 @@
 // Creating a key's area for `pushgate authorize`: the steps of SetupPlan(area:), then
 // rsnapshot's own check of the area's configuration, run as the area's account and only on
 // a file the account cannot change.
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -17,8 +16,8 @@ enum AreaSetup {
     let owner: SetupAccount
     do {
       owner = try InitSystem.account(name).0
-      let runsAsRoot = geteuid() == 0
-      if !runsAsRoot && owner.uid != geteuid() {
+      let runsAsRoot = Identity.isRoot
+      if !runsAsRoot && owner.uid != Identity.userId {
         throw InitFailure(
           message: "cannot give an area to '\(owner.name)' without root\n"
             + "hint: run 'pushgate authorize' as root", status: ExitStatus.usage)
@@ -38,7 +37,8 @@ enum AreaSetup {
     // account can change, on a path of directories no other account can change, is checked,
     // and it is checked as the area's account, as the gate and rotate run rsnapshot.
     if let hazard = DoctorChecks.configtestHazard(
-      area, settings: settings, userId: geteuid(), tool: "authorize", inspect: DoctorGather.inspect)
+      area, settings: settings, userId: Identity.userId, tool: "authorize",
+      inspect: DoctorGather.inspect)
     {
       throw AuthorizeFailure(
         "refusing to check or use the area: \(LogRow.visible(hazard.found))\nhint: \(hazard.fix)",

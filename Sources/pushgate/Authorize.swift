@@ -1,7 +1,6 @@
 // pushgate authorize: checks a client's public key with libssh and adds its pushgate line to
 // authorized_keys, atomically, keeping every other line as it was.
 import ArgumentParser
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -82,7 +81,8 @@ struct Authorize: ParsableCommand {
     let checked: CheckedKey
     switch PublicKeyCheck.check(input) {
     case .success(let key): checked = key
-    case .failure(let problem): throw AuthorizeFailure(problem.message, status: 65)
+    case .failure(let problem):
+      throw AuthorizeFailure(problem.message, status: AdminExitStatus.dataError)
     }
     guard
       let line = PushgateKeyEntry.render(
@@ -97,7 +97,7 @@ struct Authorize: ParsableCommand {
       throw AuthorizeFailure(
         "settings '\(config)' do not load: \(error.failure.detail)", status: ExitStatus.settings)
     }
-    if access(serve, X_OK) != 0 {
+    if Executable.problem(serve) != nil {
       AuthorizeFailure.warn("'\(serve)' is not an executable file; install pushgate-serve there")
     }
     if printOnly {
@@ -129,7 +129,8 @@ struct Authorize: ParsableCommand {
         }
         throw AuthorizeFailure(
           "'\(path)' already authorizes this key or label; nothing changed\n"
-            + "hint: rerun with --replace to replace those lines", status: 1)
+            + "hint: rerun with --replace to replace those lines",
+          status: AdminExitStatus.failed)
       }
     }
   }
@@ -162,6 +163,6 @@ struct AuthorizeFailure: Error {
   }
 
   private static func write(_ text: String) {
-    Terminal.write(text, to: STDERR_FILENO)
+    Terminal.write(text, to: .error)
   }
 }

@@ -3,6 +3,7 @@
 import Glibc
 import PushgateAdminCore
 import PushgateCore
+import PushgateSystem
 
 /// The account whose authorized_keys is edited.
 struct KeyAccount {
@@ -17,16 +18,14 @@ enum AuthorizeFile {
   /// The largest authorized_keys file read.
   static let maximumFile = 16 << 20
 
-  /// `name` from getpwnam(3), or the effective user from getpwuid(3).
+  /// `name`, or the effective user, from the password database (Accounts.lookUp).
   static func account(_ name: String?) throws(AuthorizeFailure) -> KeyAccount {
-    guard let entry = name.map({ getpwnam($0) }) ?? getpwuid(geteuid()) else {
+    let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: geteuid())
+    guard let user = found else {
       throw .usage(
         name.map { "unknown account '\($0)'" } ?? "cannot find uid \(geteuid()) in the password database")
     }
-    let user = entry.pointee
-    return KeyAccount(
-      name: String(cString: user.pw_name), uid: user.pw_uid, gid: user.pw_gid,
-      home: String(cString: user.pw_dir))
+    return KeyAccount(name: user.name, uid: user.uid, gid: user.gid, home: user.home)
   }
 
   /// The public key input: the file, or stdin for `nil` or `-`.
@@ -35,11 +34,12 @@ enum AuthorizeFile {
     let fd = path == nil || path == "-" ? STDIN_FILENO : open(path ?? "", O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw osError("cannot open \(name)") }
     defer { if fd != STDIN_FILENO { close(fd) } }
-    guard let bytes = readAll(fd, limit: PublicKeyCheck.maximumInput) else {
+    guard let bytes = try? Descriptors.readAll(fd, limit: PublicKeyCheck.maximumInput) else {
       throw osError("cannot read \(name)")
     }
     guard bytes.count <= PublicKeyCheck.maximumInput else {
-      throw AuthorizeFailure("\(name) is larger than a public key can be", status: 65)
+      throw AuthorizeFailure(
+        "\(name) is larger than a public key can be", status: AdminExitStatus.dataError)
     }
     return bytes
   }
@@ -74,7 +74,8 @@ enum AuthorizeFile {
       }
       mode = info.st_mode & 0o7755
       fileOwner = (info.st_uid, info.st_gid)
-      guard let bytes = readAll(fd, limit: maximumFile), bytes.count <= maximumFile else {
+      guard let bytes = try? Descriptors.readAll(fd, limit: maximumFile), bytes.count <= maximumFile
+      else {
         throw osError("cannot read '\(path)'")
       }
       old = bytes
@@ -85,7 +86,6 @@ enum AuthorizeFile {
     }
     let edited = try change(AuthorizedKeysFile(old))
     try replace(name, in: directoryFD, path: path, with: edited.bytes, mode: mode, owner: fileOwner)
-    _ = fsync(directoryFD)
   }
 
   /// Opens `directory` without following a symlink, creating it (0700, the account's as root)
@@ -107,54 +107,31 @@ enum AuthorizeFile {
     return fd
   }
 
+  /// Puts `bytes` in place as `name` in `directoryFD` (AtomicFile.replace, relative to the
+  /// directory's descriptor); the owner is set only as root.
   private static func replace(
     _ name: String, in directoryFD: Int32, path: String, with bytes: [UInt8], mode: mode_t,
     owner: (uid_t, gid_t)
   ) throws(AuthorizeFailure) {
-    var random = SystemRandomNumberGenerator()
-    let temporary = ".\(name).pushgate-\(String(random.next() as UInt32, radix: 16))"
-    let fd = openat(directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw osError("cannot create a temporary file beside '\(path)'") }
-    var failure: AuthorizeFailure?
-    var written = 0
-    while written < bytes.count {
-      let count = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { break }
-      written += count
+    do {
+      try AtomicFile.replace(
+        name, in: directoryFD, bytes: bytes, mode: mode,
+        owner: geteuid() == 0 ? AtomicFile.Owner(uid: owner.0, gid: owner.1) : nil)
+    } catch {
+      let message =
+        switch error.step {
+        case .create: "cannot create a temporary file beside '\(path)'"
+        case .write, .close: "cannot write beside '\(path)'"
+        case .owner, .mode: "cannot set the mode and owner of a file beside '\(path)'"
+        case .sync: "cannot fsync a file beside '\(path)'"
+        case .rename: "cannot rename a temporary file to '\(path)'"
+        }
+      throw osError(message, error.error.number)
     }
-    if written != bytes.count {
-      failure = osError("cannot write beside '\(path)'")
-    } else if fchmod(fd, mode) != 0 || (geteuid() == 0 && fchown(fd, owner.0, owner.1) != 0) {
-      failure = osError("cannot set the mode and owner of a file beside '\(path)'")
-    } else if fsync(fd) != 0 {
-      failure = osError("cannot fsync a file beside '\(path)'")
-    }
-    close(fd)
-    if failure == nil && renameat(directoryFD, temporary, directoryFD, name) != 0 {
-      failure = osError("cannot rename a temporary file to '\(path)'")
-    }
-    guard let failure else { return }
-    unlinkat(directoryFD, temporary, 0)
-    throw failure
-  }
-
-  /// Reads to the end, at most `limit + 1` bytes; `nil` on a read error.
-  private static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while bytes.count <= limit {
-      let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else { return nil }
-      if count == 0 { break }
-      bytes += buffer[..<count]
-    }
-    return bytes
   }
 
   /// A failure with strerror(3) of the current errno.
-  static func osError(_ message: String) -> AuthorizeFailure {
-    AuthorizeFailure("\(message): \(String(cString: strerror(errno)))", status: ExitStatus.osError)
+  static func osError(_ message: String, _ number: Int32 = errno) -> AuthorizeFailure {
+    AuthorizeFailure("\(message): \(String(cString: strerror(number)))", status: ExitStatus.osError)
   }
 }

@@ -1,6 +1,5 @@
 // Which account a root's backups belong to, and whether sshd would let it log in: what
 // doctor and keys look up about the backup account when root runs them.
-import Glibc
 import PushgateCore
 import PushgateSystem
 
@@ -21,24 +20,16 @@ enum BackupAccount {
     if let owner = DoctorGather.areaOwner(settings, DoctorGather.list(settings.keysDirectory)) {
       return owner
     }
-    var info = stat()
-    guard lstat(settings.keysDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
-      info.st_uid != 0
-    else { return nil }
-    return DoctorGather.userName(info.st_uid)
+    let keys = DoctorGather.inspect(settings.keysDirectory)
+    guard keys.kind == .directory, keys.uid != 0 else { return nil }
+    return DoctorGather.userName(keys.uid)
   }
 
   /// Whether `name`'s password field in /etc/shadow starts with `!` (locked); `nil` when the
-  /// file cannot be read (not root) or has no entry. Opened without following a symlink or
-  /// waiting on a FIFO, and read only when it is a regular file.
+  /// file cannot be read (not root) or has no entry. Read with TrustedFile.readSmall: without
+  /// following a symlink or waiting on a FIFO, and only when it is a regular file.
   static func passwordLocked(_ name: String, shadow: String = "/etc/shadow") -> Bool? {
-    let fd = open(shadow, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-      let bytes = try? Descriptors.readAll(fd, limit: 16 << 20)
-    else { return nil }
+    guard let bytes = TrustedFile.readSmall(shadow, limit: 16 << 20) else { return nil }
     let prefix = Array((name + ":").utf8)
     for line in bytes.split(separator: UInt8(ascii: "\n")) where line.starts(with: prefix) {
       return line.dropFirst(prefix.count).first == UInt8(ascii: "!")

@@ -1,6 +1,5 @@
 // pushgate check: the gate's decision and plan for a command, without any effect.
 import ArgumentParser
-import Glibc
 import PushgateCore
 import PushgateSystem
 
@@ -63,20 +62,19 @@ struct Check: ParsableCommand {
     -> (user: String, home: String, source: String)
   {
     let running = Identity.account()
-    guard geteuid() == 0 else { return (running.user, running.home, "the running account") }
+    guard Identity.isRoot else { return (running.user, running.home, "the running account") }
     guard !key.isEmpty, let uid = AreaFiles.stateOwner(settings.area(key)) else {
       return (running.user, running.home, "root: the key has no area to take the account from")
     }
-    guard let owner = Identity.account(uid: uid) else {
+    guard let owner = Accounts.lookUp(uid: uid) else {
       return ("uid\(uid)", "/", "uid \(uid), owner of \(settings.area(key).state), has no passwd entry")
     }
-    return (owner.user, owner.home, "owner of \(settings.area(key).state)")
+    return (owner.name, owner.home, "owner of \(settings.area(key).state)")
   }
 
-  /// `pushgate-serve` in the directory of the running `pushgate`.
+  /// `pushgate-serve` in the directory of the running `pushgate` (SelfPath.sibling), or in
+  /// /usr/local/bin when our own path is unknown.
   static func siblingServe() -> String {
-    let path = Identity.executablePath()
-    guard let slash = path.lastIndex(of: "/") else { return "/usr/local/bin/pushgate-serve" }
-    return String(path[..<slash]) + "/pushgate-serve"
+    SelfPath.sibling("pushgate-serve") ?? "/usr/local/bin/pushgate-serve"
   }
 }

@@ -1,6 +1,5 @@
 // Gathers what `pushgate doctor` checks: files, accounts and the output of a few programs.
 // Everything here only looks; the decisions are DoctorChecks' in the core.
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -22,10 +21,10 @@ enum DoctorGather {
     let entries = parsed.map { list($0.keysDirectory) }
     let name =
       account ?? BackupAccount.owner(config: configPath)
-      ?? (geteuid() == 0 ? "" : userName(geteuid()))
+      ?? (Identity.isRoot ? "" : userName(Identity.userId))
     var facts = DoctorFacts(
       configPath: configPath, settings: settings, account: name.isEmpty ? nil : lookUp(name),
-      accountName: name, userId: geteuid(), userName: userName(geteuid()))
+      accountName: name, userId: Identity.userId, userName: userName(Identity.userId))
     facts.sshdPath = sshd
     facts.sshdConfig = sshdConfig.map(absolute)
     if let parsed, let entries {
@@ -60,7 +59,7 @@ enum DoctorGather {
       }
     }
     if let found = facts.account { facts.shellRun = runShell(found) }
-    if let found = facts.account, geteuid() == 0 {
+    if let found = facts.account, Identity.isRoot {
       facts.passwordLocked = BackupAccount.passwordLocked(found.name)
     }
     facts.sshdRun = runSshd(sshd, config: facts.sshdConfig, account: facts.account)
@@ -82,7 +81,7 @@ enum DoctorGather {
 
   /// Chooses the ``Runner`` (see there).
   static func runAs(_ account: DoctorAccount?, trusting files: [String]) -> Runner {
-    guard geteuid() == 0 else { return .me }
+    guard Identity.isRoot else { return .me }
     if let account, account.uid != 0 { return .account(account) }
     for file in files {
       if let hazard = RootOnly.hazard(file) { return .withheld(hazard.found, fix: hazard.fix) }
@@ -115,20 +114,13 @@ enum DoctorGather {
       .first.map(userName)
   }
 
-  /// The names in `directory` but `.` and `..`, sorted as bytes (opendir(3), readdir(3)).
+  /// The names in `directory` but `.` and `..`, sorted as bytes (Directory.names).
   static func list(_ directory: String) -> Result<[String], DoctorReadError> {
-    guard let stream = opendir(directory) else {
-      return .failure(DoctorReadError(String(cString: strerror(errno))))
+    do {
+      return .success(try Directory.names(directory))
+    } catch {
+      return .failure(DoctorReadError(error.reason))
     }
-    defer { closedir(stream) }
-    var names: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) {
-        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    return .success(names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
   }
 
   /// `rsnapshot -c AREA/rsnapshot.conf configtest` in the area, as pushgate-serve and rotate
@@ -153,35 +145,34 @@ enum DoctorGather {
       "PATH=/usr/bin:/bin", "SSH_CLIENT=127.0.0.1 40000 22",
       "SSH_CONNECTION=127.0.0.1 40000 127.0.0.1 22",
     ]
-    var info = stat()
-    let home =
-      stat(account.home, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR ? account.home : "/"
+    let home = (try? FileStatus.following(account.home))?.kind == .directory ? account.home : "/"
     let command = [shell, "-c", "true"]
-    guard geteuid() == account.uid || geteuid() == 0 else {
-      return .notRun("doctor runs as \(userName(geteuid())), neither root nor \(account.name)")
+    guard Identity.userId == account.uid || Identity.isRoot else {
+      return .notRun(
+        "doctor runs as \(userName(Identity.userId)), neither root nor \(account.name)")
     }
-    let runner: Runner = geteuid() == account.uid ? .me : .account(account)
+    let runner: Runner = Identity.userId == account.uid ? .me : .account(account)
     return run(runner, shell, command, environment: environment, directory: home)
   }
 
   /// `sshd -T` (with `-f config` when given) for a connection of the account (so `Match
   /// User` blocks apply); root only. sshd is root's program, named on root's command line.
   static func runSshd(_ sshd: String, config: String?, account: DoctorAccount?) -> DoctorRun {
-    guard access(sshd, X_OK) == 0 else { return .notRun("\(sshd) is not installed") }
-    guard geteuid() == 0 else { return .notRun("'sshd -T' needs root") }
+    guard Executable.problem(sshd) == nil else { return .notRun("\(sshd) is not installed") }
+    guard Identity.isRoot else { return .notRun("'sshd -T' needs root") }
     var arguments = [sshd, "-T"]
     if let config { arguments += ["-f", config] }
     if let account { arguments += ["-C", "user=\(account.name),host=localhost,addr=127.0.0.1"] }
     return DoctorRunner.run(sshd, arguments)
   }
 
-  /// The settings file read without following a symlink, then parsed.
+  /// The settings file read without following a symlink (TrustedFile.read), then parsed.
   static func readSettings(_ path: String) -> DoctorSettings {
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { return .unreadable(String(cString: strerror(errno))) }
-    defer { close(fd) }
-    guard let bytes = try? Descriptors.readAll(fd, limit: SettingsParser.maximumSize) else {
-      return .unreadable(String(cString: strerror(errno)))
+    let bytes: [UInt8]
+    do {
+      bytes = try TrustedFile.read(path, limit: SettingsParser.maximumSize, requiringRegular: false)
+    } catch {
+      return .unreadable(error.reason)
     }
     do {
       return .parsed(try SettingsParser.parse(bytes, file: path))
@@ -194,23 +185,14 @@ enum DoctorGather {
   /// followed (O_NOFOLLOW): the account could point one at a file of root's, which doctor
   /// would then read and quote as root.
   static func readText(_ path: String) -> Result<String, DoctorReadError> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
-    guard fd >= 0 else {
-      let number = errno
+    do {
+      return .success(String(decoding: try TrustedFile.read(path, limit: 1 << 20), as: UTF8.self))
+    } catch {
       return .failure(
-        number == ELOOP
+        error.isSymlink
           ? DoctorReadError("a symbolic link, which doctor does not follow")
-          : DoctorReadError(String(cString: strerror(number)), isMissing: number == ENOENT))
+          : DoctorReadError(error.reason, isMissing: error.isNotFound))
     }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-      return .failure(DoctorReadError("not a regular file"))
-    }
-    guard let bytes = try? Descriptors.readAll(fd, limit: 1 << 20) else {
-      return .failure(DoctorReadError(String(cString: strerror(errno))))
-    }
-    return .success(String(decoding: bytes, as: UTF8.self))
   }
 
   /// logrotate's configuration: `main`, then every file its `include` lines name (a
@@ -239,57 +221,47 @@ enum DoctorGather {
     return files
   }
 
-  /// lstat(2) of `path`.
+  /// What lstat(2) says about `path` (FileStatus.of).
   static func inspect(_ path: String) -> DoctorFile {
-    var info = stat()
-    guard lstat(path, &info) == 0 else {
-      return errno == ENOENT || errno == ENOTDIR
-        ? .missing : DoctorFile(.unknown(String(cString: strerror(errno))))
+    let status: FileStatus
+    do {
+      status = try FileStatus.of(path)
+    } catch {
+      return error.isNotFound || error.isNotDirectory
+        ? .missing : DoctorFile(.unknown(error.reason))
     }
     let kind: DoctorFile.Kind =
-      switch info.st_mode & S_IFMT {
-      case S_IFLNK: .symlink
-      case S_IFREG: .regular
-      case S_IFDIR: .directory
-      default: .other
+      switch status.kind {
+      case .symlink: .symlink
+      case .regular: .regular
+      case .directory: .directory
+      case .other: .other
       }
     return DoctorFile(
-      kind, uid: info.st_uid, gid: info.st_gid, mode: info.st_mode & 0o7777,
-      owner: userName(info.st_uid))
+      kind, uid: status.uid, gid: status.gid, mode: status.mode, owner: userName(status.uid))
   }
 
-  /// The account from getpwnam(3), with its groups from getgrouplist(3).
+  /// The account, with its groups, from the password and group databases (Accounts).
   static func lookUp(_ name: String) -> DoctorAccount? {
-    guard let entry = getpwnam(name)?.pointee else { return nil }
-    var count: Int32 = 64
-    var groups = [gid_t](repeating: 0, count: Int(count))
-    if getgrouplist(name, entry.pw_gid, &groups, &count) < 0 {
-      groups = [gid_t](repeating: 0, count: Int(count))
-      _ = getgrouplist(name, entry.pw_gid, &groups, &count)
-    }
+    guard let account = Accounts.lookUp(name: name) else { return nil }
     return DoctorAccount(
-      name: name, uid: entry.pw_uid, gid: entry.pw_gid,
-      groups: Array(groups.prefix(Int(max(count, 0)))),
-      home: String(cString: entry.pw_dir), shell: String(cString: entry.pw_shell))
+      name: name, uid: account.uid, gid: account.gid, groups: Accounts.groups(of: account),
+      home: account.home, shell: account.shell)
   }
 
   /// The login name of `uid`, or the number.
-  static func userName(_ uid: uid_t) -> String {
-    getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
+  static func userName(_ uid: UInt32) -> String {
+    Accounts.name(of: uid) ?? String(uid)
   }
 
   /// The owner of an existing path.
   static func owner(of path: String) -> String? {
-    var info = stat()
-    return lstat(path, &info) == 0 ? userName(info.st_uid) : nil
+    (try? FileStatus.of(path)).map { userName($0.uid) }
   }
 
   /// `path` made absolute against the working directory.
   static func absolute(_ path: String) -> String {
-    guard !path.hasPrefix("/") else { return path }
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard getcwd(&buffer, buffer.count) != nil else { return path }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      + "/" + path
+    guard !path.hasPrefix("/"), let directory = Directory.current() else { return path }
+    return directory + "/" + path
   }
 }

@@ -2,7 +2,6 @@
 // login shell, sshd -T) through Spawn.capture: no shell, a fixed environment, stdin
 // /dev/null, a session of its own, stdout and stderr captured apart, the whole process group
 // killed when it overruns, and as the backup account when root runs what the account controls.
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -21,9 +20,7 @@ enum DoctorRunner {
     environment: [String] = ["PATH=/usr/bin:/bin", "LC_ALL=C"],
     directory: String = "/", as account: DoctorAccount? = nil
   ) -> DoctorRun {
-    guard access(path, X_OK) == 0 else {
-      return .notRun("\(path): \(String(cString: strerror(errno)))")
-    }
+    if let problem = Executable.problem(path) { return .notRun(problem.text) }
     let credentials = account.map {
       Spawn.Credentials(uid: $0.uid, gid: $0.gid, groups: $0.groups)
     }

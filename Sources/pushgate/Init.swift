@@ -1,7 +1,6 @@
 // pushgate init: creates a working backup root in one command, and says so when it is
 // already there. The core plans; this file looks up the system, applies and reports.
 import ArgumentParser
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -67,8 +66,8 @@ struct Init: ParsableCommand {
 
   private func initialize() throws -> Int32 {
     let (owner, shell) = try InitSystem.account(account)
-    let runsAsRoot = geteuid() == 0
-    if !runsAsRoot && owner.uid != geteuid() {
+    let runsAsRoot = Identity.isRoot
+    if !runsAsRoot && owner.uid != Identity.userId {
       throw InitFailure(
         message: "cannot give a backup root to '\(owner.name)' without root\n"
           + "hint: run 'pushgate init' as root", status: ExitStatus.usage)
@@ -77,8 +76,8 @@ struct Init: ParsableCommand {
       root: root, account: owner, runsAsRoot: runsAsRoot, interval: interval, retain: retain,
       restore: restore)
     let instructions = try SetupInstructions(
-      request: request, admin: Identity.executablePath(),
-      host: host ?? InitSystem.hostName(), shell: shell)
+      request: request, admin: SelfPath.executable(),
+      host: host ?? Identity.hostName(), shell: shell)
 
     let (changed, kept) = try SetupRunner(force: force).applyAll(
       SetupPlan(request).steps, keptHint: "; use --force to replace")
@@ -93,6 +92,6 @@ struct Init: ParsableCommand {
   }
 
   private func report(_ message: String, prefix: Bool = true) {
-    Terminal.write((prefix ? "pushgate: " : "") + message + "\n", to: STDERR_FILENO)
+    Terminal.write((prefix ? "pushgate: " : "") + message + "\n", to: .error)
   }
 }

@@ -1,90 +1,42 @@
 // Reads and atomically replaces the files of a backup root.
 //
-// A file is never written in place: the new text goes to a fresh temporary file in the same
-// directory (O_CREAT | O_EXCL | O_NOFOLLOW, so nothing planted there is followed or reused),
-// gets its owner and mode, is fsync'ed and renamed over the old name. A crash leaves either
-// the old file or the new one, never half of either.
-import Glibc
+// A file is never written in place: AtomicFile.replace puts the new text in a fresh temporary
+// file in the same directory (O_CREAT | O_EXCL | O_NOFOLLOW, so nothing planted there is
+// followed or reused), gives it its owner and mode, fsyncs it and renames it over the old
+// name. A crash leaves either the old file or the new one, never half of either.
 import PushgateAdminCore
 import PushgateCore
+import PushgateSystem
 
 /// File effects for `pushgate init`.
 enum FileWriter {
-  /// Reads at most `limit + 1` bytes from `fd` with read(2), retrying after EINTR.
+  /// Reads at most `limit + 1` bytes from `fd` (Descriptors.readAll).
   static func read(_ fd: Int32, limit: Int, path: String) throws(InitFailure) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while bytes.count <= limit {
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count == 0 { break }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .system("read", path)
-      }
-      bytes += buffer[..<count]
-    }
-    return bytes
-  }
-
-  /// Writes `step`'s contents, owner and mode to a temporary file and renames it to
-  /// `step.path`.
-  static func replace(_ step: SetupStep) throws(InitFailure) {
-    let (directory, name) = split(step.path)
-    var temporary = ""
-    var fd: Int32 = -1
-    for _ in 0..<8 {
-      temporary =
-        "\(directory)/.\(name).pushgate-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-      fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-      if fd >= 0 || errno != EEXIST { break }
-    }
-    guard fd >= 0 else { throw .system("create a temporary file next to", step.path) }
-    do throws(InitFailure) {
-      try writeAll(fd, step.contents, path: temporary)
-      guard fchown(fd, step.owner.uid, step.owner.gid) == 0 else {
-        throw InitFailure.system("give \(step.owner) the file", step.path)
-      }
-      guard fchmod(fd, mode_t(step.mode)) == 0 else { throw InitFailure.system("chmod", step.path) }
-      guard fsync(fd) == 0 else { throw InitFailure.system("fsync", temporary) }
-      guard close(fd) == 0 else {
-        fd = -1
-        throw InitFailure.system("close", temporary)
-      }
-      fd = -1
-      guard rename(temporary, step.path) == 0 else {
-        throw InitFailure.system("replace", step.path)
-      }
+    do {
+      return try Descriptors.readAll(fd, limit: limit)
     } catch {
-      if fd >= 0 { close(fd) }
-      unlink(temporary)
-      throw error
-    }
-    syncDirectory(directory)
-  }
-
-  private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(InitFailure) {
-    var offset = 0
-    while offset < bytes.count {
-      let count = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .system("write", path)
-      }
-      offset += count
+      throw .system("read", path, error.number)
     }
   }
 
-  /// Makes the rename durable; a failure here is not worth failing init for.
-  private static func syncDirectory(_ directory: String) {
-    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    _ = fsync(fd)
-    close(fd)
-  }
-
-  private static func split(_ path: String) -> (String, String) {
-    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-    let directory = String(path[..<slash])
-    return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+  /// Puts `step`'s contents, owner and mode in place at `step.path` (AtomicFile.replace).
+  static func replace(_ step: SetupStep) throws(InitFailure) {
+    do {
+      try AtomicFile.replace(
+        path: step.path, bytes: step.contents, mode: .init(step.mode),
+        owner: AtomicFile.Owner(uid: step.owner.uid, gid: step.owner.gid))
+    } catch {
+      let operation =
+        switch error.step {
+        case .create: "create a temporary file next to"
+        case .write: "write a temporary file next to"
+        case .owner: "give \(step.owner) the file"
+        case .mode: "chmod"
+        case .sync: "fsync a temporary file next to"
+        case .close: "close a temporary file next to"
+        case .rename: "replace"
+        }
+      throw .system(operation, step.path, error.error.number)
+    }
   }
 }

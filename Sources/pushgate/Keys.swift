@@ -1,7 +1,6 @@
 // pushgate keys: the pushgate lines of authorized_keys, with each key's fingerprint and the
 // time of its last successful snapshot from the audit log.
 import ArgumentParser
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -86,7 +85,7 @@ struct Keys: ParsableCommand {
   private func defaultAccount() throws(AuthorizeFailure) -> KeyAccount {
     let settings = config ?? SettingsFile.defaultPath
     let name = account ?? BackupAccount.owner(config: settings)
-    if name == nil && geteuid() == 0 {
+    if name == nil && Identity.isRoot {
       throw .usage(
         "cannot tell the backup account: no area or account-owned keys/ next to '\(settings)'\n"
           + "hint: pass --account, --authorized-keys or --config")

@@ -160,11 +160,11 @@ struct Log: ParsableCommand {
   /// Prints `pushgate: message` on stderr and returns exit status 1.
   private static func fail(_ message: String) -> ExitCode {
     report(message)
-    return ExitCode(1)
+    return ExitCode(AdminExitStatus.failed)
   }
 
   /// Prints `pushgate: message` on stderr, escaped: paths and details may hold any byte.
   private static func report(_ message: String) {
-    Terminal.write("pushgate: \(LogRow.visible(message))\n", to: STDERR_FILENO)
+    Terminal.write("pushgate: \(LogRow.visible(message))\n", to: .error)
   }
 }

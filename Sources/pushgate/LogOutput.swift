@@ -1,5 +1,4 @@
 // Buffered standard output and cached key fingerprints for `pushgate log`.
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 

@@ -1,7 +1,6 @@
 // pushgate rotate: what cron runs for every rsnapshot level, one area at a time, each under
 // its area's lock, so it never overlaps a push or a push's snapshot of that key.
 import ArgumentParser
-import Glibc
 import PushgateAdminCore
 import PushgateCore
 import PushgateSystem
@@ -57,7 +56,7 @@ struct Rotate: ParsableCommand {
     // Before anything is opened or written: as another account (root, say) rotate would create
     // a log the gate cannot append to, and run rsnapshot in directories the account controls.
     for label in labels {
-      if let owner = AreaFiles.stateOwner(settings.area(label)), owner != geteuid() {
+      if let owner = AreaFiles.stateOwner(settings.area(label)), owner != Identity.userId {
         try fail(
           "run 'pushgate rotate' as uid \(owner), the owner of \(settings.area(label).state) "
             + "(the cron.d user field); nothing was done", status: ExitStatus.usage)
@@ -85,7 +84,7 @@ struct Rotate: ParsableCommand {
         Self.report("rotate \(level) of '\(label)' failed: \(problem)")
       }
     }
-    if failed > 0 { throw ExitCode(1) }
+    if failed > 0 { throw ExitCode(AdminExitStatus.failed) }
   }
 
   /// What happened to one area: the result, timings, rsnapshot's output tail, and the one
@@ -140,7 +139,7 @@ struct Rotate: ParsableCommand {
       level: program(settings.rsnapshotCommand(area, level: level)), of: area,
       holder: HolderRecord.render(
         SessionContext(session: Identity.newSessionId(), key: area.label, originalCommand: nil),
-        pid: Int(getpid()), since: Clock.now()),
+        pid: Identity.processId, since: Clock.now()),
       timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: isLowest)
     let outcome = snapshot.outcome
     var ran = Ran(
@@ -164,6 +163,6 @@ struct Rotate: ParsableCommand {
   }
 
   private static func report(_ message: String) {
-    Terminal.write("pushgate: \(message)\n", to: STDERR_FILENO)
+    Terminal.write("pushgate: \(message)\n", to: .error)
   }
 }

@@ -72,7 +72,7 @@ struct Status: ParsableCommand {
         StatusTally(now: moment, lowestLevel: $0.interval, snapshotTimeout: $0.snapshotTimeout)
       } ?? StatusTally(now: moment)
     if let problem = StatusFiles.read(log, into: &tally) {
-      try fail("cannot read the audit log '\(log)': \(problem)", status: 66)
+      try fail("cannot read the audit log '\(log)': \(problem)", status: AdminExitStatus.noInput)
     }
     let report = StatusReport(
       tally: tally, locks: settings.map(StatusFiles.locks) ?? .notAsked,
@@ -84,7 +84,8 @@ struct Status: ParsableCommand {
     case .prometheus:
       if let output {
         if let problem = StatusFiles.replace(output, with: report.prometheus()) {
-          try fail("cannot write '\(output)': \(problem)", status: 73)
+          try fail(
+            "cannot write '\(output)': \(problem)", status: AdminExitStatus.cannotCreate)
         }
       } else {
         print(report.prometheus(), terminator: "")
@@ -116,7 +117,7 @@ struct Status: ParsableCommand {
   /// Reports a problem the way the format's reader expects, and exits.
   private func fail(_ message: String, status: Int32) throws -> Never {
     if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(message)) }
-    Terminal.write("pushgate: \(message)\n", to: STDERR_FILENO)
+    Terminal.write("pushgate: \(message)\n", to: .error)
     throw ExitCode(status)
   }
 }

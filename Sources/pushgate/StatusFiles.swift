@@ -83,8 +83,7 @@ enum StatusFiles {
   /// account, gets "unknown" and the reason, never an error.
   static func area(_ area: Area) -> AreaReport {
     var report = AreaReport(label: area.label)
-    var info = stat()
-    if lstat(area.directory, &info) == 0 { report.since = Int(info.st_mtim.tv_sec) }
+    if let directory = try? FileStatus.of(area.directory) { report.since = directory.modified }
     do {
       let probe = try LockProbe.open(area.lockFile)
       defer { probe.close() }
@@ -97,39 +96,27 @@ enum StatusFiles {
       }
     }
     // AreaFiles.state reads a pending file it cannot see as "nothing pending": look first.
-    let seen = lstat(area.pendingFile, &info) == 0
-    let error = SystemError.current("lstat")
-    if !seen, error.number != ENOENT {
+    do {
+      _ = try FileStatus.ifExists(area.pendingFile)
+    } catch {
       report.pending = nil
       report.problem = report.problem ?? "'\(area.pendingFile)': " + error.text
-    } else {
-      let state = AreaFiles.state(area)
-      report.pending = state.pending
-      report.lastSnapshot = state.lastSnapshot
+      return report
     }
+    let state = AreaFiles.state(area)
+    report.pending = state.pending
+    report.lastSnapshot = state.lastSnapshot
     return report
   }
 
-  /// Writes `text` to `path` as node_exporter's textfile collector requires: a temporary file
-  /// beside it (open with O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode 0644), fsync, then rename(2).
-  /// Returns the problem, or `nil`.
+  /// Writes `text` to `path` as node_exporter's textfile collector requires: whole or not at
+  /// all, mode 0644 (AtomicFile.replace). Returns the problem, or `nil`.
   static func replace(_ path: String, with text: String) -> String? {
-    let temporary = "\(path).\(getpid()).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return String(cString: strerror(errno)) }
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-      let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { break }
-      written += count
+    do {
+      try AtomicFile.replace(path: path, bytes: Array(text.utf8), mode: 0o644)
+      return nil
+    } catch {
+      return error.error.reason
     }
-    let problem = written == bytes.count && fchmod(fd, 0o644) == 0 && fsync(fd) == 0 ? nil : String(cString: strerror(errno))
-    close(fd)
-    if problem == nil, rename(temporary, path) == 0 { return nil }
-    let failure = problem ?? String(cString: strerror(errno))
-    unlink(temporary)
-    return failure
   }
 }

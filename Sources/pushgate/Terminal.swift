@@ -5,8 +5,8 @@
 // all of it through VisibleBytes.escaped, and `print` is shadowed in this module so that a new
 // print site cannot forget: only a line feed, printable ASCII and valid UTF-8 from U+00A0 up
 // reach the terminal; C0 and C1 controls, DEL and invalid UTF-8 read as `\xHH`.
-import Glibc
 import PushgateCore
+import PushgateSystem
 
 /// `Swift.print` for this module, writing through ``Terminal/write(_:to:)``.
 func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
@@ -15,23 +15,23 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
 
 /// Escaped writes to standard output and standard error.
 enum Terminal {
-  /// Writes `text`, escaped, to `fd` (standard output unless told otherwise).
-  static func write(_ text: String, to fd: Int32 = STDOUT_FILENO) {
-    write(bytes: Array(text.utf8), to: fd)
+  /// Where a write goes.
+  enum Stream: Int32 {
+    /// Standard output, descriptor 1.
+    case output = 1
+    /// Standard error, descriptor 2.
+    case error = 2
   }
 
-  /// Writes `bytes`, escaped, to `fd` with as few write(2) calls as it takes; a reader that
-  /// went away (EPIPE) ends the output quietly.
-  static func write(bytes: some Collection<UInt8>, to fd: Int32 = STDOUT_FILENO) {
+  /// Writes `text`, escaped, to `stream` (standard output unless told otherwise).
+  static func write(_ text: String, to stream: Stream = .output) {
+    write(bytes: Array(text.utf8), to: stream)
+  }
+
+  /// Writes `bytes`, escaped, to `stream` (Descriptors.writeAll: write(2) until all is
+  /// written); a reader that went away (EPIPE) ends the output quietly.
+  static func write(bytes: some Collection<UInt8>, to stream: Stream = .output) {
     let safe = VisibleBytes.escaped(bytes, keeping: [.newlines, .unicode])
-    var offset = 0
-    while offset < safe.count {
-      let written = safe[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if written < 0 {
-        if errno == EINTR { continue }
-        return
-      }
-      offset += written
-    }
+    Descriptors.writeAll(stream.rawValue, safe)
   }
 }

@@ -92,3 +92,40 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   unsetenv("PUSHGATE_TEST_RAW")
   #expect(RawEnvironment.bytes("PUSHGATE_TEST_RAW") == nil)
 }
+
+@Test func readsToTheEndOrJustPastTheLimit() throws {
+  let scratch = try Scratch()
+  defer { scratch.remove() }
+  let file = try scratch.file("data", String(repeating: "x", count: 100_000))
+  let fd = open(file, O_RDONLY | O_CLOEXEC)
+  #expect(fd >= 0)
+  defer { close(fd) }
+  let whole = try Descriptors.readAll(fd, limit: 1 << 20)
+  #expect(whole.count == 100_000)
+  #expect(lseek(fd, 0, SEEK_SET) == 0)
+  // A file larger than the limit reads as more than the limit, never as all of it.
+  let cut = try Descriptors.readAll(fd, limit: 1000)
+  #expect(cut.count > 1000 && cut.count < 100_000)
+  #expect(lseek(fd, 0, SEEK_SET) == 0)
+  #expect(try Descriptors.readAll(fd, limit: 100_000).count == 100_000)
+}
+
+@Test func readingABadDescriptorThrowsAndWritingOneFails() {
+  #expect(throws: SystemError(number: EBADF, operation: "read")) { try Descriptors.readAll(-1, limit: 10) }
+  #expect(!Descriptors.writeAll(-1, [1]))
+  #expect(Descriptors.writeAll(-1, []))
+}
+
+@Test func aFileOurChecksRefuseIsNoErrno() throws {
+  let scratch = try Scratch()
+  defer { scratch.remove() }
+  let open = try scratch.file("rsyncd.conf", "[push]\n", mode: 0o646)
+  #expect(throws: SystemError.refused("writable by others")) { try TrustedFile.readConfig(open, limit: 100) }
+  #expect(SystemError.refused("writable by others").text == "writable by others")
+  let big = try scratch.file("big.conf", String(repeating: "#\n", count: 100))
+  #expect(throws: SystemError.refused("larger than 100 bytes")) { try TrustedFile.readConfig(big, limit: 100) }
+  #expect(mkfifo(scratch.path + "/fifo", 0o600) == 0)
+  #expect(throws: SystemError.refused("not a regular file")) {
+    try TrustedFile.openOwned(scratch.path + "/fifo", flags: O_RDONLY, mode: 0o600)
+  }
+}
