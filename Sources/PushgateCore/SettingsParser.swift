@@ -68,7 +68,7 @@ public enum SettingsParser {
     }
     var settings = Settings(root: root.value)
     let reader = ValueReader(file: file, values: values)
-    settings.root = try reader.path("root", default: settings.root, strict: true)
+    settings.root = try reader.path("root", default: settings.root)
     settings.rsync = try reader.path("rsync", default: settings.rsync)
     settings.rsyncdConf = try reader.path("rsyncd_conf", default: settings.rsyncdConf)
     settings.pushModule = try reader.moduleName("push_module", default: settings.pushModule)

@@ -8,7 +8,7 @@ struct ValueReader {
     SettingsError(file: file, line: values[name]?.line, message: message)
   }
 
-  func path(_ name: String, default fallback: String, strict: Bool = false) throws(SettingsError)
+  func path(_ name: String, default fallback: String) throws(SettingsError)
     -> String
   {
     guard let value = values[name]?.value else { return fallback }
