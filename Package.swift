@@ -26,6 +26,9 @@ let package = Package(
     // signal-safe handler; Swift's Glibc module does not expose them.
     .target(name: "CPushgate"),
     .target(name: "PushgateSystem", dependencies: ["PushgateCore", "CPushgate"]),
+    // Syscalls only the admin tool makes (probing locks, running the account's programs,
+    // account lookups, file status); pushgate-serve never builds them.
+    .target(name: "PushgateAdminSystem", dependencies: ["PushgateCore", "PushgateSystem", "CPushgate"]),
     // libssh parses and fingerprints public keys for the admin tool (pushgate authorize,
     // keys, log); pushgate-serve never links it.
     .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
@@ -35,13 +38,13 @@ let package = Package(
     .executableTarget(
       name: "pushgate",
       dependencies: [
-        "PushgateCore", "PushgateAdminCore", "PushgateSystem", "CLibSSH", "CZlib",
+        "PushgateCore", "PushgateAdminCore", "PushgateSystem", "PushgateAdminSystem", "CLibSSH", "CZlib",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "PushgateCoreTests", dependencies: ["PushgateCore"]),
     .testTarget(name: "PushgateAdminCoreTests", dependencies: ["PushgateAdminCore"]),
-    .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem"]),
+    .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem", "PushgateAdminSystem"]),
     .testTarget(
       name: "BinaryTests", dependencies: ["TestSupport", "pushgate-serve", "pushgate"]),
     .testTarget(name: "AdminTests", dependencies: ["TestSupport", "pushgate"]),

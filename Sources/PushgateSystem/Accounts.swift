@@ -41,29 +41,7 @@ public enum Accounts {
     getpwuid(uid).map(account)
   }
 
-  /// The login name of `uid` (getpwuid(3)), or `nil` when it has no entry.
-  public static func name(of uid: uid_t) -> String? {
-    lookUp(uid: uid)?.name
-  }
-
-  /// Every group `account` is in, its primary group included (getgrouplist(3), asked again
-  /// with the size it reports when 64 are not enough).
-  public static func groups(of account: Account) -> [gid_t] {
-    var count: Int32 = 64
-    var groups = [gid_t](repeating: 0, count: Int(count))
-    if getgrouplist(account.name, account.gid, &groups, &count) < 0 {
-      groups = [gid_t](repeating: 0, count: Int(count))
-      _ = getgrouplist(account.name, account.gid, &groups, &count)
-    }
-    return Array(groups.prefix(Int(max(count, 0))))
-  }
-
-  /// The name of group `gid` (getgrgid(3)), or `nil` when it has no entry.
-  public static func groupName(of gid: gid_t) -> String? {
-    getgrgid(gid).map { String(cString: $0.pointee.gr_name) }
-  }
-
-  private static func account(_ entry: UnsafeMutablePointer<passwd>) -> Account {
+  package static func account(_ entry: UnsafeMutablePointer<passwd>) -> Account {
     let user = entry.pointee
     return Account(
       name: String(cString: user.pw_name), uid: user.pw_uid, gid: user.pw_gid,

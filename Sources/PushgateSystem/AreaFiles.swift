@@ -15,21 +15,6 @@ public enum AreaFiles {
     return lstat(area.directory, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
   }
 
-  /// The labels of the areas under `settings.keysDirectory`, sorted as bytes: directories
-  /// (lstat(2), never a symlink) whose names are key labels (opendir(3), readdir(3)).
-  public static func labels(_ settings: Settings) throws(SystemError) -> [String] {
-    try Directory.names(settings.keysDirectory).filter {
-      Gate.isKeyLabel($0) && exists(settings.area($0))
-    }
-  }
-
-  /// The owner of `area`'s state directory (lstat(2)), or `nil`.
-  public static func stateOwner(_ area: Area) -> uid_t? {
-    var info = stat()
-    guard lstat(area.state, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
-    return info.st_uid
-  }
-
   /// What the gate needs before serving `key`: its area and rsyncd.conf.
   public static func gateFacts(_ settings: Settings, key: String) -> GateFacts {
     let conf: Result<[UInt8], GateFacts.Unreadable>
@@ -81,12 +66,6 @@ public enum AreaFiles {
   /// Records that snapshots/.sync holds a complete sync that no level has taken yet.
   public static func markSynced(_ area: Area) throws(SystemError) {
     try replace(area.syncedFile, with: Array("complete\n".utf8))
-  }
-
-  /// Whether snapshots/.sync holds a complete sync that no level has taken yet (lstat(2)).
-  public static func isSynced(_ area: Area) -> Bool {
-    var info = stat()
-    return lstat(area.syncedFile, &info) == 0
   }
 
   /// Replaces `path` with `bytes`, mode 0600 (AtomicFile.replace).

@@ -1,8 +1,8 @@
-// Where the running executable is, and the programs installed beside it (readlink(2) of
-// /proc/self/exe: the kernel's word, not argv[0] or PATH, which whoever started us chose).
+// Where the running executable is (readlink(2) of /proc/self/exe: the kernel's word, not
+// argv[0] or PATH, which whoever started us chose).
 import Glibc
 
-/// The running executable's path and its siblings.
+/// The running executable's path.
 public enum SelfPath {
   /// The absolute path of the running executable (readlink(2) of /proc/self/exe), or `""`
   /// when it cannot be read.
@@ -11,13 +11,5 @@ public enum SelfPath {
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard count > 0 else { return "" }
     return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  /// `name` in the running executable's directory (`pushgate-serve` beside `pushgate`), or
-  /// `nil` when our own path is unknown.
-  public static func sibling(_ name: String) -> String? {
-    let path = executable()
-    guard let slash = path.lastIndex(of: "/") else { return nil }
-    return String(path[..<slash]) + "/" + name
   }
 }

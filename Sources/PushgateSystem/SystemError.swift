@@ -31,18 +31,6 @@ public struct SystemError: Error, Equatable, Sendable {
     number == 0 ? operation : String(cString: strerror(number))
   }
 
-  /// ENOENT: the file (or a directory on its way) does not exist.
-  public var isNotFound: Bool { number == ENOENT }
-
-  /// ENOTDIR: a component on the way is not a directory.
-  public var isNotDirectory: Bool { number == ENOTDIR }
-
-  /// ELOOP: opened with O_NOFOLLOW, the last component is a symbolic link.
-  public var isSymlink: Bool { number == ELOOP }
-
-  /// EACCES: permission denied.
-  public var isPermissionDenied: Bool { number == EACCES }
-
   /// `operation: strerror text`; a refusal's reason alone.
   public var text: String {
     number == 0 ? operation : "\(operation): \(String(cString: strerror(number)))"

@@ -3,6 +3,7 @@
 // a file the account cannot change.
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// Makes a key's area as the core plans it.

@@ -3,6 +3,7 @@
 import Glibc
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// The account whose authorized_keys is edited.

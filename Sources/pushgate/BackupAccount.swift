@@ -1,6 +1,7 @@
 // Which account a root's backups belong to, and whether sshd would let it log in: what
 // doctor and keys look up about the backup account when root runs them.
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// Look-ups about the backup account.

@@ -1,6 +1,7 @@
 // pushgate check: the gate's decision and plan for a command, without any effect.
 import ArgumentParser
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 struct Check: ParsableCommand {

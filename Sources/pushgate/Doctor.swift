@@ -2,6 +2,7 @@
 import ArgumentParser
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// `pushgate doctor`: settings, rsync, rsyncd.conf, rsnapshot, every key's area, lock file,

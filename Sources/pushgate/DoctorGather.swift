@@ -2,6 +2,7 @@
 // Everything here only looks; the decisions are DoctorChecks' in the core.
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// The effectful half of doctor: builds ``DoctorFacts``.

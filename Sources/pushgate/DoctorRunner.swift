@@ -4,6 +4,7 @@
 // killed when it overruns, and as the backup account when root runs what the account controls.
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// One program run for a fact, bounded in time and output.

@@ -3,6 +3,7 @@
 import ArgumentParser
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// `pushgate init ROOT`: keys/, rsyncd.conf, pushgate.conf. Each key's area comes with

@@ -6,6 +6,7 @@
 // name. A crash leaves either the old file or the new one, never half of either.
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// File effects for `pushgate init`.

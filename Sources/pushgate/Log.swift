@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 struct Log: ParsableCommand {

@@ -1,5 +1,6 @@
 // Whether a path is root's alone: what root's tools may run, or hand to a program that
 // evaluates it, when they run as root.
+import PushgateAdminSystem
 import PushgateSystem
 
 /// Checks that only root can change a file: the file and every directory above it, both along

@@ -3,6 +3,7 @@
 import ArgumentParser
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// `pushgate rotate LEVEL [--key LABEL] [--config FILE]`.

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 struct Status: ParsableCommand {

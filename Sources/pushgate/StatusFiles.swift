@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import PushgateAdminCore
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 enum StatusFiles {

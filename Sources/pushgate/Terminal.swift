@@ -6,6 +6,7 @@
 // print site cannot forget: only a line feed, printable ASCII and valid UTF-8 from U+00A0 up
 // reach the terminal; C0 and C1 controls, DEL and invalid UTF-8 read as `\xHH`.
 import PushgateCore
+import PushgateAdminSystem
 import PushgateSystem
 
 /// `Swift.print` for this module, writing through ``Terminal/write(_:to:)``.

@@ -2,6 +2,7 @@
 // databases (root is in every one), /proc/self/exe, access(2), the ids of this process.
 import Glibc
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 @Test func looksUpRootByNameAndByUid() throws {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import PushgateCore
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 private struct Areas {

@@ -3,6 +3,7 @@
 import Glibc
 import PushgateCore
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 private func shell(_ script: String, directory: String = "/", environment: [String] = [])

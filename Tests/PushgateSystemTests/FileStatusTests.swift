@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 private struct Tree {

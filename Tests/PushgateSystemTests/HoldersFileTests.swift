@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import PushgateCore
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 private func holdersPath() throws -> (String, () -> Void) {

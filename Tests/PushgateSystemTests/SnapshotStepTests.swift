@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import PushgateCore
 import PushgateSystem
+import PushgateAdminSystem
 import Testing
 
 private func step(_ name: String, _ status: Int32, in area: Area, then extra: String = "") -> ProgramRun {

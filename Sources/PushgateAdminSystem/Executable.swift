@@ -1,5 +1,6 @@
 // Whether a program can be run, asked before running or naming it (access(2) with X_OK).
 import Glibc
+import PushgateSystem
 
 /// Checks on programs we are about to run or to name in a configuration.
 public enum Executable {

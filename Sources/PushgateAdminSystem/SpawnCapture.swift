@@ -5,6 +5,7 @@
 // Spawn.runCapturing (the gate's runner for rsnapshot) says why the two are not one.
 import CPushgate
 import Glibc
+import PushgateSystem
 import PushgateCore
 
 extension Spawn {

@@ -7,6 +7,7 @@
 // the matching lock is held.
 import CPushgate
 import Glibc
+import PushgateSystem
 import PushgateCore
 
 /// A read-only view of a lock file's locks and holder records.

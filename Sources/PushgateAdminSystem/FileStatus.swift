@@ -1,6 +1,7 @@
 // What lstat(2) says about a path, and the names in a directory (opendir(3), readdir(3)),
 // for the checks of the gate's areas and of root's tools (doctor, status, init).
 import Glibc
+import PushgateSystem
 
 /// A path's kind, owner, permission bits and modification time, from lstat(2): a symbolic
 /// link is reported as itself, never followed.
