@@ -28,7 +28,9 @@ let package = Package(
     .target(name: "PushgateSystem", dependencies: ["PushgateCore", "CPushgate"]),
     // Syscalls only the admin tool makes (probing locks, running the account's programs,
     // account lookups, file status); pushgate-serve never builds them.
-    .target(name: "PushgateAdminSystem", dependencies: ["PushgateCore", "PushgateSystem", "CPushgate"]),
+    .target(
+      name: "PushgateAdminSystem",
+      dependencies: ["PushgateCore", "PushgateAdminCore", "PushgateSystem", "CPushgate"]),
     // libssh parses and fingerprints public keys for the admin tool (pushgate authorize,
     // keys, log); pushgate-serve never links it.
     .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),

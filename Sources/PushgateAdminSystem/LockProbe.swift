@@ -8,6 +8,7 @@
 import CPushgate
 import Glibc
 import PushgateSystem
+import PushgateAdminCore
 import PushgateCore
 
 /// A read-only view of a lock file's locks and holder records.

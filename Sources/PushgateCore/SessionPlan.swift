@@ -34,16 +34,17 @@ public struct SessionPlan: Equatable, Sendable {
   public let snapshot: ProgramRun
   /// The key's area.
   public let area: Area
-  /// Where the pre-xfer hook records what the client asked for.
+  /// Where the pre-xfer hook records what the client asked for: the slot's own file
+  /// (`ROOT/.pushgate/slot-N`), which only the slot's holder writes or removes.
   public let evidencePath: String
   /// Where rsync writes its transfer log: what it received, changed and deleted.
   public let transferLogPath: String
   /// The random tag of this session's transfer log lines.
   public let transferTag: String
 
-  /// Builds the plan for the session's key (a valid label); fails only if our own path
-  /// cannot be used inside a hook command.
-  public init(settings: Settings, context: SessionContext) throws(Failure) {
+  /// Builds the plan for the session's key (a valid label) in connection slot `slot`; fails
+  /// only if our own path cannot be used inside a hook command.
+  public init(settings: Settings, context: SessionContext, slot: Int = 0) throws(Failure) {
     guard PathRules.isSafeAbsolute(context.executable) else {
       throw .selfPath(
         detail: "pushgate-serve runs from '\(VisibleBytes.render(Array(context.executable.utf8)).text)'; "
@@ -51,7 +52,7 @@ public struct SessionPlan: Equatable, Sendable {
     }
     self.settings = settings
     area = settings.area(context.key)
-    evidencePath = settings.evidenceDirectory + "/" + context.session
+    evidencePath = settings.evidenceDirectory + "/slot-\(slot)"
     transferLogPath = evidencePath + ".transfer"
     transferTag = context.transferTag
     let account = ["HOME=\(context.home)", "USER=\(context.user)", "LOGNAME=\(context.user)"]

@@ -1,12 +1,15 @@
-// The per-session files where rsync's pre-xfer hook records what the client asked for
-// (ROOT/.pushgate/SESSION) and rsync writes its transfer log (ROOT/.pushgate/SESSION.transfer).
+// The files where rsync's pre-xfer hook records what the client asked for
+// (ROOT/.pushgate/slot-N) and rsync writes its transfer log (ROOT/.pushgate/slot-N.transfer).
+// They belong to connection slot N: only the slot's holder creates, reads or removes them, so
+// what a killed gate left is replaced by the slot's next session and nothing else prunes.
 import CPushgate
 import Glibc
 import PushgateCore
 
 /// Creates, appends to and reads back a session's evidence file.
 public enum EvidenceFile {
-  /// Creates the directory (0700) if needed and empty files at `paths` (0600, O_EXCL).
+  /// Creates the directory (0700) if needed and empty files at `paths` (0600, O_EXCL), after
+  /// removing what a gate killed in the same slot left there.
   public static func create(directory: String, paths: [String]) throws(SystemError) {
     if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .current("mkdir") }
     let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -18,6 +21,7 @@ public enum EvidenceFile {
       throw SystemError.refused("directory not ours alone (owner or mode)")
     }
     for path in paths {
+      guard unlink(path) == 0 || errno == ENOENT else { throw .current("unlink") }
       let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
       guard fd >= 0 else { throw .current("open") }
       close(fd)
@@ -35,39 +39,6 @@ public enum EvidenceFile {
       return nil
     }
     return .current("fallocate")
-  }
-
-  /// Removes evidence files of sessions that are gone — a gate killed before it could consume
-  /// its own — keeping `live` sessions and anything modified in the last `graceSeconds` (a
-  /// session that has just taken its slot may not have published its holder record yet).
-  /// Returns how many were removed.
-  @discardableResult
-  public static func prune(directory: String, keeping live: Set<String>, graceSeconds: Int) -> Int {
-    guard let stream = opendir(directory) else { return 0 }
-    defer { closedir(stream) }
-    let dirfd = Glibc.dirfd(stream)
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    var removed = 0
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) {
-        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      let session = name.hasSuffix(".transfer") ? String(name.dropLast(9)) : name
-      guard session.utf8.count == 16, session.utf8.allSatisfy(isHexDigit), !live.contains(session)
-      else { continue }
-      var info = stat()
-      guard fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0,
-        info.st_mode & S_IFMT == S_IFREG, now.tv_sec - info.st_mtim.tv_sec > graceSeconds
-      else { continue }
-      if unlinkat(dirfd, name, 0) == 0 { removed += 1 }
-    }
-    return removed
-  }
-
-  private static func isHexDigit(_ byte: UInt8) -> Bool {
-    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-      || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
   }
 
   /// Appends one line (the hooks' side); the file must already exist.

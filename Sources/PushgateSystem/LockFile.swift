@@ -106,15 +106,4 @@ public struct LockFile: Sendable {
   public func publish(_ record: [UInt8], slot: Int) {
     locks.publish(record, at: HolderRecord.slotOffset(slot))
   }
-
-  /// The sessions holding the other slots right now (F_OFD_GETLK, then their holder records).
-  /// Our own slot reads as free: a lock never conflicts with its own open file description.
-  public func otherLiveSessions(slots count: Int) -> Set<String> {
-    var sessions = Set<String>()
-    for slot in 0..<count where locks.isHeldElsewhere(at: Self.firstSlotByte + slot) {
-      let record = locks.record(at: HolderRecord.slotOffset(slot))
-      if let session = AuditEntry(record)?.session { sessions.insert(session) }
-    }
-    return sessions
-  }
 }

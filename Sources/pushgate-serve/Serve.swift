@@ -19,7 +19,7 @@ func serve(config: String, key: String) -> Never {
     stop(refusal.message, status: refusal.exitStatus)
   }
   let waitStart = Clock.monotonicMilliseconds()
-  let plan: SessionPlan
+  var plan: SessionPlan
   switch Gate.decide(settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key)) {
   case .refuse(let refusal):
     refuseInDaemonProtocol(refusal, context, log, since: waitStart)
@@ -64,6 +64,10 @@ func serve(config: String, key: String) -> Never {
   // For monitoring, which cannot read the lock file: never waits, never stops the session.
   HoldersFile.publish(holder, slot: slot, path: settings.holdersFile)
   area.publishSession(holder)
+  // The evidence files are the slot's own: no other session writes, reads or removes them.
+  do { plan = try SessionPlan(settings: settings, context: context, slot: slot) } catch {
+    log.fail(context, error)
+  }
   do {
     try EvidenceFile.create(
       directory: settings.evidenceDirectory, paths: [plan.evidencePath, plan.transferLogPath])
@@ -74,11 +78,6 @@ func serve(config: String, key: String) -> Never {
   // neither and still exit 0. Without room the session still runs; its changes count unknown.
   let reserveProblem = (EvidenceFile.reserve(path: plan.transferLogPath, bytes: 65536)
     ?? EvidenceFile.reserve(path: plan.evidencePath, bytes: 4096))?.text
-  // A gate killed mid-session cannot remove its evidence; the next session does.
-  EvidenceFile.prune(
-    directory: settings.evidenceDirectory,
-    keeping: lock.otherLiveSessions(slots: settings.maxConnections).union([context.session]),
-    graceSeconds: 60)
   log.record(
     AuditRecord.allowed(
       context, slot: slot, waitedMilliseconds: Clock.monotonicMilliseconds() - waitStart,

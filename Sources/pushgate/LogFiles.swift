@@ -2,6 +2,7 @@
 import CZlib
 import Foundation
 import Glibc
+import PushgateAdminCore
 import PushgateCore
 
 /// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a

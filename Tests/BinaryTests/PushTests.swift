@@ -28,8 +28,8 @@ func allowedPush() throws {
   #expect(
     rsync.argv == [
       "\(R)/fake-rsync", "--server", "--daemon", "--config=\(R)/rsyncd.conf", "--dparam=timeout=600",
-      "--dparam=pre-xfer exec=\(servePath) --hook pre-xfer \(R)/.pushgate/\(session)",
-      "--dparam=transfer logging=yes", "--dparam=log file=\(R)/.pushgate/\(session).transfer",
+      "--dparam=pre-xfer exec=\(servePath) --hook pre-xfer \(R)/.pushgate/slot-0",
+      "--dparam=transfer logging=yes", "--dparam=log file=\(R)/.pushgate/slot-0.transfer",
       "--dparam=log format=pushgate-\(tag) %m %o %i %b", ".",
     ])
   #expect(rsync.directory == R)
@@ -96,8 +96,8 @@ func allowedPush() throws {
     snapshot.text("output")
       == #"fake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf sync\nfake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf hourly\n"#)
 
-  #expect(!root.exists(".pushgate/\(session)"), "the evidence file is consumed")
-  #expect(!root.exists(".pushgate/\(session).transfer"), "the transfer log is consumed")
+  #expect(!root.exists(".pushgate/slot-0"), "the evidence file is consumed")
+  #expect(!root.exists(".pushgate/slot-0.transfer"), "the transfer log is consumed")
   #expect(!root.exists("keys/laptop/state/pending"))
   let stamp = read(root.area + "/state/last-snapshot")
   #expect(stamp.utf8.count == 21 && stamp.hasSuffix("Z\n"), "last-snapshot: \(stamp)")

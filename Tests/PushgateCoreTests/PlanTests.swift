@@ -19,10 +19,10 @@ private func context(
 
 private let account = ["HOME=/home/backup", "USER=backup", "LOGNAME=backup"]
 private let preHook =
-  "/usr/local/bin/pushgate-serve --hook pre-xfer /backup/.pushgate/0123456789abcdef"
+  "/usr/local/bin/pushgate-serve --hook pre-xfer /backup/.pushgate/slot-0"
 private let transferLog = [
   "--dparam=transfer logging=yes",
-  "--dparam=log file=/backup/.pushgate/0123456789abcdef.transfer",
+  "--dparam=log file=/backup/.pushgate/slot-0.transfer",
   "--dparam=log format=pushgate-feedface00c0ffee %m %o %i %b",
 ]
 
@@ -30,8 +30,8 @@ private let transferLog = [
   let settings = Settings(root: "/backup")
   let plan = try SessionPlan(settings: settings, context: context())
   #expect(plan.settings == settings)
-  #expect(plan.evidencePath == "/backup/.pushgate/0123456789abcdef")
-  #expect(plan.transferLogPath == "/backup/.pushgate/0123456789abcdef.transfer")
+  #expect(plan.evidencePath == "/backup/.pushgate/slot-0")
+  #expect(plan.transferLogPath == "/backup/.pushgate/slot-0.transfer")
   #expect(plan.transferTag == "feedface00c0ffee")
   #expect(plan.area == Area(keysDirectory: "/backup/keys", label: "laptop"))
   #expect(
@@ -75,16 +75,16 @@ private let transferLog = [
   settings.rsnapshot = "/opt/bin/rsnapshot"
   settings.retain = [RetainLevel(name: "daily", count: 7)]
   let plan = try SessionPlan(settings: settings, context: context(connection: nil, client: nil))
-  #expect(plan.evidencePath == "/srv/b/.pushgate/0123456789abcdef")
+  #expect(plan.evidencePath == "/srv/b/.pushgate/slot-0")
   #expect(
     plan.rsync
       == ProgramRun(
         path: "/opt/bin/rsync",
         arguments: [
           "/opt/bin/rsync", "--server", "--daemon", "--config=/etc/pushgate/rsyncd.conf",
-          "--dparam=pre-xfer exec=/usr/local/bin/pushgate-serve --hook pre-xfer /srv/b/.pushgate/0123456789abcdef",
+          "--dparam=pre-xfer exec=/usr/local/bin/pushgate-serve --hook pre-xfer /srv/b/.pushgate/slot-0",
           "--dparam=transfer logging=yes",
-          "--dparam=log file=/srv/b/.pushgate/0123456789abcdef.transfer",
+          "--dparam=log file=/srv/b/.pushgate/slot-0.transfer",
           "--dparam=log format=pushgate-feedface00c0ffee %m %o %i %b",
           ".",
         ],

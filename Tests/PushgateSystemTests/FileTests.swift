@@ -1,6 +1,7 @@
 // Trusted files, the audit log and evidence files against a temporary directory.
 import Foundation
 import Glibc
+import PushgateAdminSystem
 import PushgateSystem
 import Testing
 
@@ -70,17 +71,29 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   #expect(throws: SystemError.self) { try AuditLogFile.open(scratch.path + "/link.log") }
 }
 
-@Test func evidenceIsCreatedOnceAppendedAndConsumed() throws {
+@Test func evidenceIsCreatedAppendedConsumedAndALeftoverReplaced() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
   let directory = scratch.path + "/.pushgate"
-  let file = directory + "/0123456789abcdef"
+  let file = directory + "/slot-0"
   try EvidenceFile.create(directory: directory, paths: [file])
-  #expect(throws: SystemError.self) { try EvidenceFile.create(directory: directory, paths: [file]) }
   #expect(EvidenceFile.append(path: file, line: Array("pre-xfer\tpush\n".utf8)))
   #expect(EvidenceFile.consume(path: file, limit: 100) == Array("pre-xfer\tpush\n".utf8))
   #expect(!FileManager.default.fileExists(atPath: file))
   #expect(!EvidenceFile.append(path: file, line: [0x41]))
+
+  // What a gate killed in the slot left is replaced by an empty file of ours; a symbolic
+  // link there is removed, never followed.
+  try EvidenceFile.create(directory: directory, paths: [file])
+  #expect(EvidenceFile.append(path: file, line: Array("stale\n".utf8)))
+  try EvidenceFile.create(directory: directory, paths: [file])
+  #expect(EvidenceFile.consume(path: file, limit: 100) == [])
+  let target = scratch.path + "/target"
+  #expect(FileManager.default.createFile(atPath: target, contents: Data("kept\n".utf8)))
+  try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: target)
+  try EvidenceFile.create(directory: directory, paths: [file])
+  #expect(try FileStatus.of(file).kind == .regular)
+  #expect(FileManager.default.contents(atPath: target) == Data("kept\n".utf8))
 }
 
 @Test func readsTheEnvironmentAsRawBytes() {

@@ -1,5 +1,6 @@
 // What the lock files say right now: which slots of the root are held and by whom, and
 // whether a session or a snapshot holds each key's area.
+import PushgateCore
 
 /// Who holds a lock, as its ``HolderRecord`` says. Every field is optional: a record can be
 /// missing (the holder has not written it yet), stale bytes or garbage.

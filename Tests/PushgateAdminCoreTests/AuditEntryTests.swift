@@ -1,4 +1,5 @@
 // Reading audit records back: round trips, partial and hostile lines, unknown fields, times.
+import PushgateAdminCore
 import PushgateCore
 import Testing
 

@@ -1,4 +1,5 @@
 // Reading audit records back: a flat JSON object per line, fields decoded only when asked for.
+import PushgateCore
 
 /// One record read back from the audit log.
 ///
