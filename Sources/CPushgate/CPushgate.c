@@ -17,7 +17,7 @@
 int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait) {
   struct flock lock;
   memset(&lock, 0, sizeof lock);  // OFD locks require l_pid == 0
-  lock.l_type = type == 0 ? F_RDLCK : type == 1 ? F_WRLCK : F_UNLCK;
+  lock.l_type = (short)type;
   lock.l_whence = SEEK_SET;
   lock.l_start = start;
   lock.l_len = length;

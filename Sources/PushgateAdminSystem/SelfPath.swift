@@ -1,4 +1,5 @@
-// The programs installed beside the running executable (`pushgate-serve` beside `pushgate`).
+// The programs installed beside the running executable (`pushgate-serve` beside `pushgate`);
+// the executable's own path is read in PushgateSystem's SessionInputs.swift.
 import PushgateSystem
 
 extension SelfPath {

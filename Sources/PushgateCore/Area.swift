@@ -34,9 +34,6 @@ public struct Area: Equatable, Sendable {
   public var pendingFile: String { state + "/pending" }
   /// Holds the time of the area's last successful snapshot.
   public var snapshotTimeFile: String { state + "/last-snapshot" }
-  /// rsnapshot's own pid file for this area (areas from before sync-first set it; doctor
-  /// asks to remove the `lockfile` line).
-  public var rsnapshotPidFile: String { state + "/rsnapshot.pid" }
   /// Exists while snapshots/.sync holds a complete sync that no level has taken yet: removed
   /// before every sync, written after a sync that exited 0, removed once the level succeeded.
   public var syncedFile: String { state + "/synced" }

@@ -42,14 +42,6 @@ public enum Refusal: Error, Equatable, Sendable {
     }
   }
 
-  /// Whether the client speaks the rsync daemon protocol, so the refusal is sent as `@ERROR:`.
-  public var isDaemonReply: Bool {
-    switch self {
-    case .noArea, .keyBusy, .busy, .snapshotRunning: true
-    case .notViaSSH, .interactive, .notAllowed, .tooLong: false
-    }
-  }
-
   /// The one line the client sees. It never repeats what the client sent.
   public var message: String {
     switch self {

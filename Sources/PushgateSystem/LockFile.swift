@@ -10,14 +10,23 @@ import CPushgate
 import Glibc
 import PushgateCore
 
-/// How a byte of a lock file is locked (fcntl `l_type`).
-public enum LockMode: Int32, Sendable {
-  /// F_RDLCK: shared with other shared holders.
-  case shared = 0
-  /// F_WRLCK: held by one open file description only.
-  case exclusive = 1
-  /// F_UNLCK: released.
-  case unlocked = 2
+/// How a byte of a lock file is locked.
+public enum LockMode: Sendable {
+  /// Shared with other shared holders.
+  case shared
+  /// Held by one open file description only.
+  case exclusive
+  /// Released.
+  case unlocked
+
+  /// fcntl(2)'s `l_type` for the mode.
+  var type: Int32 {
+    switch self {
+    case .shared: Int32(F_RDLCK)
+    case .exclusive: Int32(F_WRLCK)
+    case .unlocked: Int32(F_UNLCK)
+    }
+  }
 }
 
 /// One open lock file and the OFD locks of its open file description.
@@ -27,14 +36,14 @@ public struct OFDLocks: Sendable {
 
   /// Takes `mode` on byte `offset` without waiting; `false` when someone else holds it.
   public func tryLock(_ mode: LockMode, at offset: Int) throws(SystemError) -> Bool {
-    if pg_ofd_lock(fd, mode.rawValue, off_t(offset), 1, 0) == 0 { return true }
+    if pg_ofd_lock(fd, mode.type, off_t(offset), 1, 0) == 0 { return true }
     if errno == EAGAIN || errno == EACCES { return false }
     throw .current("fcntl(F_OFD_SETLK)")
   }
 
   /// Releases byte `offset`.
   public func unlock(at offset: Int) {
-    _ = pg_ofd_lock(fd, LockMode.unlocked.rawValue, off_t(offset), 1, 0)
+    _ = pg_ofd_lock(fd, LockMode.unlocked.type, off_t(offset), 1, 0)
   }
 
   /// Takes `mode` on byte `offset`, retrying every 50 ms until `deadline` (monotonic ms);

@@ -37,22 +37,3 @@ public struct SettingsLoadError: Error, Sendable {
   /// Where to log the refusal.
   public let auditLog: String
 }
-
-extension SessionContext {
-  /// Captures the session's inputs from this process: the ssh variables as raw bytes, the
-  /// `SSH_USER_AUTH` file (read now: sshd deletes it when the session ends), the account
-  /// from the password database, our own path, and a fresh session id.
-  public static func current(key: String) -> SessionContext {
-    let account = Identity.account()
-    let publicKey = RawEnvironment.bytes("SSH_USER_AUTH")
-      .flatMap { TrustedFile.readSmall(String(decoding: $0, as: UTF8.self), limit: 65536) }
-      .flatMap(PublicKey.fromUserAuth)
-    return SessionContext(
-      session: Identity.newSessionId(), key: key,
-      originalCommand: RawEnvironment.bytes("SSH_ORIGINAL_COMMAND"),
-      sshConnection: RawEnvironment.bytes("SSH_CONNECTION"),
-      sshClient: RawEnvironment.bytes("SSH_CLIENT"), publicKey: publicKey, home: account.home,
-      user: account.user, executable: SelfPath.executable(),
-      transferTag: Identity.newSessionId())
-  }
-}

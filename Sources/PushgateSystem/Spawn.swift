@@ -1,9 +1,11 @@
-// Runs a planned program: posix_spawn with a built environment, no shell, no PATH search.
+// Runs a planned program: fork and execve (pg_spawn) with a built environment, no shell, no
+// PATH search.
 import CPushgate
 import Glibc
 import PushgateCore
 
-/// Starting and waiting for child processes (posix_spawn(3), waitpid(2), poll(2), kill(2)).
+/// Starting and waiting for child processes (pg_spawn: fork(2), execve(2); waitpid(2),
+/// poll(2), kill(2)).
 public enum Spawn {
   /// Where a child's descriptors 0–2 come from; `nil` keeps ours.
   public struct Stdio: Sendable {

@@ -4,7 +4,7 @@ import PushgateCore
 import PushgateSystem
 
 // A vanished client must not kill us before the log line is written; children get SIGPIPE
-// back at its default (posix_spawn resets every signal).
+// back at its default (pg_spawn resets every signal in the child).
 signal(SIGPIPE, SIG_IGN)
 Signals.unblockAll()
 Descriptors.sanitize()

@@ -216,7 +216,7 @@ let doctorRsnapshotCases: [DoctorCase] = [
     fix: "delete the 'lockfile' line from /backup/keys/LABEL/rsnapshot.conf"
   ) {
     for label in ["laptop", "server"] {
-      let pid = doctorSettings.area(label).rsnapshotPidFile
+      let pid = doctorSettings.area(label).state + "/rsnapshot.pid"
       $0.rsnapshotConfs[label] = .success(doctorRsnapshot(label) + "lockfile\t\(pid)\n")
     }
   },

@@ -9,35 +9,34 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
   let refusal: Refusal
   let code: String
   let exitStatus: Int32
-  let isDaemonReply: Bool
   let message: String
   var testDescription: String { code }
 }
 
 let refusalCases: [RefusalCase] = [
   .init(
-    refusal: .notViaSSH, code: "not-via-ssh", exitStatus: 77, isDaemonReply: false,
+    refusal: .notViaSSH, code: "not-via-ssh", exitStatus: 77,
     message: "refused: this key only runs backups (rsync daemon mode); no command was given"),
   .init(
-    refusal: .interactive, code: "interactive", exitStatus: 77, isDaemonReply: false,
+    refusal: .interactive, code: "interactive", exitStatus: 77,
     message: "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"),
   .init(
-    refusal: .notAllowed, code: "not-allowed", exitStatus: 77, isDaemonReply: false,
+    refusal: .notAllowed, code: "not-allowed", exitStatus: 77,
     message: "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"),
   .init(
-    refusal: .tooLong(byteCount: 4097), code: "too-long", exitStatus: 77, isDaemonReply: false,
+    refusal: .tooLong(byteCount: 4097), code: "too-long", exitStatus: 77,
     message: "refused: command is 4097 bytes; the limit is 4096"),
   .init(
-    refusal: .busy(limit: 3), code: "busy", exitStatus: 75, isDaemonReply: true,
+    refusal: .busy(limit: 3), code: "busy", exitStatus: 75,
     message: "max connections (3) reached -- try again later"),
   .init(
-    refusal: .snapshotRunning, code: "snapshot-running", exitStatus: 75, isDaemonReply: true,
+    refusal: .snapshotRunning, code: "snapshot-running", exitStatus: 75,
     message: "a snapshot of this key's backups is running -- try again later"),
   .init(
-    refusal: .keyBusy, code: "key-busy", exitStatus: 75, isDaemonReply: true,
+    refusal: .keyBusy, code: "key-busy", exitStatus: 75,
     message: "another session of this key is running -- try again later"),
   .init(
-    refusal: .noArea, code: "no-area", exitStatus: 77, isDaemonReply: true,
+    refusal: .noArea, code: "no-area", exitStatus: 77,
     message: "no backup area for this key -- ask the administrator to run 'pushgate authorize'"),
 ]
 
@@ -45,7 +44,6 @@ let refusalCases: [RefusalCase] = [
 func describesRefusal(_ c: RefusalCase) {
   #expect(c.refusal.code == c.code)
   #expect(c.refusal.exitStatus == c.exitStatus)
-  #expect(c.refusal.isDaemonReply == c.isDaemonReply)
   #expect(c.refusal.message == c.message)
 }
 

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 /// Sets or clears an open-file-description lock (fcntl F_OFD_SETLK / F_OFD_SETLKW) on
-/// `length` bytes at `start`. `type` is 0 read (shared), 1 write (exclusive), 2 unlock.
+/// `length` bytes at `start`. `type` is fcntl's `l_type`: F_RDLCK, F_WRLCK or F_UNLCK.
 /// Returns 0, or -1 with errno set (EAGAIN when held elsewhere and `wait` is 0).
 int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait);
 
