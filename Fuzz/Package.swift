@@ -16,7 +16,7 @@ let package = Package(
     .target(name: "FuzzCheck"),
     .executableTarget(name: "FuzzCommand", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzSettings", dependencies: [core, "FuzzCheck"]),
-    .executableTarget(name: "FuzzAuditEntry", dependencies: [core, "FuzzCheck"]),
+    .executableTarget(name: "FuzzAuditEntry", dependencies: [core, adminCore, "FuzzCheck"]),
     .executableTarget(name: "FuzzAuthorizedKeys", dependencies: [core, adminCore, "FuzzCheck"]),
     .executableTarget(name: "FuzzHookEvidence", dependencies: [core, "FuzzCheck"]),
     .executableTarget(name: "FuzzTransferLog", dependencies: [core, "FuzzCheck"]),

@@ -1,6 +1,7 @@
 // Strict parser for pushgate.conf: `name = value` lines and `#` comments, every mistake named.
 
-/// A settings file problem, located at `file:line`.
+/// Why the settings cannot be used: a line of the file, the whole text, or the file itself
+/// (unreadable, a link, not ours). The one error type of settings, parser and loader alike.
 public struct SettingsError: Error, Equatable, Sendable {
   /// The file's path as given.
   public let file: String
@@ -8,12 +9,36 @@ public struct SettingsError: Error, Equatable, Sendable {
   public let line: Int?
   /// What is wrong and how to fix it.
   public let message: String
+  /// Whether `message` is about the file itself and names it, a whole sentence.
+  public private(set) var isAboutTheFile = false
+  /// Where the failure can still be logged (``SettingsParser/bestEffortAuditLog(_:file:)``);
+  /// set by the loader, empty until then.
+  public var auditLog = ""
 
-  /// `file:line: message`, the form compilers and editors understand.
+  /// A problem of the text, at `line` or of the whole file (`nil`).
+  public init(file: String, line: Int?, message: String) {
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+
+  /// A problem of the file itself; `sentence` names the file and the fix.
+  public static func untrusted(_ file: String, _ sentence: String) -> SettingsError {
+    var error = SettingsError(file: file, line: nil, message: sentence)
+    error.isAboutTheFile = true
+    return error
+  }
+
+  /// `file:line: message`, the form compilers and editors understand; the sentence alone for
+  /// a problem of the file itself.
   public var description: String {
+    if isAboutTheFile { return message }
     if let line { return "\(file):\(line): \(message)" }
     return "\(file): \(message)"
   }
+
+  /// The failure the gate and the admin tool report.
+  public var failure: Failure { .settings(detail: description) }
 }
 
 /// Parses pushgate.conf. Unknown, repeated or malformed settings are errors, never ignored.

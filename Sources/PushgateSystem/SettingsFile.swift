@@ -1,4 +1,5 @@
 // Loads pushgate.conf: trusted-file checks on the open descriptor, then the strict parser.
+import Glibc
 import PushgateCore
 
 /// The settings file on disk.
@@ -6,34 +7,56 @@ public enum SettingsFile {
   /// The default location.
   public static let defaultPath = "/backup/pushgate.conf"
 
-  /// Reads, checks and parses the settings file. On failure also says where a refusal can
-  /// still be logged.
-  public static func load(_ path: String) -> Result<Settings, SettingsLoadError> {
-    let bytes: [UInt8]
+  /// Reads, checks and parses the settings file. A failure also says where it can still be
+  /// logged (``SettingsError/auditLog``): beside an untrusted file, never where it says.
+  public static func load(_ path: String) -> Result<Settings, SettingsError> {
+    var bytes: [UInt8] = []
     do {
-      bytes = try TrustedFile.readOwned(path, limit: SettingsParser.maximumSize)
-    } catch {
-      // An untrusted file's contents are nobody's word: log next to it, never where it says.
-      return .failure(
-        SettingsLoadError(
-          failure: .settings(detail: error.message(path: path)),
-          auditLog: SettingsParser.bestEffortAuditLog([], file: path)))
-    }
-    do {
+      bytes = try read(path)
       return .success(try SettingsParser.parse(bytes, file: path))
     } catch {
-      return .failure(
-        SettingsLoadError(
-          failure: .settings(detail: error.description),
-          auditLog: SettingsParser.bestEffortAuditLog(bytes, file: path)))
+      var error = error
+      error.auditLog = SettingsParser.bestEffortAuditLog(error.isAboutTheFile ? [] : bytes, file: path)
+      return .failure(error)
     }
   }
-}
 
-/// Why the settings could not be used, and the best guess at the audit log's location.
-public struct SettingsLoadError: Error, Sendable {
-  /// The failure to report.
-  public let failure: Failure
-  /// Where to log the refusal.
-  public let auditLog: String
+  /// Reads a file that must be a regular file owned by root or by us and not writable by
+  /// group or others (open(2) with O_NOFOLLOW, fstat(2) on the descriptor).
+  static func read(_ path: String) throws(SettingsError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else {
+      if errno == ELOOP {
+        throw .untrusted(path, "settings '\(path)' is a symbolic link; point --config at the real file")
+      }
+      throw .untrusted(path, "cannot read settings '\(path)': \(SystemError.current("open").text)")
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw .untrusted(path, "cannot read settings '\(path)': \(SystemError.current("fstat").text)")
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw .untrusted(path, "settings '\(path)' is not a regular file")
+    }
+    guard info.st_uid == 0 || info.st_uid == geteuid() else {
+      throw .untrusted(
+        path,
+        "settings '\(path)' is owned by uid \(info.st_uid); it must be owned by root or by the "
+          + "backup account")
+    }
+    guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
+      throw .untrusted(
+        path,
+        "settings '\(path)' has mode \(String(info.st_mode & 0o7777, radix: 8)); run 'chmod go-w \(path)'")
+    }
+    let bytes: [UInt8]
+    do { bytes = try Descriptors.readAll(fd, limit: SettingsParser.maximumSize) } catch {
+      throw .untrusted(path, "cannot read settings '\(path)': \(error.text)")
+    }
+    guard bytes.count <= SettingsParser.maximumSize else {
+      throw .untrusted(path, "settings '\(path)' is larger than \(SettingsParser.maximumSize) bytes")
+    }
+    return bytes
+  }
 }

@@ -3,31 +3,6 @@ import Glibc
 
 /// Files opened with `O_NOFOLLOW | O_CLOEXEC` and checked with fstat(2) on the open descriptor.
 public enum TrustedFile {
-  /// Reads a file that must be a regular file owned by root or by us and not writable by
-  /// group or others (the settings file).
-  public static func readOwned(_ path: String, limit: Int) throws(SettingsFileProblem) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else {
-      if errno == ELOOP { throw .symlink }
-      throw .unreadable(SystemError.current("open"))
-    }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .unreadable(.current("fstat")) }
-    guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
-    guard info.st_uid == 0 || info.st_uid == geteuid() else { throw .wrongOwner(uid: info.st_uid) }
-    guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else { throw .writableByOthers(mode: info.st_mode & 0o7777) }
-    do {
-      let bytes = try Descriptors.readAll(fd, limit: limit)
-      guard bytes.count <= limit else { throw SettingsFileProblem.tooLarge }
-      return bytes
-    } catch let error as SystemError {
-      throw .unreadable(error)
-    } catch {
-      throw .tooLarge
-    }
-  }
-
   /// Reads a configuration file the gate relies on (rsyncd.conf): a regular file, not a
   /// symlink, owned by root or by us and not writable by others; at most `limit` bytes.
   public static func readConfig(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
@@ -102,35 +77,5 @@ public enum TrustedFile {
       _ = fchmod(fd, mode)
     }
     return fd
-  }
-}
-
-/// Why the settings file cannot be trusted or read.
-public enum SettingsFileProblem: Error, Equatable, Sendable {
-  /// open(2) or read(2) failed.
-  case unreadable(SystemError)
-  /// The path is a symbolic link.
-  case symlink
-  /// Not a regular file.
-  case notRegular
-  /// Owned by someone other than root or the running account.
-  case wrongOwner(uid: uid_t)
-  /// Writable by group or others.
-  case writableByOthers(mode: mode_t)
-  /// Larger than the parser accepts.
-  case tooLarge
-
-  /// One line naming the problem and the fix.
-  public func message(path: String) -> String {
-    switch self {
-    case .unreadable(let error): "cannot read settings '\(path)': \(error.text)"
-    case .symlink: "settings '\(path)' is a symbolic link; point --config at the real file"
-    case .notRegular: "settings '\(path)' is not a regular file"
-    case .wrongOwner(let uid):
-      "settings '\(path)' is owned by uid \(uid); it must be owned by root or by the backup account"
-    case .writableByOthers(let mode):
-      "settings '\(path)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(path)'"
-    case .tooLarge: "settings '\(path)' is larger than 65536 bytes"
-    }
   }
 }

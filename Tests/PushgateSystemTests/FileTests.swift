@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 import Testing
 
@@ -17,45 +18,64 @@ private struct Scratch {
   }
 }
 
+/// The loader's error for `path`, or `nil` when the settings load.
+private func loadError(_ path: String) -> SettingsError? {
+  if case .failure(let error) = SettingsFile.load(path) { return error }
+  return nil
+}
+
 @Test func readsASafeSettingsFile() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
   let file = try scratch.file("pushgate.conf", "root = /backup\n")
-  #expect(try TrustedFile.readOwned(file, limit: 100) == Array("root = /backup\n".utf8))
+  #expect(try SettingsFile.load(file).get().root == "/backup")
 }
 
 @Test func refusesSettingsThroughASymlink() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
   let real = try scratch.file("real.conf", "root = /backup\n")
-  try FileManager.default.createSymbolicLink(atPath: scratch.path + "/link.conf", withDestinationPath: real)
-  #expect(throws: SettingsFileProblem.symlink) { try TrustedFile.readOwned(scratch.path + "/link.conf", limit: 100) }
+  let link = scratch.path + "/link.conf"
+  try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+  let error = try #require(loadError(link))
+  #expect(error.description == "settings '\(link)' is a symbolic link; point --config at the real file")
+  #expect(error.isAboutTheFile && error.line == nil)
+  // Never where an untrusted file says: beside it.
+  #expect(error.auditLog == scratch.path + "/pushgate.log")
 }
 
 @Test(arguments: [0o664, 0o646, 0o666])
 func refusesSettingsWritableByOthers(_ mode: Int) throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
-  let file = try scratch.file("pushgate.conf", "root = /backup\n", mode: mode)
-  #expect(throws: SettingsFileProblem.writableByOthers(mode: mode_t(mode))) {
-    try TrustedFile.readOwned(file, limit: 100)
-  }
-  #expect(
-    SettingsFileProblem.writableByOthers(mode: mode_t(mode)).message(path: file)
-      == "settings '\(file)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(file)'")
+  let file = try scratch.file("pushgate.conf", "root = /backup\naudit_log = /elsewhere.log\n", mode: mode)
+  let error = try #require(loadError(file))
+  #expect(error.description == "settings '\(file)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(file)'")
+  #expect(error.failure == .settings(detail: error.description))
+  #expect(error.auditLog == scratch.path + "/pushgate.log")
 }
 
 @Test func refusesADirectoryAsSettings() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
-  #expect(throws: SettingsFileProblem.notRegular) { try TrustedFile.readOwned(scratch.path, limit: 100) }
+  #expect(loadError(scratch.path)?.description == "settings '\(scratch.path)' is not a regular file")
 }
 
 @Test func refusesSettingsLargerThanTheLimit() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
-  let file = try scratch.file("big.conf", String(repeating: "#\n", count: 100))
-  #expect(throws: SettingsFileProblem.tooLarge) { try TrustedFile.readOwned(file, limit: 100) }
+  let file = try scratch.file("big.conf", String(repeating: "#\n", count: 40000))
+  #expect(loadError(file)?.description == "settings '\(file)' is larger than 65536 bytes")
+}
+
+@Test func aParseErrorIsLoggedWhereTheTrustedFileSays() throws {
+  let scratch = try Scratch()
+  defer { scratch.remove() }
+  let file = try scratch.file("pushgate.conf", "root = /srv/b\nsnapshot_mode = later\n")
+  let error = try #require(loadError(file))
+  #expect(error.line == 2 && !error.isAboutTheFile)
+  #expect(error.description.hasPrefix("\(file):2: "))
+  #expect(error.auditLog == "/srv/b/pushgate.log")
 }
 
 @Test func theAuditLogIsCreatedWithMode0640AndRefusesSymlinks() throws {

@@ -2,6 +2,7 @@
 // record written with the input as the client's command, key label and SSH_CONNECTION reads
 // back with the fields the writer meant.
 import FuzzCheck
+import PushgateAdminCore
 import PushgateCore
 
 /// Fields of docs/audit-log.md, plus names that are not there.
