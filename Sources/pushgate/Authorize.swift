@@ -83,7 +83,7 @@ struct Authorize: ParsableCommand {
     switch PublicKeyCheck.check(input) {
     case .success(let key): checked = key
     case .failure(let problem):
-      throw AuthorizeFailure(problem.message, status: AdminExitStatus.dataError)
+      throw AuthorizeFailure(problem.message, status: ExitStatus.dataError)
     }
     guard
       let line = PushgateKeyEntry.render(
@@ -131,7 +131,7 @@ struct Authorize: ParsableCommand {
         throw AuthorizeFailure(
           "'\(path)' already authorizes this key or label; nothing changed\n"
             + "hint: rerun with --replace to replace those lines",
-          status: AdminExitStatus.failed)
+          status: ExitStatus.failed)
       }
     }
   }

@@ -40,7 +40,7 @@ enum AuthorizeFile {
     }
     guard bytes.count <= PublicKeyCheck.maximumInput else {
       throw AuthorizeFailure(
-        "\(name) is larger than a public key can be", status: AdminExitStatus.dataError)
+        "\(name) is larger than a public key can be", status: ExitStatus.dataError)
     }
     return bytes
   }

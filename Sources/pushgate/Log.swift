@@ -161,7 +161,7 @@ struct Log: ParsableCommand {
   /// Prints `pushgate: message` on stderr and returns exit status 1.
   private static func fail(_ message: String) -> ExitCode {
     report(message)
-    return ExitCode(AdminExitStatus.failed)
+    return ExitCode(ExitStatus.failed)
   }
 
   /// Prints `pushgate: message` on stderr, escaped: paths and details may hold any byte.

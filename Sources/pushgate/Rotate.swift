@@ -85,7 +85,7 @@ struct Rotate: ParsableCommand {
         Self.report("rotate \(level) of '\(label)' failed: \(problem)")
       }
     }
-    if failed > 0 { throw ExitCode(AdminExitStatus.failed) }
+    if failed > 0 { throw ExitCode(ExitStatus.failed) }
   }
 
   /// What happened to one area: the result, timings, rsnapshot's output tail, and the one

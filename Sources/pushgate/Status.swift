@@ -73,7 +73,7 @@ struct Status: ParsableCommand {
         StatusTally(now: moment, lowestLevel: $0.interval, snapshotTimeout: $0.snapshotTimeout)
       } ?? StatusTally(now: moment)
     if let problem = StatusFiles.read(log, into: &tally) {
-      try fail("cannot read the audit log '\(log)': \(problem)", status: AdminExitStatus.noInput)
+      try fail("cannot read the audit log '\(log)': \(problem)", status: ExitStatus.noInput)
     }
     let report = StatusReport(
       tally: tally, locks: settings.map(StatusFiles.locks) ?? .notAsked,
@@ -86,7 +86,7 @@ struct Status: ParsableCommand {
       if let output {
         if let problem = StatusFiles.replace(output, with: report.prometheus()) {
           try fail(
-            "cannot write '\(output)': \(problem)", status: AdminExitStatus.cannotCreate)
+            "cannot write '\(output)': \(problem)", status: ExitStatus.cannotCreate)
         }
       } else {
         print(report.prometheus(), terminator: "")
