@@ -122,66 +122,10 @@ public enum AuditRecord {
   }
 }
 
-extension AuditRecord {
-  /// `pushgate rotate` ran (or skipped) one level of one area. `session` is a fresh id.
-  public static func rotateEnded(
-    session: String, key: String, level: String, result: RotateResult, milliseconds: Int,
-    waitedMilliseconds: Int, outputTail: [UInt8], time: Int
-  ) -> [UInt8] {
-    var line = JSONLine()
-    line.add("v", version)
-    line.add("time", Timestamp.iso8601(time))
-    line.add("session", session)
-    line.add("event", "rotate-ended")
-    line.add("key", key)
-    line.add("level", level)
-    switch result {
-    case .ran(let outcome): outcome.record(into: &line)
-    case .skipped(let reason):
-      line.add("result", result.code)
-      line.add("reason", reason)
-    case .busy: line.add("result", result.code)
-    }
-    line.add("wait_ms", waitedMilliseconds)
-    line.add("duration_ms", milliseconds)
-    if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
-    return line.line
-  }
-}
-
-/// What `pushgate rotate` did with one area.
-public enum RotateResult: Equatable, Sendable {
-  /// It ran the level; the outcome of rsnapshot.
-  case ran(SnapshotOutcome)
-  /// It had nothing to do: the lowest level with nothing pending (`unchanged`), pending
-  /// changes younger than the interval (`min-interval`) or a push cut short (`incomplete`).
-  case skipped(reason: String)
-  /// The area stayed busy (pushes or a snapshot) for the whole wait.
-  case busy
-
-  /// The stable result code.
-  public var code: String {
-    switch self {
-    case .ran(let outcome): outcome.code
-    case .skipped: "skipped"
-    case .busy: "busy"
-    }
-  }
-
-  /// Whether cron should hear about it.
-  public var isFailure: Bool {
-    switch self {
-    case .ran(let outcome): !outcome.isSuccess
-    case .skipped: false
-    case .busy: true
-    }
-  }
-}
-
 extension SnapshotOutcome {
   /// `result`, then how rsnapshot ended (`status` or `signal`) or why it did not start
   /// (`detail`); a sync that did not complete adds `sync` (its own result code).
-  func record(into line: inout JSONLine) {
+  package func record(into line: inout JSONLine) {
     line.add("result", code)
     var ended = self
     if case .syncFailed(let sync) = self {

@@ -211,26 +211,6 @@ let recordCases: [RecordCase] = [
       + #","status":0,"duration_ms":10,"activity":"restored","created":0,"changed":0,"#
       + #""deleted":0,"bytes_received":0,"sent":12,"snapshot":"skipped","snapshot_reason":"unchanged"}"#),
   .init(
-    name: "rotate ended: ok",
-    line: AuditRecord.rotateEnded(
-      session: "00000000000000aa", key: "laptop", level: "daily",
-      result: .ran(.ended(.exited(0))), milliseconds: 120, waitedMilliseconds: 3,
-      outputTail: b("hourly.23 not present (yet)\n"), time: time),
-    expected:
-      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000aa","event":"rotate-ended","#
-      + #""key":"laptop","level":"daily","result":"ok","status":0,"wait_ms":3,"duration_ms":120,"#
-      + #""output":"hourly.23 not present (yet)\\n"}"#),
-  .init(
-    name: "rotate ended: skipped",
-    line: AuditRecord.rotateEnded(
-      session: "00000000000000ab", key: "laptop", level: "hourly",
-      result: .skipped(reason: "min-interval"), milliseconds: 0, waitedMilliseconds: 0,
-      outputTail: [], time: time),
-    expected:
-      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000ab","event":"rotate-ended","#
-      + #""key":"laptop","level":"hourly","result":"skipped","reason":"min-interval","wait_ms":0,"#
-      + #""duration_ms":0}"#),
-  .init(
     name: "snapshot ended: rsnapshot's warning (2) is a failure, with output",
     line: AuditRecord.snapshotEnded(
       context, .ended(.exited(2)), milliseconds: 60000, waitedMilliseconds: 0, mode: .wait,
