@@ -1,5 +1,6 @@
-// rsnapshot retention levels for `pushgate init`: parsing `--retain LEVEL=COUNT` and the rules
-// rsnapshot 1.4.5 enforces, so that a bad combination is a usage error, not a configtest one.
+// rsnapshot retention levels, for pushgate.conf's `retain` and `pushgate init --retain`:
+// parsing `LEVEL=COUNT` and the rules rsnapshot 1.4.5 enforces, so that a bad combination is a
+// settings or usage error, not a configtest one.
 
 /// One `retain` line of rsnapshot.conf: a level name and how many snapshots it keeps.
 public struct RetainLevel: Equatable, Sendable {
