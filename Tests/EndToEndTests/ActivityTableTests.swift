@@ -111,7 +111,7 @@ let activityRows: [ActivityRow] = [
     activity: "none", changes: false, snapshot: "skipped", reason: "rsync-status"),
 ]
 
-@Suite struct ActivityTableTests {
+@Suite(.blocking) struct ActivityTableTests {
   @Test(.enabled(if: realProgramsInstalled && installed("/usr/bin/timeout")), arguments: activityRows)
   func theRecordSaysWhatRsyncDid(_ row: ActivityRow) throws {
     let root = try BackupRoot()

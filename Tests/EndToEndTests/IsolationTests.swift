@@ -51,7 +51,7 @@ private func pushBothKeys(_ root: BackupRoot) throws {
   #expect(root.snapshots("alice") == ["hourly.0"])
 }
 
-@Suite struct IsolationTests {
+@Suite(.blocking) struct IsolationTests {
   @Test(.enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
   func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }

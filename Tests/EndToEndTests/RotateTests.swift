@@ -12,7 +12,7 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
   try run(Binaries.pushgate, ["rotate", level, "--config", root.config], environment: adminEnvironment)
 }
 
-@Suite struct RotateTests {
+@Suite(.blocking) struct RotateTests {
   @Test(.enabled(if: realProgramsInstalled))
   func minIntervalLeavesChangesPendingUntilRotateMayTakeThem() throws {
     let root = try BackupRoot(settings: ["snapshot_min_interval = 1h"])

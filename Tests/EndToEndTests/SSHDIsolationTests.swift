@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct SSHDIsolationTests {
+@Suite(.blocking) struct SSHDIsolationTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func twoKeysThroughSSHDAreIsolated() throws {
     let setup = try SSHDSetup(keys: ["alice", "bob"])
