@@ -112,7 +112,9 @@ let activityRows: [ActivityRow] = [
 ]
 
 @Suite(.blocking) struct ActivityTableTests {
-  @Test(.enabled(if: realProgramsInstalled && installed("/usr/bin/timeout")), arguments: activityRows)
+  @Test(
+    .tags(.slow), .skippedInQuickRun,
+    .enabled(if: realProgramsInstalled && installed("/usr/bin/timeout")), arguments: activityRows)
   func theRecordSaysWhatRsyncDid(_ row: ActivityRow) throws {
     let root = try BackupRoot()
     defer { root.remove() }

@@ -52,7 +52,7 @@ private func pushBothKeys(_ root: BackupRoot) throws {
 }
 
 @Suite(.blocking) struct IsolationTests {
-  @Test(.enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
   func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {
@@ -88,7 +88,7 @@ private func pushBothKeys(_ root: BackupRoot) throws {
     #expect(sessions.filter { $0["key"] as? String == "bob" }.count == 4)
   }
 
-  @Test(.enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
   func nothingAliceAsksReachesOrRevealsBobsArea(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {

@@ -79,7 +79,7 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
     #expect(root.snapshots == ["hourly.0", "hourly.1"])
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled))
   func rotateBesidePushesLosesNoLevelAndNeverSnapshotsAPushMidway() throws {
     let keys = ["alpha", "beta"]
     let rounds = 6

@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 @Suite(.blocking) struct SSHDIsolationTests {
-  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: sshdAndRealProgramsInstalled))
   func twoKeysThroughSSHDAreIsolated() throws {
     let setup = try SSHDSetup(keys: ["alice", "bob"])
     defer { setup.remove() }
