@@ -128,7 +128,7 @@ let keyCases: [KeyCase] = [
 ]
 
 /// Key validation and ssh-keygen-compatible fingerprints.
-@Suite struct AuthorizeKeyTests {
+@Suite(.blocking) struct AuthorizeKeyTests {
   @Test(arguments: keyCases)
   func checksKey(_ c: KeyCase) throws {
     let directory = try TemporaryDirectory()

@@ -43,7 +43,7 @@ struct AuthorizeFixture {
 }
 
 /// `pushgate authorize`, run as a binary.
-@Suite struct AuthorizeTests {
+@Suite(.blocking) struct AuthorizeTests {
   @Test func createsTheFileAndDirectoryWithStrictModes() throws {
     let f = try AuthorizeFixture()
     defer { f.directory.remove() }

@@ -15,7 +15,7 @@ private let tornLog = [
 /// A push whose snapshot was due at 09:00 and never ended (the gate was killed).
 private let overdueLog = [statusTransferLine("2026-11-27T09:00:00Z", "pushed", snapshot: "due")]
 
-@Suite struct DamagedAndOverdueTests {
+@Suite(.blocking) struct DamagedAndOverdueTests {
   @Test func statusCountsDamagedLinesInEveryFormat() throws {
     let root = try StatusRoot(log: tornLog)
     defer { root.remove() }

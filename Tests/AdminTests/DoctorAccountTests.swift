@@ -16,7 +16,7 @@ private let canAddAccounts: Bool = {
   return can
 }()
 
-@Suite(.enabled(if: canAddAccounts)) struct DoctorAccountTests {
+@Suite(.blocking, .enabled(if: canAddAccounts)) struct DoctorAccountTests {
   @Test func aPrintingBashrcAndNologinFail() throws {
     let temporary = try TemporaryDirectory()
     chmod(temporary.path, 0o755)
@@ -37,7 +37,7 @@ private let canAddAccounts: Bool = {
     try #require(made.status == 0, "\(made.err)")
     let key = temporary.path + "/laptop"
     try #require(
-      try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status == 0)
+      try makeSSHKey(key).status == 0)
     let authorized = try run(
       Binaries.pushgate,
       [

@@ -38,8 +38,7 @@ private struct DoctorRoot {
     }
     for label in labels {
       let key = temporary.path + "/" + label
-      let generated = try run(
-        "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", label, "-f", key])
+      let generated = try makeSSHKey(key, comment: label)
       guard generated.status == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: ["ssh-keygen": generated.err])
       }
@@ -96,7 +95,7 @@ private struct DoctorRoot {
   }
 }
 
-@Suite(.enabled(if: doctorHasTools)) struct DoctorTests {
+@Suite(.blocking, .enabled(if: doctorHasTools)) struct DoctorTests {
   /// logrotate's copytruncate loses the records written between its copy and its truncate:
   /// doctor fails it, reading the stanza through the main file's include.
   @Test func copytruncateFails() throws {

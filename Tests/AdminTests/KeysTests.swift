@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `pushgate keys`, run as a binary.
-@Suite struct KeysTests {
+@Suite(.blocking) struct KeysTests {
   private func record(
     _ time: String, _ key: String, _ event: String, result: String? = nil, level: String? = nil
   ) -> String {

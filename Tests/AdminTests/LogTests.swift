@@ -31,12 +31,12 @@ private func outcomes(_ finished: Finished) -> [String] {
 }
 
 /// `pushgate log`, run as a program.
-@Suite struct LogTests {
+@Suite(.blocking) struct LogTests {
   @Test func readsRotatedAndCompressedLogsAsOneStreamWithFingerprints() throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let keyFile = directory.path + "/key"
-    #expect(try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]).status == 0)
+    #expect(try makeSSHKey(keyFile).status == 0)
     let words = read(keyFile + ".pub").split(separator: " ")
     let expected = try run("/usr/bin/ssh-keygen", ["-lf", keyFile + ".pub"]).out.split(separator: " ")[1]
     let identity = #","pubkey_type":"\#(words[0])","pubkey":"\#(words[1])","reason":"allowed""#

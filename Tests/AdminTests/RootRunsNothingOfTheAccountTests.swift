@@ -33,7 +33,7 @@ private struct AccountRoot {
     try #require(made.status == 0, "\(made.err)")
     let key = temporary.path + "/laptop"
     try #require(
-      try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status == 0)
+      try makeSSHKey(key).status == 0)
     let authorized = try pushgate([
       "authorize", "--config", config, "--account", user, "--key", "laptop", "--serve",
       Binaries.serve, key + ".pub",
@@ -72,7 +72,7 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
   }
 }
 
-@Suite(.enabled(if: canAddAccounts)) struct RootRunsNothingOfTheAccountTests {
+@Suite(.blocking, .enabled(if: canAddAccounts)) struct RootRunsNothingOfTheAccountTests {
   @Test func anEvilRsyncInTheAccountsSettingsNeverRunsAsRoot() throws {
     let setup = try AccountRoot()
     defer { setup.remove() }
@@ -172,19 +172,18 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
     let setup = try AccountRoot()
     defer { setup.remove() }
     let hostKey = setup.temporary.path + "/host_key"
-    try #require(
-      try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]).status == 0)
+    try #require(try makeSSHKey(hostKey).status == 0)
     let sshdConfig = setup.temporary.path + "/sshd_config"
     let locked =
       "\(setup.user)'s password is locked ('!' in /etc/shadow) and UsePAM is no -- sshd refuses "
       + "every key of the account; fix: usermod -p '*' \(setup.user)"
 
-    try write("UsePAM no\nHostKey \(hostKey)\nExposeAuthInfo yes\n", to: sshdConfig)
+    try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM no", "ExposeAuthInfo yes"])
     let without = try setup.doctor(["--sshd-config", sshdConfig])
     #expect(hasLine(without.out, "FAIL", "sshd", locked), "\(without.out)")
     #expect(hasLine(without.out, "ok", "sshd", "ExposeAuthInfo yes: the audit log names the key used"))
 
-    try write("UsePAM yes\nHostKey \(hostKey)\n", to: sshdConfig)
+    try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM yes"])
     let with = try setup.doctor(["--sshd-config", sshdConfig])
     #expect(!with.out.contains("password is locked"), "\(with.out)")
     #expect(
@@ -193,7 +192,7 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
         "ExposeAuthInfo is not on -- the audit log cannot name the key used; fix: set 'ExposeAuthInfo yes' in sshd_config"),
       "\(with.out)")
 
-    try write("UsePAM no\nHostKey \(hostKey)\n", to: sshdConfig)
+    try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM no"])
     #expect(try run("/usr/sbin/usermod", ["-p", "*", setup.user]).status == 0)
     #expect(!(try setup.doctor(["--sshd-config", sshdConfig]).out.contains("password is locked")))
   }
@@ -236,7 +235,7 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
   }
 }
 
-@Suite(.enabled(if: canAddAccounts)) struct RootReadsNothingThroughTheAccountsLinksTests {
+@Suite(.blocking, .enabled(if: canAddAccounts)) struct RootReadsNothingThroughTheAccountsLinksTests {
   /// The account points its authorized_keys at a file only root can read: doctor, as root,
   /// neither reads nor quotes it.
   @Test func doctorDoesNotFollowTheAccountsAuthorizedKeysLink() throws {

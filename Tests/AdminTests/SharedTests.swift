@@ -5,7 +5,7 @@ import TestSupport
 
 @testable import pushgate
 
-@Test func fingerprintsMatchSshKeygen() throws {
+@Test(.blocking) func fingerprintsMatchSshKeygen() throws {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   for (type, bits) in [("ed25519", ""), ("ecdsa", "256"), ("rsa", "3072")] {
@@ -21,7 +21,7 @@ import TestSupport
   #expect(KeyFingerprint.sha256(type: "nonsense", base64: "AAAA") == nil)
 }
 
-@Test func streamsRotatedAndCompressedLogsOldestFirstSkippingAPartialLastLine() throws {
+@Test(.blocking) func streamsRotatedAndCompressedLogsOldestFirstSkippingAPartialLastLine() throws {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   let log = directory.path + "/pushgate.log"
@@ -38,7 +38,7 @@ import TestSupport
   #expect(numbers == [1, 2, 3, 4, 5])
 }
 
-@Test func skipsAnOverlongLineAndReadsOn() throws {
+@Test(.blocking) func skipsAnOverlongLineAndReadsOn() throws {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   let log = directory.path + "/pushgate.log"
@@ -48,7 +48,7 @@ import TestSupport
   #expect(numbers == [1, 2])
 }
 
-@Test func aCorruptCompressedRotationIsAnErrorNotAnEmptyFile() throws {
+@Test(.blocking) func aCorruptCompressedRotationIsAnErrorNotAnEmptyFile() throws {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   let log = directory.path + "/pushgate.log"
@@ -60,7 +60,7 @@ import TestSupport
   #expect(LogFiles.forEachLine(in: directory.path) { _ in } == false)
 }
 
-@Test func rotationNumbersAreDigitsOnly() throws {
+@Test(.blocking) func rotationNumbersAreDigitsOnly() throws {
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   let log = directory.path + "/pushgate.log"

@@ -71,7 +71,7 @@ let statusSampleLog = [
 ]
 
 /// `pushgate status`, run as a program.
-@Suite struct StatusCommandTests {
+@Suite(.blocking) struct StatusCommandTests {
   @Test func printsTheTextReportOfALogGivenWithFile() throws {
     let root = try StatusRoot(log: statusSampleLog)
     defer { root.remove() }

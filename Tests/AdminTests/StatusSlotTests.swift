@@ -5,26 +5,6 @@ import Glibc
 import Testing
 import TestSupport
 
-/// Polls `condition` every 20 ms until it holds or `seconds` pass.
-private func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    usleep(20_000)
-  }
-  return condition()
-}
-
-/// A classic fcntl lock on one byte, held by the test process; OFD probes see those too.
-private func lockByte(_ fd: Int32, _ byte: Int) -> Bool {
-  var lock = flock()
-  lock.l_type = Int16(F_WRLCK)
-  lock.l_whence = Int16(SEEK_SET)
-  lock.l_start = off_t(byte)
-  lock.l_len = 1
-  return fcntl(fd, F_SETLK, &lock) == 0
-}
-
 /// The row of `key` in the text report's key table.
 private func keyRow(_ report: String, _ key: String) -> String? {
   report.split(separator: "\n").map(String.init).first { $0.hasPrefix(key + " ") }
@@ -33,7 +13,7 @@ private func keyRow(_ report: String, _ key: String) -> String? {
 private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
 
 /// Status against locks held by real processes.
-@Suite struct StatusSlotTests {
+@Suite(.blocking) struct StatusSlotTests {
   @Test("a running session shows in its slot and as its area's 'session'; both are free after")
   func showsALiveSession() throws {
     let directory = try TemporaryDirectory()
@@ -51,7 +31,7 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     try write(read(config) + "rsync = \(fake)\nmax_connections = 2\n", to: config)
     for label in ["laptop", "desk"] {
       let key = directory.path + "/" + label
-      #expect(try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status == 0)
+      #expect(try makeSSHKey(key).status == 0)
       let authorized = try run(
         Binaries.pushgate,
         ["authorize", "--config", config, "--authorized-keys", directory.path + "/authorized_keys", "--key", label, key + ".pub"],
@@ -110,10 +90,8 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     ]
     for state in states {
       // The test process holds the locks; `pushgate status` is another process, so it sees them.
-      let fd = open(root.path + "/keys/laptop/state/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-      try #require(fd >= 0)
-      defer { close(fd) }
-      for byte in state.bytes { try #require(lockByte(fd, byte)) }
+      let lock = try ByteLock(root.path + "/keys/laptop/state/lock", bytes: state.bytes)
+      defer { lock.close() }
       let text = try root.status(["--config", root.config] + statusNow)
       #expect(keyRow(text.out, "laptop") == "laptop  never        never                   0            0  \(state.now)  no       -", "\(text.out)")
       let metrics = try root.status(["--config", root.config, "--format", "prometheus"] + statusNow)

@@ -36,7 +36,7 @@ private func hostileLog() -> Data {
 }
 
 /// The built `pushgate`, fed files the account controls.
-@Suite struct TerminalOutputTests {
+@Suite(.blocking) struct TerminalOutputTests {
   @Test func logAndStatusPrintNoControlByteFromAnEditedLog() throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }

@@ -17,7 +17,7 @@ struct FIFOSessionCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "a FIFO as audit log makes every session fail with 71 within seconds",
+  "a FIFO as audit log makes every session fail with 71 within seconds", .blocking,
   arguments: [
     FIFOSessionCase(name: "allowed command, a reader on the FIFO", command: "ALLOWED", hasReader: true),
     FIFOSessionCase(name: "refused command, a reader on the FIFO", command: "ls /", hasReader: true),
@@ -43,7 +43,7 @@ func auditLogFIFOFailsSessions(_ row: FIFOSessionCase) throws {
   #expect(root.rsyncRuns().isEmpty)
 }
 
-@Test("a FIFO as audit log makes pushgate log (1) and pushgate status (66) fail within seconds")
+@Test("a FIFO as audit log makes pushgate log (1) and pushgate status (66) fail within seconds", .blocking)
 func auditLogFIFOFailsReaders() throws {
   let root = try Root()
   defer { root.remove() }

@@ -22,7 +22,7 @@ let checkCases: [CheckCase] = [
   CheckCase(name: "4097 bytes", command: String(repeating: "x", count: 4097)),
 ]
 
-@Test("pushgate check decides exactly as pushgate-serve acts", arguments: checkCases)
+@Test("pushgate check decides exactly as pushgate-serve acts", .blocking, arguments: checkCases)
 func checkAgreesWithServe(_ row: CheckCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -73,7 +73,7 @@ private func quoted(_ word: String) -> String {
   return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
 }
 
-@Test("check fails on broken settings exactly as serve does")
+@Test("check fails on broken settings exactly as serve does", .blocking)
 func checkFailsOnBrokenSettings() throws {
   let root = try Root()
   defer { root.remove() }
@@ -112,7 +112,7 @@ let checkAreaCases: [CheckAreaCase] = [
     rsyncdConf: "[push]\npath = ROOT/incoming\n", status: 78, decision: "fail rsyncd-conf"),
 ]
 
-@Test("check and serve agree on areas, keys and rsyncd.conf", arguments: checkAreaCases)
+@Test("check and serve agree on areas, keys and rsyncd.conf", .blocking, arguments: checkAreaCases)
 func checkAgreesOnAreas(_ row: CheckAreaCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -132,7 +132,7 @@ func checkAgreesOnAreas(_ row: CheckAreaCase) throws {
   #expect(!root.exists("keys/desktop"), "a refused key never gets an area")
 }
 
-@Test("check fails on an unusable pushgate-serve path exactly as serve does")
+@Test("check fails on an unusable pushgate-serve path exactly as serve does", .blocking)
 func checkFailsOnUnusableServePath() throws {
   let root = try Root()
   defer { root.remove() }
@@ -150,7 +150,7 @@ func checkFailsOnUnusableServePath() throws {
   #expect(detail.contains("'\(copy)'"))
 }
 
-@Test("as root, check shows the environment rsync gets as the account that owns the key's area")
+@Test("as root, check shows the environment rsync gets as the account that owns the key's area", .blocking)
 func checkShowsTheAreaOwnersEnvironment() throws {
   try #require(geteuid() == 0, "check only changes the account when run as root")
   let root = try Root()

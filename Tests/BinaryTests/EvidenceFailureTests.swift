@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Test(
-  "a full disk under the session's evidence: recorded, the client told, the snapshot taken",
+  "a full disk under the session's evidence: recorded, the client told, the snapshot taken", .blocking,
   .enabled(if: canMountLoopExt4))
 func fullEvidenceDiskStillSnapshots() throws {
   let root = try Root()
@@ -32,7 +32,7 @@ func fullEvidenceDiskStillSnapshots() throws {
   #expect(root.records("snapshot-ended").first?.text("result") == "ok")
 }
 
-@Test("a transfer log without rsync's summary after status 0 counts as changed")
+@Test("a transfer log without rsync's summary after status 0 counts as changed", .blocking)
 func aLogWithoutItsSummaryIsDue() throws {
   let root = try Root(scenario: Scenario(changes: [], summary: false))
   defer { root.remove() }
@@ -48,7 +48,7 @@ func aLogWithoutItsSummaryIsDue() throws {
   #expect(root.snapshotRuns().count == 1)
 }
 
-@Test("a deferral that cannot be recorded in state/pending snapshots now")
+@Test("a deferral that cannot be recorded in state/pending snapshots now", .blocking)
 func aLostDeferralSnapshotsNow() throws {
   let root = try Root(settings: ["snapshot_min_interval = 1h"])
   defer { root.remove() }

@@ -17,7 +17,7 @@ struct UntrustedPathCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "an untrustworthy lock file or evidence directory fails closed",
+  "an untrustworthy lock file or evidence directory fails closed", .blocking,
   arguments: [
     UntrustedPathCase(
       name: "lock file is a symlink", breakage: .lockSymlink,
@@ -68,7 +68,7 @@ func untrustedPath(_ row: UntrustedPathCase) throws {
   }
 }
 
-@Test("an rsync that cannot be started is logged after allowed, and the evidence is removed")
+@Test("an rsync that cannot be started is logged after allowed, and the evidence is removed", .blocking)
 func rsyncCannotStart() throws {
   let root = try Root()
   defer { root.remove() }
@@ -85,7 +85,7 @@ func rsyncCannotStart() throws {
 }
 
 @Test(
-  "SIGTERM, SIGHUP and SIGINT to the gate reach rsync, and the session still ends in the log",
+  "SIGTERM, SIGHUP and SIGINT to the gate reach rsync, and the session still ends in the log", .blocking,
   arguments: [SIGTERM, SIGHUP, SIGINT])
 func signalIsForwarded(_ signal: Int32) throws {
   let root = try Root(scenario: Scenario(sleep: 30))
@@ -107,7 +107,7 @@ func signalIsForwarded(_ signal: Int32) throws {
   #expect(root.snapshotRuns().isEmpty)
 }
 
-@Test("a gate started with termination signals blocked still passes SIGTERM on")
+@Test("a gate started with termination signals blocked still passes SIGTERM on", .blocking)
 func sigtermIsForwardedWhenInheritedBlocked() throws {
   let root = try Root(scenario: Scenario(sleep: 30))
   // Foundation's Process passes the test runner's signal mask on: SIGTERM arrives blocked.
@@ -140,7 +140,7 @@ struct ConnectionCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "SSH_CONNECTION reaches the log when well-formed, and rsync when it names an address",
+  "SSH_CONNECTION reaches the log when well-formed, and rsync when it names an address", .blocking,
   arguments: [
     ConnectionCase(name: "IPv4", connection: "203.0.113.7 51234 192.0.2.1 22", peer: "203.0.113.7", port: 51234),
     ConnectionCase(name: "IPv6", connection: "2001:db8::7 40000 2001:db8::1 22", peer: "2001:db8::7", port: 40000),
@@ -167,7 +167,7 @@ func sshConnection(_ row: ConnectionCase) throws {
   #expect(passed == (passes ? ["SSH_CONNECTION=\(row.connection ?? "")"] : []))
 }
 
-@Test("an audit log that is a FIFO fails at once with 71, it does not hang the gate")
+@Test("an audit log that is a FIFO fails at once with 71, it does not hang the gate", .blocking)
 func auditLogFIFO() throws {
   let root = try Root()
   defer { root.remove() }

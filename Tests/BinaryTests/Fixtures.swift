@@ -151,11 +151,12 @@ struct Root {
       environment: sshEnvironment(command: command, extra: extra), input: input)
   }
 
-  /// Starts pushgate-serve without waiting, as sshd does; see ``ServeProcess``.
-  func startServe(_ command: String?, name: String) throws -> ServeProcess {
-    try ServeProcess(
+  /// Starts pushgate-serve without waiting, as sshd does, stdin a pipe the test holds.
+  func startServe(_ command: String?, name: String) throws -> SpawnedProcess {
+    try SpawnedProcess(
       [Binaries.serve, "--config", config, "--key", "laptop"],
-      environment: sshEnvironment(command: command), output: "\(path)/\(name)")
+      environment: sshEnvironment(command: command), output: "\(path)/\(name)",
+      holdingInput: true)
   }
 
   /// The audit log's records.

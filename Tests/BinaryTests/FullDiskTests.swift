@@ -16,7 +16,7 @@ private let canMountTmpfs: Bool = {
   return true
 }()
 
-@Test("an audit log on a full filesystem refuses the session and loses nothing", .enabled(if: canMountTmpfs),
+@Test("an audit log on a full filesystem refuses the session and loses nothing", .blocking, .enabled(if: canMountTmpfs),
   arguments: [false, true])
 func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
   let root = try Root()
@@ -54,7 +54,7 @@ func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
   #expect(events.suffix(3) == ["allowed", "transfer-ended", "snapshot-ended"])
 }
 
-@Test("a full ext4 under the audit log: no torn record, the session fails with 71 and one line, the next record is whole",
+@Test("a full ext4 under the audit log: no torn record, the session fails with 71 and one line, the next record is whole", .blocking,
   .enabled(if: canMountLoopExt4))
 func fullExt4KeepsTheLogAtARecordBoundary() throws {
   let root = try Root()
@@ -87,7 +87,7 @@ func fullExt4KeepsTheLogAtARecordBoundary() throws {
   #expect(shown.err == "")
 }
 
-@Test("audit log writers serialise on the lock file, not the log: a reader's lock never holds a session, a stopped writer at most 2 s")
+@Test("audit log writers serialise on the lock file, not the log: a reader's lock never holds a session, a stopped writer at most 2 s", .blocking)
 func auditLogLockIsBoundedAndNotTheLogs() throws {
   let root = try Root()
   defer { root.remove() }

@@ -29,7 +29,7 @@ private let lockEverything = #"""
   time.sleep(120)
   """#
 
-@Test("a monitoring account's read locks never hold a session up, and it sees the live holder")
+@Test("a monitoring account's read locks never hold a session up, and it sees the live holder", .blocking)
 func monitoringReadsHolders() throws {
   try #require(geteuid() == 0, "the test adds a monitoring account")
   let root = try Root(settings: ["max_connections = 2"])

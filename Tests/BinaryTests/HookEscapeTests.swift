@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Test("a tab or an escape in the module, request and arguments is escaped once in the log")
+@Test("a tab or an escape in the module, request and arguments is escaped once in the log", .blocking)
 func hookFieldsAreEscapedOnce() throws {
   let root = try Root(
     scenario: Scenario(

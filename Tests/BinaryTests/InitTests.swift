@@ -37,7 +37,7 @@ private func authorize(
 ) throws -> Finished {
   let key = temporary + "/" + (keyFile ?? label) + "-key"
   if !FileManager.default.fileExists(atPath: key + ".pub") {
-    let made = try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", label, "-f", key])
+    let made = try makeSSHKey(key, comment: label)
     #expect(made.status == 0, "\(made.err)")
   }
   return try run(
@@ -73,7 +73,7 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
   try body(temporary.path + "/backup", temporary.path)
 }
 
-@Suite struct InitTests {
+@Suite(.blocking) struct InitTests {
   @Test func theBinariesAreBesideTheTestRunner() throws {
     let runner = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     #expect(runner.hasSuffix(".xctest"), "runner is \(runner)")

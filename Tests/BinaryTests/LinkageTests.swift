@@ -2,7 +2,7 @@
 import Testing
 import TestSupport
 
-@Test func pushgateServeLinksNeitherFoundationNorArgumentParserNorLibssh() throws {
+@Test(.blocking) func pushgateServeLinksNeitherFoundationNorArgumentParserNorLibssh() throws {
   let linked = try run("/usr/bin/ldd", [Binaries.serve])
   #expect(linked.status == 0)
   #expect(linked.out.contains("libc.so"))

@@ -5,17 +5,6 @@ import Glibc
 import TestSupport
 import Testing
 
-/// What one fake rsync or rsnapshot of key `key` saw when it started: how many rsyncs ran in
-/// the whole root, and how many rsyncs and snapshots of the same key.
-struct LoadMeasurement: Equatable, CustomStringConvertible {
-  let kind: String
-  let key: String
-  let rsyncs: Int
-  let keyRsyncs: Int
-  let keySnapshots: Int
-  var description: String { "\(kind) \(key) \(rsyncs) \(keyRsyncs) \(keySnapshots)" }
-}
-
 /// A backup root whose fake rsync and rsnapshot count each other in `running/`: each creates
 /// `running/<kind>-<pid>` on start, counts the files there, appends the counts to
 /// `concurrency.log`, and removes its file before it exits (so strictly inside the time its
@@ -66,15 +55,8 @@ struct LoadRoot {
       environment: sshEnvironment(command: allowedCommand), output: output)
   }
 
-  func measurements() -> [LoadMeasurement] {
-    read(path + "/concurrency.log").split(separator: "\n").compactMap { line in
-      let words = line.split(separator: " ")
-      guard words.count == 5, let r = Int(words[2]), let kr = Int(words[3]), let ks = Int(words[4])
-      else { return nil }
-      return LoadMeasurement(
-        kind: String(words[0]), key: String(words[1]), rsyncs: r, keyRsyncs: kr, keySnapshots: ks)
-    }
-  }
+  /// What the fakes measured, in the order they started.
+  func measurements() -> [LoadMeasurement] { LoadMeasurement.all(in: path + "/concurrency.log") }
 
   /// The audit records grouped by session, each group in log order.
   func sessions() throws -> [String: [[String: Any]]] {
@@ -146,9 +128,10 @@ struct LoadRoot {
     }
     : > "$R/running/rsync-$K-$$"
     count rsync; r=$c
+    count snapshot; s=$c
     count "rsync-$K"; kr=$c
     count "snapshot-$K"; ks=$c
-    echo "rsync $K $r $kr $ks" >> "$R/concurrency.log"
+    echo "rsync $K $r $s $kr $ks" >> "$R/concurrency.log"
     pre= logfile= tag=
     for a in "$@"; do
       case "$a" in
@@ -193,9 +176,10 @@ struct LoadRoot {
     }
     : > "$R/running/snapshot-$K-$$"
     count rsync; r=$c
+    count snapshot; s=$c
     count "rsync-$K"; kr=$c
     count "snapshot-$K"; ks=$c
-    echo "snapshot $K $r $kr $ks" >> "$R/concurrency.log"
+    echo "snapshot $K $r $s $kr $ks" >> "$R/concurrency.log"
     sleep 0.1
     rm -f "$R/running/snapshot-$K-$$"
     exit 0
@@ -203,5 +187,3 @@ struct LoadRoot {
     """#
   }
 }
-
-func loadRefusal(_ message: String) -> String { "@RSYNCD: 31.0\n@ERROR: \(message)\n" }

@@ -35,7 +35,7 @@ private let burstCases: [BurstCase] = [
 ]
 
 @Test(
-  "a burst never runs more rsyncs than slots nor two sessions of a key, one outcome each",
+  "a burst never runs more rsyncs than slots nor two sessions of a key, one outcome each", .blocking, .tags(.slow), .skippedInQuickRun,
   arguments: burstCases)
 private func burst(_ c: BurstCase) throws {
   let root = try LoadRoot(
@@ -87,9 +87,9 @@ private func burst(_ c: BurstCase) throws {
       Issue.record("attempt \(URL(fileURLWithPath: process.output).lastPathComponent) exited \(status): \(out) \(err)")
     }
   }
-  let busy = loadRefusal("max connections (\(c.slots)) reached -- try again later")
-  let keyBusy = loadRefusal("another session of this key is running -- try again later")
-  let snapshotRunning = loadRefusal("a snapshot of this key's backups is running -- try again later")
+  let busy = daemonRefusal("max connections (\(c.slots)) reached -- try again later")
+  let keyBusy = daemonRefusal("another session of this key is running -- try again later")
+  let snapshotRunning = daemonRefusal("a snapshot of this key's backups is running -- try again later")
   // Only a key with several attempts meets its own session or its own snapshot.
   let allowedRefusals = c.keys < c.attempts ? [busy, keyBusy, snapshotRunning] : [busy]
   #expect(Set(refusals.keys).isSubset(of: allowedRefusals), "refusals: \(refusals)")
@@ -146,7 +146,7 @@ private func burst(_ c: BurstCase) throws {
   #expect(snapshots.count == (c.snapshots ? 2 * allowedPids.count : 0))
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
-  report(
+  loadReport(
     "burst '\(c.name)': \(allowedPids.count) served, \(refusals[busy] ?? 0) busy, "
       + "\(refusals[keyBusy] ?? 0) key-busy, \(refusals[snapshotRunning] ?? 0) snapshot-running, "
       + "at most \(most) rsyncs at once, " + String(format: "%.1f s", seconds))
@@ -160,7 +160,7 @@ private struct WaitCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "slot_wait: 30 keys' attempts on 3 slots are all served",
+  "slot_wait: 30 keys' attempts on 3 slots are all served", .blocking, .tags(.slow), .skippedInQuickRun,
   arguments: [
     WaitCase(name: "without snapshots", snapshots: false),
     WaitCase(name: "with a snapshot after each push", snapshots: true),
@@ -213,12 +213,7 @@ private func slotWaitServesEveryone(_ c: WaitCase) throws {
   #expect(snapshots.allSatisfy { $0.keyRsyncs == 0 && $0.keySnapshots == 1 })
   #expect(root.leftovers() == [], "left behind")
   #expect(eventually { root.processes().isEmpty }, "still running: \(root.processes())")
-  report(
+  loadReport(
     "slot_wait \(c.name): \(attempts) served, waits \(waits.first ?? 0)–\(waits.last ?? 0) ms, "
       + "at most \(rsyncs.map(\.rsyncs).max() ?? 0) rsyncs at once, \(elapsed) ms")
-}
-
-/// One line on stderr with what a load test measured, for the CI log.
-private func report(_ line: String) {
-  FileHandle.standardError.write(Data("LOAD: \(line)\n".utf8))
 }

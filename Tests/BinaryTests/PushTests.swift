@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Test("an allowed push runs rsync with a fixed argv, a clean environment and the ssh channel")
+@Test("an allowed push runs rsync with a fixed argv, a clean environment and the ssh channel", .blocking)
 func allowedPush() throws {
   let root = try Root(scenario: Scenario(echo: true))
   defer { root.remove() }
@@ -175,7 +175,7 @@ let noSnapshotCases: [NoSnapshotCase] = [
     activity: "pushed", snapshot: "pending", reason: "rsync-signaled", pending: "incomplete\n"),
 ]
 
-@Test("no snapshot unless the session changed the push module and ended well", arguments: noSnapshotCases)
+@Test("no snapshot unless the session changed the push module and ended well", .blocking, arguments: noSnapshotCases)
 func noSnapshot(_ row: NoSnapshotCase) throws {
   let root = try Root(scenario: row.scenario)
   defer { root.remove() }
@@ -205,7 +205,7 @@ func noSnapshot(_ row: NoSnapshotCase) throws {
   #expect(!root.exists("keys/laptop/state/last-snapshot"))
 }
 
-@Test("arguments that claim a dry run do not matter: rsync wrote, so a snapshot is taken")
+@Test("arguments that claim a dry run do not matter: rsync wrote, so a snapshot is taken", .blocking)
 func smuggledDryRunIsSnapshotted() throws {
   let root = try Root(
     scenario: Scenario(
@@ -224,7 +224,7 @@ func smuggledDryRunIsSnapshotted() throws {
   #expect(transfer.text("snapshot") == "due")
 }
 
-@Test("a pending area is snapshotted by the next push that ends well, even an unchanged one")
+@Test("a pending area is snapshotted by the next push that ends well, even an unchanged one", .blocking)
 func pendingIsTakenByTheNextGoodPush() throws {
   let root = try Root(scenario: Scenario(status: 23))
   defer { root.remove() }
@@ -245,7 +245,7 @@ func pendingIsTakenByTheNextGoodPush() throws {
   #expect(!root.exists("keys/laptop/state/pending"))
 }
 
-@Test("within snapshot_min_interval a changing push leaves the area pending")
+@Test("within snapshot_min_interval a changing push leaves the area pending", .blocking)
 func minIntervalDefersTheSnapshot() throws {
   let root = try Root(settings: ["snapshot_min_interval = 1h"])
   defer { root.remove() }
@@ -266,7 +266,7 @@ func minIntervalDefersTheSnapshot() throws {
   #expect(!root.exists("keys/laptop/state/pending"))
 }
 
-@Test("rsync exit 24 takes a snapshot when snapshot_on lists it, and 24 is passed on")
+@Test("rsync exit 24 takes a snapshot when snapshot_on lists it, and 24 is passed on", .blocking)
 func snapshotOnVanishedFiles() throws {
   let root = try Root(settings: ["snapshot_on = 0 24"], scenario: Scenario(status: 24))
   defer { root.remove() }
@@ -280,7 +280,7 @@ func snapshotOnVanishedFiles() throws {
   #expect(records[2].text("result") == "ok")
 }
 
-@Test("the public key from SSH_USER_AUTH is logged with allowed and refused sessions")
+@Test("the public key from SSH_USER_AUTH is logged with allowed and refused sessions", .blocking)
 func publicKeyIsLogged() throws {
   let root = try Root()
   defer { root.remove() }
@@ -304,7 +304,7 @@ func publicKeyIsLogged() throws {
   #expect(root.records("transfer-ended").first?["pubkey"] == nil)
 }
 
-@Test("a pushgate-serve installed at a path with a space fails closed")
+@Test("a pushgate-serve installed at a path with a space fails closed", .blocking)
 func unusableInstallPath() throws {
   let root = try Root()
   defer { root.remove() }

@@ -52,7 +52,7 @@ let refusalCases: [RefusalCase] = [
     logged: String(repeating: "a", count: 256), truncated: true),
 ]
 
-@Test("a refused command gets one stderr line, an escaped log line and nothing else", arguments: refusalCases)
+@Test("a refused command gets one stderr line, an escaped log line and nothing else", .blocking, arguments: refusalCases)
 func refusedCommand(_ row: RefusalCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -90,7 +90,7 @@ private let usage =
   "pushgate: usage: pushgate-serve [--config FILE] [--key LABEL] (run by sshd as a forced command)\n"
 
 @Test(
-  "bad forced-command arguments are a usage error before anything else, logged",
+  "bad forced-command arguments are a usage error before anything else, logged", .blocking,
   arguments: [
     ["--bogus", "x"], ["--key", "lap top"], ["--key"], ["--key", "lap/top"], ["--config="],
     ["laptop"], ["--key", String(repeating: "k", count: 65)],

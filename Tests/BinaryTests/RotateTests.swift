@@ -10,7 +10,7 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     environment: ["PATH": "/usr/bin:/bin"])
 }
 
-@Suite struct RotateTests {
+@Suite(.blocking) struct RotateTests {
   @Test func aHigherLevelRunsForEveryAreaQuietly() throws {
     let root = try Root()
     defer { root.remove() }
@@ -91,9 +91,9 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     defer { root.remove() }
     let push = try ByteLock(root.area + "/state/lock", byte: 0)
     defer { push.close() }
-    let started = try ServeProcess(
+    let started = try SpawnedProcess(
       [Binaries.pushgate, "rotate", "daily", "--config", root.config, "--key", "laptop"],
-      environment: ["PATH": "/usr/bin:/bin"], output: root.path + "/rotate")
+      environment: ["PATH": "/usr/bin:/bin"], output: root.path + "/rotate", holdingInput: true)
     try #require(eventually { hasOpen(started.pid, root.area + "/state/lock") || !started.isRunning })
     usleep(500_000)
     #expect(root.snapshotRuns().isEmpty, "rsnapshot ran while the key's session held its area")

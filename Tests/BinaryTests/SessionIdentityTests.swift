@@ -5,7 +5,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Test("an interactive ssh login (sshd's variables, no command) is refused as interactive")
+@Test("an interactive ssh login (sshd's variables, no command) is refused as interactive", .blocking)
 func interactiveLogin() throws {
   let root = try Root()
   defer { root.remove() }
@@ -21,7 +21,7 @@ func interactiveLogin() throws {
   #expect(records[0].text("peer") == "203.0.113.7")
 }
 
-@Test("pushgate-serve run without sshd (no SSH_CONNECTION, no command) is refused as not-via-ssh")
+@Test("pushgate-serve run without sshd (no SSH_CONNECTION, no command) is refused as not-via-ssh", .blocking)
 func notRunBySSHD() throws {
   let root = try Root()
   defer { root.remove() }
@@ -42,7 +42,7 @@ struct BusyIdentityCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "a session refused as busy logs the key's public key",
+  "a session refused as busy logs the key's public key", .blocking,
   arguments: [
     BusyIdentityCase(reason: "busy", file: "pushgate.lock", bytes: [16]),
     BusyIdentityCase(reason: "key-busy", file: "keys/laptop/state/lock", bytes: [0]),

@@ -42,7 +42,7 @@ let settingsCases: [SettingsCase] = [
     detail: "ROOT/pushgate.conf:5: 'snapshot_mode' must be 'wait' or 'detach', not 'later'"),
 ]
 
-@Test("unusable settings: exit 78, one line for the client, the detail in the log", arguments: settingsCases)
+@Test("unusable settings: exit 78, one line for the client, the detail in the log", .blocking, arguments: settingsCases)
 func unusableSettings(_ row: SettingsCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -87,7 +87,7 @@ struct AuditLogCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "an unusable audit log refuses to serve",
+  "an unusable audit log refuses to serve", .blocking,
   arguments: [
     AuditLogCase(name: "a symbolic link", breakage: .symlink),
     AuditLogCase(name: "a directory", breakage: .directory),
@@ -120,7 +120,7 @@ func unusableAuditLog(_ row: AuditLogCase) throws {
   if row.breakage != .directory { #expect(read(log) == "") }
 }
 
-@Test("the settings of an untrusted file do not choose where the failure is logged")
+@Test("the settings of an untrusted file do not choose where the failure is logged", .blocking)
 func untrustedSettingsDoNotChooseLog() throws {
   let root = try Root()
   defer { root.remove() }

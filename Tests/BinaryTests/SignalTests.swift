@@ -22,7 +22,7 @@ let waitSignalCases: [WaitSignalCase] = [
   WaitSignalCase(signal: SIGHUP, name: "SIGHUP", waitingFor: "area"),
 ]
 
-@Test("a signal while the gate waits is logged as interrupted and ends it with 128+N", arguments: waitSignalCases)
+@Test("a signal while the gate waits is logged as interrupted and ends it with 128+N", .blocking, arguments: waitSignalCases)
 func signalWhileWaiting(_ row: WaitSignalCase) throws {
   let root = try Root(settings: ["max_connections = 1", "slot_wait = 20"])
   defer { root.remove() }
@@ -48,7 +48,7 @@ func signalWhileWaiting(_ row: WaitSignalCase) throws {
   #expect(root.rsyncRuns().isEmpty)
 }
 
-@Test("SIGTERM or SIGHUP to the gate during a wait-mode snapshot is in its snapshot-ended record", arguments: [SIGTERM, SIGHUP])
+@Test("SIGTERM or SIGHUP to the gate during a wait-mode snapshot is in its snapshot-ended record", .blocking, arguments: [SIGTERM, SIGHUP])
 func signalDuringSnapshot(_ signal: Int32) throws {
   let root = try Root(snapshot: SnapshotScenario(holdUntilReleased: true))
   defer {
@@ -68,7 +68,7 @@ func signalDuringSnapshot(_ signal: Int32) throws {
   #expect(root.records.last?.text("event") == "snapshot-ended")
 }
 
-@Test("a detached snapshot that cannot read the settings logs it where the log opens")
+@Test("a detached snapshot that cannot read the settings logs it where the log opens", .blocking)
 func detachedSnapshotBadSettings() throws {
   let root = try Root()
   defer { root.remove() }
@@ -83,7 +83,7 @@ func detachedSnapshotBadSettings() throws {
   #expect(failed.text("key") == "laptop")
 }
 
-@Test("a forced command with arguments pushgate-serve does not take is logged as usage, exit 64")
+@Test("a forced command with arguments pushgate-serve does not take is logged as usage, exit 64", .blocking)
 func usageErrorLogged() throws {
   let root = try Root()
   defer { root.remove() }

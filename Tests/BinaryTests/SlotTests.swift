@@ -5,7 +5,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Test("all slots taken: @ERROR on stdout, exit 75, logged as busy")
+@Test("all slots taken: @ERROR on stdout, exit 75, logged as busy", .blocking)
 func allSlotsBusy() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -26,7 +26,7 @@ func allSlotsBusy() throws {
   #expect(root.rsyncRuns().isEmpty)
 }
 
-@Test("with two slots and the first taken, the session gets slot 1")
+@Test("with two slots and the first taken, the session gets slot 1", .blocking)
 func secondSlot() throws {
   let root = try Root(settings: ["max_connections = 2"])
   defer { root.remove() }
@@ -37,7 +37,7 @@ func secondSlot() throws {
   #expect(root.records("allowed").first?.int("slot") == 1)
 }
 
-@Test("a session waits up to slot_wait for a slot that frees up")
+@Test("a session waits up to slot_wait for a slot that frees up", .blocking)
 func waitsForSlot() throws {
   let root = try Root(settings: ["max_connections = 1", "slot_wait = 2"])
   defer { root.remove() }
@@ -56,7 +56,7 @@ func waitsForSlot() throws {
   #expect(root.rsyncRuns().count == 1)
 }
 
-@Test("a slot still taken after slot_wait is refused as busy")
+@Test("a slot still taken after slot_wait is refused as busy", .blocking)
 func slotWaitRunsOut() throws {
   let root = try Root(settings: ["max_connections = 1", "slot_wait = 1"])
   defer { root.remove() }
@@ -88,7 +88,7 @@ let areaHoldCases: [AreaHoldCase] = [
   AreaHoldCase(name: "another key's snapshot changes nothing", key: "desktop", bytes: [0, 1], refusal: nil),
 ]
 
-@Test("a key's area held by its own session or snapshot refuses it, and only it", arguments: areaHoldCases)
+@Test("a key's area held by its own session or snapshot refuses it, and only it", .blocking, arguments: areaHoldCases)
 func areaHeld(_ row: AreaHoldCase) throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -112,7 +112,7 @@ func areaHeld(_ row: AreaHoldCase) throws {
   #expect(!lock.isWriteLockedElsewhere(byte: 16))
 }
 
-@Test("a session waits up to slot_wait for its key's area")
+@Test("a session waits up to slot_wait for its key's area", .blocking)
 func waitsForTheArea() throws {
   let root = try Root(settings: ["slot_wait = 5"])
   defer { root.remove() }
@@ -127,7 +127,7 @@ func waitsForTheArea() throws {
   #expect((allowed.int("wait_ms") ?? 0) >= 400)
 }
 
-@Test("a killed pushgate-serve gives its slot and its key's area back")
+@Test("a killed pushgate-serve gives its slot and its key's area back", .blocking)
 func killedServeFreesSlot() throws {
   let root = try Root(settings: ["max_connections = 1"], scenario: Scenario(sleep: 30, hooks: .none))
   defer { root.remove() }
@@ -167,7 +167,7 @@ func killedServeFreesSlot() throws {
   #expect(root.rsyncRuns().count == 2)
 }
 
-@Test("a refused daemon-form session waits for the client's lines, holding no slot meanwhile")
+@Test("a refused daemon-form session waits for the client's lines, holding no slot meanwhile", .blocking)
 func refusalHoldsNoSlot() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -194,7 +194,7 @@ func refusalHoldsNoSlot() throws {
       == daemonRefusal("a snapshot of this key's backups is running -- try again later"))
 }
 
-@Test("a session refused as busy gives its key's area back while it talks to the client")
+@Test("a session refused as busy gives its key's area back while it talks to the client", .blocking)
 func busyRefusalHoldsNoArea() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -209,7 +209,7 @@ func busyRefusalHoldsNoArea() throws {
   #expect(refused.wait() == 75)
 }
 
-@Test("a silent client gets its @ERROR after a bounded wait")
+@Test("a silent client gets its @ERROR after a bounded wait", .blocking, .tags(.slow), .skippedInQuickRun)
 func silentClientIsRefused() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -231,7 +231,7 @@ func isGoneOrZombie(_ pid: Int32) -> Bool {
   return stat[stat.index(close, offsetBy: 2)] == "Z"
 }
 
-@Test("the lock file is the account's alone: nobody else can read-lock the slots away")
+@Test("the lock file is the account's alone: nobody else can read-lock the slots away", .blocking)
 func lockFileIsNotReadableByTheGroup() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }

@@ -5,7 +5,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Test("detach mode releases the client at once and snapshots in the background")
+@Test("detach mode releases the client at once and snapshots in the background", .blocking)
 func detachedSnapshot() throws {
   let root = try Root(
     settings: ["snapshot_mode = detach"], snapshot: SnapshotScenario(holdUntilReleased: true))
@@ -70,7 +70,7 @@ struct SnapshotEndCase: Sendable, CustomTestStringConvertible {
 private let kept = "your data arrived and is kept for the next snapshot"
 
 @Test(
-  "in wait mode the client sees the snapshot's outcome",
+  "in wait mode the client sees the snapshot's outcome", .blocking,
   arguments: [
     SnapshotEndCase(exit: 0, result: "ok", stderr: "pushgate: snapshot taken\n"),
     SnapshotEndCase(
@@ -112,7 +112,7 @@ func snapshotOutcome(_ row: SnapshotEndCase) throws {
   #expect(root.exists("keys/laptop/state/synced") == (row.syncStatus == 0 && row.status != 0))
 }
 
-@Test("rsnapshot's sync and level both get the area lock as descriptor 3", arguments: ["wait", "detach"])
+@Test("rsnapshot's sync and level both get the area lock as descriptor 3", .blocking, arguments: ["wait", "detach"])
 func snapshotInheritsTheAreaLock(mode: String) throws {
   let root = try Root(settings: ["snapshot_mode = \(mode)"])
   defer { root.remove() }
@@ -122,7 +122,7 @@ func snapshotInheritsTheAreaLock(mode: String) throws {
   #expect(root.snapshotDescriptors() == ["sync \(root.area)/state/lock", "hourly \(root.area)/state/lock"])
 }
 
-@Test("a snapshot past snapshot_timeout is stopped, with all its processes")
+@Test("a snapshot past snapshot_timeout is stopped, with all its processes", .blocking)
 func snapshotTimeout() throws {
   let root = try Root(settings: ["snapshot_timeout = 1"], snapshot: SnapshotScenario(sleep: 30))
   defer {
@@ -147,7 +147,7 @@ func snapshotTimeout() throws {
   #expect(eventually(within: 5) { pids.allSatisfy(isGone) }, "rsnapshot and its children are gone")
 }
 
-@Test("a snapshot that cannot be started fails the session with 69")
+@Test("a snapshot that cannot be started fails the session with 69", .blocking)
 func snapshotCannotStart() throws {
   let root = try Root()
   defer { root.remove() }
@@ -163,7 +163,7 @@ func snapshotCannotStart() throws {
   #expect(ended.text("detail")?.isEmpty == false)
 }
 
-@Test("a key's snapshot neither waits for nor blocks another key's push")
+@Test("a key's snapshot neither waits for nor blocks another key's push", .blocking)
 func snapshotIgnoresOtherKeys() throws {
   let root = try Root(settings: ["max_connections = 2"])
   defer { root.remove() }
@@ -180,7 +180,7 @@ func snapshotIgnoresOtherKeys() throws {
   #expect(root.records("snapshot-ended").first?.text("result") == "ok")
 }
 
-@Test("a detached snapshot that did not inherit the area waits for it; busy all along: tree-busy")
+@Test("a detached snapshot that did not inherit the area waits for it; busy all along: tree-busy", .blocking)
 func detachedSnapshotWithoutTheArea() throws {
   let root = try Root(settings: ["snapshot_timeout = 1"])
   defer { root.remove() }

@@ -111,8 +111,10 @@ let activityRows: [ActivityRow] = [
     activity: "none", changes: false, snapshot: "skipped", reason: "rsync-status"),
 ]
 
-@Suite struct ActivityTableTests {
-  @Test(.enabled(if: realProgramsInstalled && installed("/usr/bin/timeout")), arguments: activityRows)
+@Suite(.blocking) struct ActivityTableTests {
+  @Test(
+    .tags(.slow), .skippedInQuickRun,
+    .enabled(if: realProgramsInstalled && installed("/usr/bin/timeout")), arguments: activityRows)
   func theRecordSaysWhatRsyncDid(_ row: ActivityRow) throws {
     let root = try BackupRoot()
     defer { root.remove() }

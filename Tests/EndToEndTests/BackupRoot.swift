@@ -46,8 +46,7 @@ struct BackupRoot {
     let clients = temporary.path + "/clients"
     try FileManager.default.createDirectory(atPath: clients, withIntermediateDirectories: true)
     for key in keys {
-      let keygen = try run(
-        "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", key, "-f", "\(clients)/\(key)"])
+      let keygen = try makeSSHKey("\(clients)/\(key)", comment: key)
       try #require(keygen.status == 0, "ssh-keygen: \(keygen.err)")
       let authorized = try run(
         Binaries.pushgate,
@@ -199,16 +198,6 @@ func forcedCommandsByLabel(_ text: String) throws -> [String: String] {
 func inode(_ path: String) throws -> UInt64 {
   let attributes = try FileManager.default.attributesOfItem(atPath: path)
   return (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
-}
-
-/// Polls `condition` every 20 ms until it holds or `seconds` pass; returns its last value.
-func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while Date() < deadline {
-    if condition() { return true }
-    usleep(20_000)
-  }
-  return condition()
 }
 
 /// The lines of a text, for exact line matches.

@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct ContentionTests {
+@Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct ContentionTests {
   @Test(.enabled(if: realProgramsInstalled))
   func aTricklingPushAndASlowSnapshotDelayNoOtherKey() throws {
     let root = try BackupRoot(keys: ["a", "b", "c", "d"])

@@ -19,7 +19,7 @@ extension SSHDSetup {
   }
 }
 
-@Suite struct FaultDetachTests {
+@Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultDetachTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func theDetachedSnapshotHoldsTheAreaAfterTheGateIsGone() throws {
     let setup = try SSHDSetup(settings: ["snapshot_mode = detach"])

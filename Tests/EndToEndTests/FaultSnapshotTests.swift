@@ -5,7 +5,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct FaultSnapshotTests {
+@Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultSnapshotTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func aFailingSnapshotKeepsTheDataAndTheNextPushSnapshots() throws {
     let setup = try SSHDSetup()

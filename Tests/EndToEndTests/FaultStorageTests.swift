@@ -5,7 +5,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct FaultStorageTests {
+@Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultStorageTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled && tmpfsMountWorks))
   func incomingOutOfSpaceFailsThePushAndKeepsTheSnapshots() throws {
     let setup = try SSHDSetup()

@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct FaultTransferTests {
+@Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultTransferTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func clientKilledMidTransfer() throws {
     let setup = try SSHDSetup()

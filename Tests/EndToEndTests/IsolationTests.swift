@@ -51,8 +51,8 @@ private func pushBothKeys(_ root: BackupRoot) throws {
   #expect(root.snapshots("alice") == ["hourly.0"])
 }
 
-@Suite struct IsolationTests {
-  @Test(.enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+@Suite(.blocking) struct IsolationTests {
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
   func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {
@@ -88,7 +88,7 @@ private func pushBothKeys(_ root: BackupRoot) throws {
     #expect(sessions.filter { $0["key"] as? String == "bob" }.count == 4)
   }
 
-  @Test(.enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
   func nothingAliceAsksReachesOrRevealsBobsArea(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {

@@ -5,7 +5,7 @@ import Glibc
 import TestSupport
 import Testing
 
-@Test(.enabled(if: sshdAndRealProgramsInstalled))
+@Test(.blocking, .tags(.slow), .skippedInQuickRun, .enabled(if: sshdAndRealProgramsInstalled))
 func burstThroughARealSSHDAgainstOneSlot() throws {
   let clients = 10
   let keys = (0..<5).map { "k\($0)" }

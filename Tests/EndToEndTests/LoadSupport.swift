@@ -5,24 +5,6 @@ import Foundation
 import Glibc
 import TestSupport
 
-/// What one wrapped server rsync or rsnapshot saw when it started.
-struct LoadMeasurement: Equatable, CustomStringConvertible {
-  let kind: String
-  /// The key of its session (rsync: PUSHGATE_KEY) or area (rsnapshot: its -c file).
-  let key: String
-  /// Running rsyncs and snapshots of every key, itself included.
-  let rsyncs: Int
-  let snapshots: Int
-  /// Running rsyncs and snapshots of its own key, itself included.
-  let keyRsyncs: Int
-  let keySnapshots: Int
-  /// The descriptor numbers the wrapper shell itself had at start (space-separated).
-  let descriptors: String
-  var description: String {
-    "\(kind) \(key) \(rsyncs) \(snapshots) \(keyRsyncs) \(keySnapshots) [\(descriptors)]"
-  }
-}
-
 /// Wraps `/usr/bin/rsync` (its daemon side only) and `/usr/bin/rsnapshot` (its level runs only)
 /// in `directory` with /bin/sh scripts that count each other: each creates
 /// `running/<kind>-<key>-<pid>` on start, counts the files there (all, and its key's),
@@ -43,14 +25,14 @@ struct LoadWrappers {
     try FileManager.default.createDirectory(
       atPath: directory + "/running", withIntermediateDirectories: true)
     // rsnapshot runs cmd_rsync itself; configtest (authorize) is no snapshot.
-    try writeLoadExecutable(
+    try write(
       script(
         kind: "rsync", program: "/usr/bin/rsync", key: #"$PUSHGATE_KEY"#,
-        passThrough: #"[ "$1" = --server ] || exec /usr/bin/rsync "$@""#), to: rsync)
-    try writeLoadExecutable(
+        passThrough: #"[ "$1" = --server ] || exec /usr/bin/rsync "$@""#), to: rsync, mode: 0o755)
+    try write(
       script(
         kind: "snapshot", program: "/usr/bin/rsnapshot", key: #"$(basename "$(dirname "$2")")"#,
-        passThrough: #"[ "$3" = configtest ] && exec /usr/bin/rsnapshot "$@""#), to: rsnapshot)
+        passThrough: #"[ "$3" = configtest ] && exec /usr/bin/rsnapshot "$@""#), to: rsnapshot, mode: 0o755)
   }
 
   private func script(kind: String, program: String, key: String, passThrough: String) -> String {
@@ -79,28 +61,13 @@ struct LoadWrappers {
     """#
   }
 
-  func measurements() -> [LoadMeasurement] {
-    read(directory + "/concurrency.log").split(separator: "\n").compactMap { line in
-      let words = line.split(separator: " ", maxSplits: 6).map(String.init)
-      guard words.count >= 6, let r = Int(words[2]), let s = Int(words[3]), let kr = Int(words[4]),
-        let ks = Int(words[5])
-      else { return nil }
-      return LoadMeasurement(
-        kind: words[0], key: words[1], rsyncs: r, snapshots: s, keyRsyncs: kr, keySnapshots: ks,
-        descriptors: words.count > 6 ? words[6] : "")
-    }
-  }
+  /// What the wrappers measured, in the order they started.
+  func measurements() -> [LoadMeasurement] { LoadMeasurement.all(in: directory + "/concurrency.log") }
 
   /// Wrappers still running (their files in `running/`).
   func stillRunning() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/running")) ?? []).sorted()
   }
-}
-
-/// Writes an executable through a close-on-exec descriptor (see BinaryTests' writeExecutable:
-/// a descriptor open for writing that leaks into a parallel test's child causes ETXTBSY).
-func writeLoadExecutable(_ text: String, to path: String) throws {
-  try write(text, to: path, mode: 0o755)
 }
 
 /// Processes anywhere on the machine whose command line mentions `text` (a root's path), as
@@ -140,9 +107,4 @@ func ownChildren() -> [(pid: Int32, state: Character, command: String)] {
     guard fields.count > 2, Int32(fields[1]) == me, let state = fields[0].first else { return nil }
     return (pid, state, String(stat[stat.index(after: open)..<close]))
   }
-}
-
-/// One line on stderr with what a load test measured, for the CI log.
-func loadReport(_ line: String) {
-  FileHandle.standardError.write(Data("LOAD: \(line)\n".utf8))
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite struct PushTests {
+@Suite(.blocking) struct PushTests {
   /// A file rewritten at the same size within the same second: rsync's quick check (size and
   /// whole seconds) would call it unchanged and link the old content into the new snapshot.
   /// The client pushes it with -I (what --checksum or an editor's two saves lead to); the

@@ -16,7 +16,7 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
   }
 }
 
-@Suite struct RefusalTests {
+@Suite(.blocking) struct RefusalTests {
   @Test(.enabled(if: realProgramsInstalled))
   func busySlotIsRefusedLikeARealDaemonThenPushWorksAfterRelease() throws {
     let root = try BackupRoot(settings: ["max_connections = 1"])

@@ -12,7 +12,7 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
   try run(Binaries.pushgate, ["rotate", level, "--config", root.config], environment: adminEnvironment)
 }
 
-@Suite struct RotateTests {
+@Suite(.blocking) struct RotateTests {
   @Test(.enabled(if: realProgramsInstalled))
   func minIntervalLeavesChangesPendingUntilRotateMayTakeThem() throws {
     let root = try BackupRoot(settings: ["snapshot_min_interval = 1h"])
@@ -79,7 +79,7 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
     #expect(root.snapshots == ["hourly.0", "hourly.1"])
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled))
   func rotateBesidePushesLosesNoLevelAndNeverSnapshotsAPushMidway() throws {
     let keys = ["alpha", "beta"]
     let rounds = 6

@@ -4,7 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct SSHDDetachTests {
+@Suite(.blocking) struct SSHDDetachTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func detachReturnsTheClientBeforeTheSnapshotEnds() throws {
     let setup = try SSHDSetup()

@@ -6,8 +6,8 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct SSHDIsolationTests {
-  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+@Suite(.blocking) struct SSHDIsolationTests {
+  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: sshdAndRealProgramsInstalled))
   func twoKeysThroughSSHDAreIsolated() throws {
     let setup = try SSHDSetup(keys: ["alice", "bob"])
     defer { setup.remove() }

@@ -60,12 +60,6 @@ func allPids() -> [pid_t] {
   ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
 }
 
-/// Whether a process has ended (no /proc entry, or a zombie nobody reaped yet).
-func isGone(_ pid: pid_t) -> Bool {
-  guard let state = statFields(pid)?.first else { return true }
-  return state == "Z" || state == "X"
-}
-
 /// The live children of `parent`.
 func children(of parent: pid_t) -> [pid_t] {
   allPids().filter { statFields($0)?[1] == "\(parent)"[...] && !isGone($0) }

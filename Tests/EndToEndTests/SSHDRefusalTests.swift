@@ -14,7 +14,7 @@ func textLines(_ text: String) -> [String] {
     .map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }.filter { !$0.isEmpty }
 }
 
-@Suite struct SSHDRefusalTests {
+@Suite(.blocking) struct SSHDRefusalTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled && installed("/usr/bin/scp")), arguments: [false, true])
   func scpIsRefusedAndNothingRuns(legacyProtocol: Bool) throws {
     let setup = try SSHDSetup()

@@ -39,21 +39,15 @@ struct SSHDSetup {
     // sshd -i insists on its privilege-separation directory.
     try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
     for key in ["hostkey"] + keys.map({ SSHDSetup.identity($0, first: keys[0]) }) {
-      #expect(try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", key, "-f", "\(path)/\(key)"]).status == 0)
+      #expect(try makeSSHKey("\(path)/\(key)", comment: key).status == 0)
     }
-    try write(
-      """
-      HostKey \(path)/hostkey
-      AuthorizedKeysFile \(path)/authorized_keys
-      PasswordAuthentication no
-      KbdInteractiveAuthentication no
-      ExposeAuthInfo yes
-      PidFile none
-      StrictModes no
-      LogLevel ERROR
-      Subsystem sftp \(Self.sftpServer)
-
-      """, to: path + "/sshd_config")
+    try writeSSHDConfig(
+      path + "/sshd_config", hostKey: path + "/hostkey",
+      options: [
+        "AuthorizedKeysFile \(path)/authorized_keys", "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no", "ExposeAuthInfo yes", "PidFile none", "StrictModes no",
+        "LogLevel ERROR", "Subsystem sftp \(Self.sftpServer)",
+      ])
     let checked = try run("/usr/sbin/sshd", ["-t", "-f", path + "/sshd_config"])
     #expect(checked.status == 0, "sshd -t: \(checked.err)")
     let made = try run(

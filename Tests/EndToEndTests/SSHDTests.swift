@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite struct SSHDTests {
+@Suite(.blocking) struct SSHDTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func pushesThroughARealSSHDAndLogsTheClientsKey() throws {
     let setup = try SSHDSetup()

@@ -1,28 +1,50 @@
-// A child started as sshd starts a forced command, for tests that run many at once.
+// A child started as sshd starts a forced command: the one process helper of the binary and
+// end-to-end tests.
 import Foundation
 import Glibc
 
-/// A child started with posix_spawn: no signal blocked, every signal at its default (as sshd
-/// starts a forced command; Foundation's Process passes the test runner's blocked signals on),
-/// stdin from /dev/null — at EOF, so a refused daemon-form session does not wait for a client —
-/// and stdout and stderr in `<output>.out` and `<output>.err`. No pipes: a pipe's write end
-/// could leak into a child a parallel test starts and hold a stream open.
+/// A child started with posix_spawn (no fork of the big test process): no signal blocked,
+/// every signal at its default (as sshd starts a forced command; Foundation's Process passes the
+/// test runner's blocked signals on), stdout and stderr in `<output>.out` and `<output>.err`.
+/// stdin is /dev/null — at EOF, so a refused daemon-form session does not wait for a client —
+/// or, with `holdingInput`, a pipe the test holds (`write`, `closeInput`), as the ssh channel.
+/// No pipe for the output: a pipe's write end could leak into a child a parallel test starts
+/// and hold a stream open. Killed and reaped when released.
 public final class SpawnedProcess {
   /// The child's pid.
   public let pid: pid_t
   /// The prefix of its `.out` and `.err` files.
   public let output: String
+  /// The write end of its stdin pipe (with `holdingInput`), or -1.
+  public private(set) var input: Int32 = -1
   private var status: Int32?
 
   /// Starts `argv` (absolute path first) with exactly `environment`.
-  public init(_ argv: [String], environment: [String: String], output: String) throws {
+  public init(
+    _ argv: [String], environment: [String: String], output: String, holdingInput: Bool = false
+  ) throws {
     self.output = output
-    pid = try spawnAsSSHDWould(argv, environment: environment, output: output)
+    guard holdingInput else {
+      pid = try spawnAsSSHDWould(argv, environment: environment, output: output)
+      return
+    }
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    defer { Glibc.close(fds[0]) }
+    do {
+      pid = try spawnAsSSHDWould(argv, environment: environment, output: output, input: fds[0])
+    } catch {
+      Glibc.close(fds[1])
+      throw error
+    }
+    input = fds[1]
   }
 
   deinit {
     if isRunning { Glibc.kill(pid, SIGKILL) }
     _ = wait()
+    closeInput()
   }
 
   /// What it wrote to stdout.
@@ -47,6 +69,20 @@ public final class SpawnedProcess {
     }
     status = decodeWaitStatus(raw)
     return status ?? -1
+  }
+
+  /// Sends `number` while it runs.
+  public func signal(_ number: Int32) { if isRunning { Glibc.kill(pid, number) } }
+
+  /// Writes `text` to its stdin pipe.
+  public func write(_ text: String) {
+    _ = Array(text.utf8).withUnsafeBytes { Glibc.write(input, $0.baseAddress, $0.count) }
+  }
+
+  /// Closes its stdin pipe (EOF for the child); idempotent.
+  public func closeInput() {
+    if input >= 0 { Glibc.close(input) }
+    input = -1
   }
 }
 
