@@ -29,7 +29,9 @@ public struct FileStatus: Equatable, Sendable {
   /// `st_mtim.tv_sec`.
   public var modified: Int
 
-  /// lstat(2) of `path`. The error keeps errno (``SystemError/isNotFound`` and others).
+  /// lstat(2) of `path`.
+  ///
+  /// The error keeps errno (``SystemError/isNotFound`` and others).
   public static func of(_ path: String) throws(SystemError) -> FileStatus {
     var info = stat()
     guard lstat(path, &info) == 0 else { throw .current("lstat") }
@@ -40,7 +42,7 @@ public struct FileStatus: Equatable, Sendable {
   public static func ifExists(_ path: String) throws(SystemError) -> FileStatus? {
     do {
       return try of(path)
-    } catch where error.isNotFound {
+    } catch  where error.isNotFound {
       return nil
     }
   }

@@ -7,9 +7,9 @@
 // the matching lock is held.
 import CPushgate
 import Glibc
-import PushgateSystem
 import PushgateAdminCore
 import PushgateCore
+import PushgateSystem
 
 /// A read-only view of a lock file's locks and holder records.
 public struct LockProbe: Sendable {
@@ -78,9 +78,11 @@ public struct LockProbe: Sendable {
     return LockView(slots: slots)
   }
 
-  /// What an area's lock file says: a snapshot or rotation runs (byte 1), a session holds
-  /// the area (byte 0), or nothing does. Holder records are not read: `pushgate rotate`
-  /// writes none, so the snapshot record may be an older holder's.
+  /// What an area's lock file says: a snapshot or rotation runs (byte 1), a session holds the area
+  /// (byte 0), or nothing does.
+  ///
+  /// Holder records are not read: `pushgate rotate` writes none, so the snapshot record may be an
+  /// older holder's.
   public func areaView() throws(SystemError) -> AreaActivity {
     if try hold(at: AreaLock.snapshotByte) != .free { return .snapshot }
     if try hold(at: AreaLock.areaByte) != .free { return .session }
@@ -90,4 +92,3 @@ public struct LockProbe: Sendable {
   /// Closes the descriptor (close(2)).
   public func close() { _ = Glibc.close(fd) }
 }
-

@@ -5,8 +5,8 @@
 // Spawn.runCapturing (the gate's runner for rsnapshot) says why the two are not one.
 import CPushgate
 import Glibc
-import PushgateSystem
 import PushgateCore
+import PushgateSystem
 
 extension Spawn {
   /// What a captured run printed and how it ended.

@@ -63,7 +63,9 @@ public struct AreaState: Equatable, Sendable {
   }
 
   /// The contents of the pending file.
-  public static func pendingText(_ pending: Pending) -> [UInt8] { Array((pending.rawValue + "\n").utf8) }
+  public static func pendingText(_ pending: Pending) -> [UInt8] {
+    Array((pending.rawValue + "\n").utf8)
+  }
 
   /// Reads the pending file: a missing file is `.none`; anything unreadable counts as
   /// `.incomplete`, the state that never snapshots a tree by itself.

@@ -35,9 +35,12 @@ public enum AuditRecord {
     line.add("command_bytes", command.count)
   }
 
-  /// A refused session: the escaped command and the reason code. Every refusal carries the
-  /// key's identity: a busy session has no other record that would.
-  public static func refused(_ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil) -> [UInt8] {
+  /// A refused session: the escaped command and the reason code.
+  ///
+  /// Every refusal carries the key's identity: a busy session has no other record that would.
+  public static func refused(
+    _ context: SessionContext, _ refusal: Refusal, time: Int, waitedMilliseconds: Int? = nil
+  ) -> [UInt8] {
     var line = start("refused", context, time: time, identity: true)
     addCommand(context, to: &line)
     line.add("reason", refusal.code)
@@ -73,9 +76,10 @@ public enum AuditRecord {
     return line.line
   }
 
-  /// rsync ended: its status, what the client asked for (the pre-xfer hook), what rsync
-  /// recorded it changed, what the session was, and the snapshot decision. File names never
-  /// appear: they are the client's.
+  /// rsync ended: its status, what the client asked for (the pre-xfer hook), what rsync recorded it
+  /// changed, what the session was, and the snapshot decision.
+  ///
+  /// File names never appear: they are the client's.
   public static func transferEnded(
     _ context: SessionContext, _ end: ProcessEnd, milliseconds: Int, evidence: HookEvidence,
     changes: TransferChanges, activity: SessionActivity, decision: SnapshotDecision, time: Int,
@@ -104,8 +108,9 @@ public enum AuditRecord {
     return line.line
   }
 
-  /// The snapshot ended (in the session, or in the detached process). `interruptedBy` is a
-  /// termination signal the gate received (and passed on to the snapshot).
+  /// The snapshot ended (in the session, or in the detached process).
+  ///
+  /// `interruptedBy` is a termination signal the gate received (and passed on to the snapshot).
   public static func snapshotEnded(
     _ context: SessionContext, _ outcome: SnapshotOutcome, milliseconds: Int,
     waitedMilliseconds: Int, mode: SnapshotMode, outputTail: [UInt8], interruptedBy: Int32? = nil,

@@ -63,7 +63,8 @@ public enum Failure: Error, Equatable, Sendable {
     case .evidence: "server error: cannot record the session"
     case .selfPath: "server error: pushgate-serve is installed at an unusable path"
     case .keyMissing: "server error: this key has no --key label; the administrator must fix it"
-    case .rsyncdConf: "server error: the rsync daemon's settings are unsafe; the administrator must fix them"
+    case .rsyncdConf:
+      "server error: the rsync daemon's settings are unsafe; the administrator must fix them"
     case .area: "server error: cannot use this key's backup area"
     case .interrupted: "server: the session was stopped by a signal"
     case .usage: "server error: the forced command is wrong; the administrator must fix it"

@@ -28,7 +28,7 @@ public struct GateFacts: Equatable, Sendable {
 
   /// Why a file could not be read: errno's text.
   public struct Unreadable: Error, Equatable, Sendable {
-    /// The reason, e.g. `open: No such file or directory`.
+    /// The reason, such as `open: No such file or directory`.
     public let reason: String
     /// Creates a reason.
     public init(_ reason: String) { self.reason = reason }
@@ -43,9 +43,10 @@ public struct GateFacts: Equatable, Sendable {
 
 /// The decision step of a session.
 public enum Gate {
-  /// Classifies the command; the cheap first step, before anything is read from disk. No
-  /// command at all is an interactive login when sshd ran us (it always sets
-  /// `SSH_CONNECTION`), and "not via ssh" otherwise.
+  /// Classifies the command; the cheap first step, before anything is read from disk.
+  ///
+  /// No command at all is an interactive login when sshd ran us (it always sets `SSH_CONNECTION`),
+  /// and "not via ssh" otherwise.
   public static func classify(settings: Settings, context: SessionContext) -> Classification {
     let verdict = settings.allowedCommand.classify(context.originalCommand)
     if verdict == .refuse(.notViaSSH), context.sshConnection != nil {

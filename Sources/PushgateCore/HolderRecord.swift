@@ -1,8 +1,10 @@
 // Who holds a slot or runs a snapshot: a small record in the lock file, for pushgate status.
 
-/// A fixed-size JSON record written into the lock file by the holder of a slot (or of the
-/// tree, for a snapshot), so `pushgate status` can name it without root. The record is only
-/// meaningful while the matching lock is held; a stale one stays behind after a crash.
+/// A fixed-size JSON record written into the lock file by the holder of a slot (or of the tree, for
+/// a snapshot), so `pushgate status` can name it without root.
+///
+/// The record is only meaningful while the matching lock is held; a stale one stays behind after a
+/// crash.
 public enum HolderRecord {
   /// Bytes per record: a JSON object padded with spaces, ending in a newline.
   public static let size = 256

@@ -4,9 +4,9 @@
 public struct PreTransfer: Equatable, Sendable {
   /// `RSYNC_MODULE_NAME`.
   public var module: String
-  /// `RSYNC_REQUEST`, e.g. `push/`.
+  /// `RSYNC_REQUEST`, such as `push/`.
   public var request: String
-  /// `RSYNC_ARG0...`, e.g. `rsyncd --server -nlogDtpre.iLsfxCIvu . .`.
+  /// `RSYNC_ARG0...`, such as `rsyncd --server -nlogDtpre.iLsfxCIvu . .`.
   public var arguments: [String]
 
   /// Creates a record; tests build these directly.
@@ -45,8 +45,9 @@ public struct PreTransfer: Equatable, Sendable {
   }
 }
 
-/// Everything the pre-xfer hook of one session recorded: what the client asked for. What
-/// rsync then did comes from its transfer log (``TransferLog``).
+/// Everything the pre-xfer hook of one session recorded: what the client asked for.
+///
+/// What rsync then did comes from its transfer log (``TransferLog``).
 public struct HookEvidence: Equatable, Sendable {
   /// One entry per pre-xfer run (one per module transfer).
   public var pre: [PreTransfer] = []

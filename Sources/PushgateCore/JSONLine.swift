@@ -1,6 +1,8 @@
 // A tiny writer for one flat JSON object per line, keys in the order they are added.
 
-/// Builds one JSON Lines record. Strings are rendered as visible ASCII first, then escaped.
+/// Builds one JSON Lines record.
+///
+/// Strings are rendered as visible ASCII first, then escaped.
 public struct JSONLine: Sendable {
   private var bytes: [UInt8] = [UInt8(ascii: "{")]
 
@@ -19,17 +21,20 @@ public struct JSONLine: Sendable {
     key(name)
     bytes.append(UInt8(ascii: "\""))
     for byte in VisibleBytes.render(value, limit: limit).bytes {
-      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        bytes.append(UInt8(ascii: "\\"))
+      }
       bytes.append(byte)
     }
     bytes.append(UInt8(ascii: "\""))
   }
 
-  /// Adds a string field that is already visible ASCII (read back from a hook's evidence
-  /// line): only JSON-escaped, so a tab the hook saw as `\t` is `\\t` in the file and reads `\t`
-  /// through a JSON reader, not `\\t`. A byte that is
-  /// not printable ASCII still becomes `\xHH`; the value is cut at `limit` bytes, never
-  /// inside an escape.
+  /// Adds a string field that is already visible ASCII (read back from a hook's evidence line):
+  /// only JSON-escaped, so a tab the hook saw as `\t` is `\\t` in the file and reads `\t` through a
+  /// JSON reader, not `\\t`.
+  ///
+  /// A byte that is not printable ASCII still becomes `\xHH`; the value is cut at `limit` bytes,
+  /// never inside an escape.
   public mutating func add(_ name: StaticString, visible value: String, limit: Int = 256) {
     key(name)
     bytes.append(UInt8(ascii: "\""))
@@ -42,7 +47,9 @@ public struct JSONLine: Sendable {
       }
       guard index + width <= Swift.min(limit, visible.count) else { break }
       for byte in visible[index..<(index + width)] {
-        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+          bytes.append(UInt8(ascii: "\\"))
+        }
         bytes.append(byte)
       }
       index += width

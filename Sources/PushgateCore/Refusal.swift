@@ -42,7 +42,9 @@ public enum Refusal: Error, Equatable, Sendable {
     }
   }
 
-  /// The one line the client sees. It never repeats what the client sent.
+  /// The one line the client sees.
+  ///
+  /// It never repeats what the client sent.
   public var message: String {
     switch self {
     case .notViaSSH:

@@ -30,9 +30,10 @@ public struct RetainLevel: Equatable, Sendable {
   /// The largest count accepted.
   public static let maximumCount = 999
 
-  /// rsnapshot's commands: rsnapshot 1.4.5 rejects them as level names ("reserved word
-  /// conflict"). Only those made of lower-case letters are listed; the rest cannot pass
-  /// ``isLevelName(_:)`` anyway.
+  /// rsnapshot's commands: rsnapshot 1.4.5 rejects them as level names ("reserved word conflict").
+  ///
+  /// Only those made of lower-case letters are listed; the rest cannot pass ``isLevelName(_:)``
+  /// anyway.
   public static let reservedNames: Set<String> = [
     "archive", "configtest", "delete", "diff", "du", "help", "history", "list", "restore",
     "rollback", "sync", "version",

@@ -74,7 +74,9 @@ public struct RsyncdConf: Equatable, Sendable {
     }
   }
 
-  /// Reads the text of an rsyncd.conf file. Never fails: what it cannot read it records.
+  /// Reads the text of an rsyncd.conf file.
+  ///
+  /// Never fails: what it cannot read it records.
   ///
   /// Works on the UTF-8 bytes (pushgate-serve parses the file before every session; Swift's
   /// Character handling of a comment-heavy file cost more than the rest of the session).
@@ -123,8 +125,10 @@ public struct RsyncdConf: Equatable, Sendable {
   private static let hash = UInt8(ascii: "#")
   private static let semicolon = UInt8(ascii: ";")
 
-  /// Physical lines (split at LF, a CR before it dropped) joined at a trailing backslash,
-  /// each with the number of its first line. A comment line ends where it ends, as in rsync.
+  /// Physical lines (split at LF, a CR before it dropped) joined at a trailing backslash, each with
+  /// the number of its first line.
+  ///
+  /// A comment line ends where it ends, as in rsync.
   private static func logicalLines(_ bytes: [UInt8]) -> [(Int, [UInt8])] {
     var result: [(Int, [UInt8])] = []
     var pending: (Int, [UInt8])? = nil

@@ -100,7 +100,9 @@ public enum RsyncdPolicy {
       } else {
         problems.append("\(file): module '\(name)' has no path")
       }
-      if !isPush, conf.effective("read only", in: module).flatMap({ RsyncdConf.bool($0.value) }) == false {
+      if !isPush,
+        conf.effective("read only", in: module).flatMap({ RsyncdConf.bool($0.value) }) == false
+      {
         problems.append(
           "\(file): module '\(name)' is writable: only '\(settings.pushModule)' may be; set "
             + "'read only = yes'")
@@ -133,11 +135,15 @@ public enum RsyncdPolicy {
 
   /// Whether `path` is `area` or a normalised path below it of safe characters.
   static func isInsideArea(_ path: String, area: String) -> Bool {
-    guard path.utf8.starts(with: (area + "/").utf8) else { return path.utf8.elementsEqual(area.utf8) }
+    guard path.utf8.starts(with: (area + "/").utf8) else {
+      return path.utf8.elementsEqual(area.utf8)
+    }
     let rest = path.utf8.dropFirst(area.utf8.count + 1)
     let parts = rest.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     return rest.allSatisfy(PathRules.isSafe)
-      && parts.allSatisfy { !$0.isEmpty && !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8) }
+      && parts.allSatisfy {
+        !$0.isEmpty && !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8)
+      }
   }
 
   private static func trimSlash(_ path: String) -> String {

@@ -49,7 +49,7 @@ public struct SessionContext: Equatable, Sendable {
 
 /// A public key as listed in sshd's `SSH_USER_AUTH` file: `publickey <type> <base64>`.
 public struct PublicKey: Equatable, Sendable {
-  /// Key type, e.g. `ssh-ed25519`.
+  /// Key type, such as `ssh-ed25519`.
   public let type: String
   /// The key blob in base64.
   public let base64: String

@@ -47,7 +47,8 @@ public struct SessionPlan: Equatable, Sendable {
   public init(settings: Settings, context: SessionContext, slot: Int = 0) throws(Failure) {
     guard PathRules.isSafeAbsolute(context.executable) else {
       throw .selfPath(
-        detail: "pushgate-serve runs from '\(VisibleBytes.render(Array(context.executable.utf8)).text)'; "
+        detail:
+          "pushgate-serve runs from '\(VisibleBytes.render(Array(context.executable.utf8)).text)'; "
           + "install it at a path of letters, digits and / . _ - + , @ :")
     }
     self.settings = settings
@@ -64,7 +65,9 @@ public struct SessionPlan: Equatable, Sendable {
     {
       rsyncEnvironment.append("SSH_CONNECTION=" + String(decoding: connection, as: UTF8.self))
     }
-    if let client = context.sshClient, Self.isSSHClient(client), !client.starts(with: "UNKNOWN".utf8) {
+    if let client = context.sshClient, Self.isSSHClient(client),
+      !client.starts(with: "UNKNOWN".utf8)
+    {
       rsyncEnvironment.append("SSH_CLIENT=" + String(decoding: client, as: UTF8.self))
     }
     rsyncEnvironment.append("PUSHGATE_SESSION=\(context.session)")
@@ -88,7 +91,8 @@ public struct SessionPlan: Equatable, Sendable {
       path: settings.rsnapshot, arguments: settings.rsnapshotSyncCommand(area),
       environment: snapshotEnvironment, directory: area.directory)
     snapshot = ProgramRun(
-      path: settings.rsnapshot, arguments: settings.rsnapshotCommand(area, level: settings.interval),
+      path: settings.rsnapshot,
+      arguments: settings.rsnapshotCommand(area, level: settings.interval),
       environment: snapshotEnvironment, directory: area.directory)
   }
 

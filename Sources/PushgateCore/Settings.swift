@@ -8,7 +8,9 @@ public enum SnapshotMode: String, Equatable, Sendable {
   case detach
 }
 
-/// The validated settings of one backup root. See pushgate.conf(5).
+/// The validated settings of one backup root.
+///
+/// See pushgate.conf(5).
 public struct Settings: Equatable, Sendable {
   /// Absolute path of the backup root; the allowed command is `cd <root> && rsync ...`.
   public var root: String
@@ -68,8 +70,9 @@ public struct Settings: Equatable, Sendable {
   /// transfer log.
   public var evidenceDirectory: String { root + "/.pushgate" }
 
-  /// The slot holders published for monitoring, beside the lock file: `lock_file` with a
-  /// final `.lock` replaced by `.holders` (or `.holders` added), e.g. `ROOT/pushgate.holders`.
+  /// The slot holders published for monitoring, beside the lock file: `lock_file` with a final
+  /// `.lock` replaced by `.holders` (or `.holders` added), such as `ROOT/pushgate.holders`.
+  ///
   /// The lock file itself stays the account's alone; see docs/design.md.
   public var holdersFile: String {
     (lockFile.hasSuffix(".lock") ? String(lockFile.dropLast(5)) : lockFile) + ".holders"

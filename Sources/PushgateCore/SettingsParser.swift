@@ -1,7 +1,9 @@
 // Strict parser for pushgate.conf: `name = value` lines and `#` comments, every mistake named.
 
 /// Why the settings cannot be used: a line of the file, the whole text, or the file itself
-/// (unreadable, a link, not ours). The one error type of settings, parser and loader alike.
+/// (unreadable, a link, not ours).
+///
+/// The one error type of settings, parser and loader alike.
 public struct SettingsError: Error, Equatable, Sendable {
   /// The file's path as given.
   public let file: String
@@ -41,7 +43,9 @@ public struct SettingsError: Error, Equatable, Sendable {
   public var failure: Failure { .settings(detail: description) }
 }
 
-/// Parses pushgate.conf. Unknown, repeated or malformed settings are errors, never ignored.
+/// Parses pushgate.conf.
+///
+/// Unknown, repeated or malformed settings are errors, never ignored.
 public enum SettingsParser {
   /// The largest settings file accepted.
   public static let maximumSize = 65536
@@ -63,7 +67,9 @@ public enum SettingsParser {
     var lineNumber = 0
     for rawLine in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
-      let fail = { (message: String) in SettingsError(file: file, line: lineNumber, message: message) }
+      let fail = { (message: String) in
+        SettingsError(file: file, line: lineNumber, message: message)
+      }
       guard let text = String(validating: rawLine, as: UTF8.self) else {
         throw fail("line is not valid UTF-8")
       }
@@ -147,7 +153,9 @@ public enum SettingsParser {
   }
 
   /// `text` as an error message may quote it: control bytes and non-ASCII escaped, at most 64
-  /// bytes. Public for the admin tool's messages about the same values.
+  /// bytes.
+  ///
+  /// Public for the admin tool's messages about the same values.
   public static func visible(_ text: String) -> String {
     String(decoding: VisibleBytes.render(Array(text.utf8), limit: 64).bytes, as: UTF8.self)
   }
@@ -164,7 +172,8 @@ public enum SettingsParser {
     for (i, x) in a.enumerated() {
       var current = [i + 1] + Array(repeating: 0, count: b.count)
       for (j, y) in b.enumerated() {
-        current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+        current[j + 1] = Swift.min(
+          previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
       }
       previous = current
     }

@@ -2,7 +2,9 @@
 
 /// A signal's name for the audit log.
 public enum SignalName {
-  /// `SIGTERM`, `SIGHUP`, `SIGINT`... or `SIG<number>` for one not in the table.
+  /// `SIGTERM`, `SIGHUP`, `SIGINT`...
+  ///
+  /// or `SIG<number>` for one not in the table.
   public static func of(_ number: Int32) -> String {
     switch number {
     case 1: "SIGHUP"

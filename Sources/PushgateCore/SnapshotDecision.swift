@@ -87,9 +87,10 @@ public enum SnapshotDecision: Equatable, Sendable {
     }
   }
 
-  /// Whether to snapshot at once when `state/pending` cannot be written: a deferral that
-  /// cannot be recorded would be forgotten, so a whole pushed tree is snapshotted now. A push
-  /// cut short is not (its tree is partial); the session fails instead.
+  /// Whether to snapshot at once when `state/pending` cannot be written: a deferral that cannot be
+  /// recorded would be forgotten, so a whole pushed tree is snapshotted now.
+  ///
+  /// A push cut short is not (its tree is partial); the session fails instead.
   public var snapshotsWhenPendingIsLost: Bool { pendingMark == .complete }
 
   /// The client's line when a deferral could not be recorded and the snapshot runs now.
@@ -129,8 +130,10 @@ public enum SnapshotOutcome: Equatable, Sendable {
   /// completes the same `.sync`.
   indirect case syncFailed(SnapshotOutcome)
 
-  /// Whether the snapshot counts as taken: rsnapshot exited 0. Its 2 ("warnings") is not:
-  /// with a sync it means files are missing from the tree (rsync 23 or 24).
+  /// Whether the snapshot counts as taken: rsnapshot exited 0.
+  ///
+  /// Its 2 ("warnings") is not: with a sync it means files are missing from the tree (rsync 23 or
+  /// 24).
   public var isSuccess: Bool { self == .ended(.exited(0)) }
 
   /// The stable result code for the log.

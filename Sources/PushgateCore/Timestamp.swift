@@ -31,10 +31,14 @@ extension Timestamp {
   /// (midnight UTC); `nil` for anything else.
   public static func parse(_ text: String) -> Int? {
     let bytes = Array(text.utf8)
-    guard bytes.count == 10 || (bytes.count == 20 && bytes[10] == UInt8(ascii: "T") && bytes[19] == UInt8(ascii: "Z"))
+    guard
+      bytes.count == 10
+        || (bytes.count == 20 && bytes[10] == UInt8(ascii: "T") && bytes[19] == UInt8(ascii: "Z"))
     else { return nil }
     func number(_ range: Range<Int>) -> Int? {
-      guard bytes[range].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+      guard bytes[range].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+        return nil
+      }
       return Int(String(decoding: bytes[range], as: UTF8.self))
     }
     guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),

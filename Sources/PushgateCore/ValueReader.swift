@@ -16,7 +16,8 @@ struct ValueReader {
       throw fail(
         name,
         "'\(name)' must be an absolute path of letters, digits and / . _ - + , @ : "
-          + "without '//', '.' or '..' parts or a trailing '/', not '\(SettingsParser.visible(value))'")
+          + "without '//', '.' or '..' parts or a trailing '/', not '\(SettingsParser.visible(value))'"
+      )
     }
     return value
   }
@@ -26,7 +27,8 @@ struct ValueReader {
     guard PathRules.isModuleName(value) else {
       throw fail(
         name,
-        "'\(name)' must be an rsync module name (letters, digits, . _ -), not '\(SettingsParser.visible(value))'")
+        "'\(name)' must be an rsync module name (letters, digits, . _ -), not '\(SettingsParser.visible(value))'"
+      )
     }
     return value
   }
@@ -94,7 +96,8 @@ struct ValueReader {
   func mode(_ name: String, default fallback: SnapshotMode) throws(SettingsError) -> SnapshotMode {
     guard let value = values[name]?.value else { return fallback }
     guard let mode = SnapshotMode(rawValue: value) else {
-      throw fail(name, "'\(name)' must be 'wait' or 'detach', not '\(SettingsParser.visible(value))'")
+      throw fail(
+        name, "'\(name)' must be 'wait' or 'detach', not '\(SettingsParser.visible(value))'")
     }
     return mode
   }

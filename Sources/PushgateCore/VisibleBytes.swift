@@ -1,7 +1,9 @@
 // Renders untrusted bytes as visible ASCII before they reach a log or a terminal.
 
 /// Untrusted bytes turned into printable ASCII: `\n`, `\r`, `\t`, `\\` and `\xHH` for every byte
-/// outside 0x20–0x7E. The result can never move a cursor, end a line or break JSON beyond `"`.
+/// outside 0x20–0x7E.
+///
+/// The result can never move a cursor, end a line or break JSON beyond `"`.
 public struct VisibleBytes: Equatable, Sendable {
   /// The rendered, printable ASCII bytes.
   public let bytes: [UInt8]

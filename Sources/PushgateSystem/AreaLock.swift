@@ -30,7 +30,8 @@ public struct AreaLock: Sendable {
 
   /// Opens (or creates, mode 0600) `area`'s lock file, never through a symlink.
   public static func open(_ area: Area) throws(SystemError) -> AreaLock {
-    AreaLock(locks: OFDLocks(fd: try TrustedFile.openOwned(area.lockFile, flags: O_RDWR, mode: 0o600)))
+    AreaLock(
+      locks: OFDLocks(fd: try TrustedFile.openOwned(area.lockFile, flags: O_RDWR, mode: 0o600)))
   }
 
   /// Adopts descriptor `fd`, inherited from the session that started us, if it is `area`'s
@@ -77,13 +78,15 @@ public struct AreaLock: Sendable {
     locks.publish(record, at: HolderRecord.snapshotOffset)
   }
 
-  /// Runs a snapshot of `area` while we hold it: marks it (byte 1) and names `holder`, then
-  /// runs `sync` (when given: the lowest level's `rsnapshot sync`) and, only if it exited 0,
-  /// `level` (Spawn.runCapturing: each in its own process group, killed when the whole
-  /// `timeoutSeconds` have passed). A sync that did not complete never reaches the level, so the
-  /// history stays as it was. `state/synced` is removed before the sync, written after its 0
-  /// and removed once the level succeeded. When the level succeeds and `isNewSnapshot`, the
-  /// area's last snapshot is recorded, which clears what was pending.
+  /// Runs a snapshot of `area` while we hold it: marks it (byte 1) and names `holder`, then runs
+  /// `sync` (when given: the lowest level's `rsnapshot sync`) and, only if it exited 0, `level`
+  /// (Spawn.runCapturing: each in its own process group, killed when the whole `timeoutSeconds`
+  /// have passed).
+  ///
+  /// A sync that did not complete never reaches the level, so the history stays as it was.
+  /// `state/synced` is removed before the sync, written after its 0 and removed once the level
+  /// succeeded. When the level succeeds and `isNewSnapshot`, the area's last snapshot is recorded,
+  /// which clears what was pending.
   ///
   /// Every step gets our lock's open file description as its descriptor 3: rsnapshot and
   /// everything it starts (rsync, cp, rm) hold the area until the last of them exits, whoever

@@ -49,16 +49,17 @@ public enum AtomicFile {
   public struct Failure: Error, Equatable, Sendable {
     /// What failed.
     public let step: Step
-    /// errno and the operation, e.g. `write '/backup/.pushgate.conf.pushgate-1a2b'`.
+    /// errno and the operation, such as `write '/backup/.pushgate.conf.pushgate-1a2b'`.
     public let error: SystemError
   }
 
   /// How many random temporary names are tried before giving up (each failed with EEXIST).
   static let attempts = 8
 
-  /// Replaces `path` with `bytes`, mode `mode` and, when given, `owner`. The directory is
-  /// opened as named (open(2) with O_DIRECTORY | O_CLOEXEC); everything after works relative
-  /// to it, as ``replace(_:in:bytes:mode:owner:)``.
+  /// Replaces `path` with `bytes`, mode `mode` and, when given, `owner`.
+  ///
+  /// The directory is opened as named (open(2) with O_DIRECTORY | O_CLOEXEC); everything after
+  /// works relative to it, as ``replace(_:in:bytes:mode:owner:)``.
   public static func replace(path: String, bytes: [UInt8], mode: mode_t, owner: Owner? = nil)
     throws(Failure)
   {
@@ -71,9 +72,11 @@ public enum AtomicFile {
     try replace(name, in: directoryFD, bytes: bytes, mode: mode, owner: owner)
   }
 
-  /// Replaces `name` in the open directory `directoryFD` (a caller that has checked and
-  /// locked the directory keeps every step inside it). The directory's own fsync(2) comes
-  /// after the rename has happened, so its failure is not reported: the file is replaced.
+  /// Replaces `name` in the open directory `directoryFD` (a caller that has checked and locked the
+  /// directory keeps every step inside it).
+  ///
+  /// The directory's own fsync(2) comes after the rename has happened, so its failure is not
+  /// reported: the file is replaced.
   public static func replace(
     _ name: String, in directoryFD: Int32, bytes: [UInt8], mode: mode_t, owner: Owner? = nil
   ) throws(Failure) {

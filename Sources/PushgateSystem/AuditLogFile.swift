@@ -11,7 +11,9 @@
 import CPushgate
 import Glibc
 
-/// The audit log at a path, written one record at a time. Holds no descriptor between records.
+/// The audit log at a path, written one record at a time.
+///
+/// Holds no descriptor between records.
 public struct AuditLogFile: Sendable {
   /// The log's path.
   public let path: String
@@ -23,7 +25,9 @@ public struct AuditLogFile: Sendable {
   public static let lockWaitMilliseconds = 2000
 
   /// Checks that the log can be opened or created (mode 0640), refusing symlinks and files not
-  /// owned by us or root, and returns the log. Nothing is kept open.
+  /// owned by us or root, and returns the log.
+  ///
+  /// Nothing is kept open.
   public static func open(_ path: String, lock lockPath: String? = nil) throws(SystemError)
     -> AuditLogFile
   {
@@ -71,7 +75,9 @@ public struct AuditLogFile: Sendable {
     return fd
   }
 
-  /// One open, reserve, write, close. `true` when the record is in the file still at the path.
+  /// One open, reserve, write, close.
+  ///
+  /// `true` when the record is in the file still at the path.
   private func appendOnce(_ record: [UInt8], mayCutBack: Bool) throws(SystemError) -> Bool {
     let fd = try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640)
     defer { close(fd) }

@@ -23,15 +23,18 @@ public enum Descriptors {
     defer { closedir(directory) }
     let own = dirfd(directory)
     while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
       if let fd = Int32(name), fd > 2, fd != own {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
       }
     }
   }
 
-  /// Opens /dev/null (open(2) with `access`, O_RDWR unless told, and O_CLOEXEC). Every
-  /// /dev/null handed to a child comes from here, and a failure is thrown: a child given -1
+  /// Opens /dev/null (open(2) with `access`, O_RDWR unless told, and O_CLOEXEC).
+  ///
+  /// Every /dev/null handed to a child comes from here, and a failure is thrown: a child given -1
   /// would keep our descriptor (the ssh channel) instead.
   public static func openNull(_ access: Int32 = O_RDWR) throws(SystemError) -> Int32 {
     let fd = open("/dev/null", access | O_CLOEXEC)
@@ -40,7 +43,9 @@ public enum Descriptors {
   }
 
   /// Writes all of `bytes` to `fd` (write(2), retrying after EINTR and short writes): every
-  /// write-it-all of the gate and the admin tool. `false` on the first error, errno kept.
+  /// write-it-all of the gate and the admin tool.
+  ///
+  /// `false` on the first error, errno kept.
   @discardableResult
   public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var offset = 0
@@ -60,9 +65,11 @@ public enum Descriptors {
     writeAll(2, Array("pushgate: \(message)\n".utf8))
   }
 
-  /// Reads `fd` to EOF (read(2), retrying after EINTR): every read-to-the-end of the gate and
-  /// the admin tool. Stops once more than `limit` bytes have been read, so a result longer
-  /// than `limit` (by less than one 16 KiB buffer) means "larger than the limit" to the caller.
+  /// Reads `fd` to EOF (read(2), retrying after EINTR): every read-to-the-end of the gate and the
+  /// admin tool.
+  ///
+  /// Stops once more than `limit` bytes have been read, so a result longer than `limit` (by less
+  /// than one 16 KiB buffer) means "larger than the limit" to the caller.
   public static func readAll(_ fd: Int32, limit: Int) throws(SystemError) -> [UInt8] {
     var result: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16384)

@@ -28,9 +28,11 @@ public enum EvidenceFile {
     }
   }
 
-  /// Reserves `bytes` for `path` without changing its size (fallocate(2) with
-  /// FALLOC_FL_KEEP_SIZE), so rsync's appends to it cannot fail for lack of space. Returns the
-  /// error when there is no room; a file system without fallocate (EOPNOTSUPP) is not one.
+  /// Reserves `bytes` for `path` without changing its size (fallocate(2) with FALLOC_FL_KEEP_SIZE),
+  /// so rsync's appends to it cannot fail for lack of space.
+  ///
+  /// Returns the error when there is no room; a file system without fallocate (EOPNOTSUPP) is not
+  /// one.
   public static func reserve(path: String, bytes: Int) -> SystemError? {
     let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { return .current("open") }
@@ -55,8 +57,9 @@ public enum EvidenceFile {
     return TrustedFile.readSmall(path, limit: limit) ?? []
   }
 
-  /// Streams rsync's transfer log into `log` (any size, 64 KiB at a time) and removes the
-  /// file. `false` when it could not be read to the end: the session's changes are unknown.
+  /// Streams rsync's transfer log into `log` (any size, 64 KiB at a time) and removes the file.
+  ///
+  /// `false` when it could not be read to the end: the session's changes are unknown.
   public static func consumeTransferLog(path: String, into log: inout TransferLog) -> Bool {
     defer { unlink(path) }
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)

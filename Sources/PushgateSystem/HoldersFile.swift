@@ -17,12 +17,13 @@ public enum HoldersFile {
   /// one of ours keeps.
   public static let mode: mode_t = 0o640
 
-  /// Marks `slot` as held by `record` in the holders file at `path`: creates it if needed
-  /// (O_CREAT | O_EXCL, then fchmod 0640), opens it with TrustedFile.openOwned (O_NOFOLLOW,
-  /// O_CLOEXEC, O_NONBLOCK; a regular file owned by us or root, not writable by others), takes
-  /// byte 16+slot without waiting and writes the record. Best effort: returns whether the slot
-  /// is published; nothing here ever waits or stops a session. The descriptor stays open (and
-  /// the mark held) until the process exits.
+  /// Marks `slot` as held by `record` in the holders file at `path`: creates it if needed (O_CREAT
+  /// | O_EXCL, then fchmod 0640), opens it with TrustedFile.openOwned (O_NOFOLLOW, O_CLOEXEC,
+  /// O_NONBLOCK; a regular file owned by us or root, not writable by others), takes byte 16+slot
+  /// without waiting and writes the record.
+  ///
+  /// Best effort: returns whether the slot is published; nothing here ever waits or stops a
+  /// session. The descriptor stays open (and the mark held) until the process exits.
   @discardableResult
   public static func publish(_ record: [UInt8], slot: Int, path: String) -> Bool {
     let created = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)

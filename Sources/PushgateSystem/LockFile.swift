@@ -58,8 +58,9 @@ public struct OFDLocks: Sendable {
     }
   }
 
-  /// Whether another open file description holds byte `offset` (F_OFD_GETLK). Our own locks
-  /// never read as held.
+  /// Whether another open file description holds byte `offset` (F_OFD_GETLK).
+  ///
+  /// Our own locks never read as held.
   public func isHeldElsewhere(at offset: Int) -> Bool {
     pg_ofd_getlk(fd, off_t(offset), 1) > 0
   }

@@ -7,8 +7,10 @@ public enum SettingsFile {
   /// The default location.
   public static let defaultPath = "/backup/pushgate.conf"
 
-  /// Reads, checks and parses the settings file. A failure also says where it can still be
-  /// logged (``SettingsError/auditLog``): beside an untrusted file, never where it says.
+  /// Reads, checks and parses the settings file.
+  ///
+  /// A failure also says where it can still be logged (``SettingsError/auditLog``): beside an
+  /// untrusted file, never where it says.
   public static func load(_ path: String) -> Result<Settings, SettingsError> {
     var bytes: [UInt8] = []
     do {
@@ -16,7 +18,8 @@ public enum SettingsFile {
       return .success(try SettingsParser.parse(bytes, file: path))
     } catch {
       var error = error
-      error.auditLog = SettingsParser.bestEffortAuditLog(error.isAboutTheFile ? [] : bytes, file: path)
+      error.auditLog = SettingsParser.bestEffortAuditLog(
+        error.isAboutTheFile ? [] : bytes, file: path)
       return .failure(error)
     }
   }
@@ -27,7 +30,8 @@ public enum SettingsFile {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       if errno == ELOOP {
-        throw .untrusted(path, "settings '\(path)' is a symbolic link; point --config at the real file")
+        throw .untrusted(
+          path, "settings '\(path)' is a symbolic link; point --config at the real file")
       }
       throw .untrusted(path, "cannot read settings '\(path)': \(SystemError.current("open").text)")
     }
@@ -48,14 +52,16 @@ public enum SettingsFile {
     guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
       throw .untrusted(
         path,
-        "settings '\(path)' has mode \(String(info.st_mode & 0o7777, radix: 8)); run 'chmod go-w \(path)'")
+        "settings '\(path)' has mode \(String(info.st_mode & 0o7777, radix: 8)); run 'chmod go-w \(path)'"
+      )
     }
     let bytes: [UInt8]
     do { bytes = try Descriptors.readAll(fd, limit: SettingsParser.maximumSize) } catch {
       throw .untrusted(path, "cannot read settings '\(path)': \(error.text)")
     }
     guard bytes.count <= SettingsParser.maximumSize else {
-      throw .untrusted(path, "settings '\(path)' is larger than \(SettingsParser.maximumSize) bytes")
+      throw .untrusted(
+        path, "settings '\(path)' is larger than \(SettingsParser.maximumSize) bytes")
     }
     return bytes
   }

@@ -56,13 +56,15 @@ public enum Spawn {
     }
   }
 
-  /// Starts `run`; the child changes into `run.directory` itself (our working directory is
-  /// never touched). Every other descriptor is closed in the child and every signal is at its
-  /// default disposition. With `credentials` the child first becomes that user. With
-  /// `diesWithUs` the child gets SIGTERM when we die, so it never outlives the slot we hold.
-  /// Returns the pid.
+  /// Starts `run`; the child changes into `run.directory` itself (our working directory is never
+  /// touched).
+  ///
+  /// Every other descriptor is closed in the child and every signal is at its default disposition.
+  /// With `credentials` the child first becomes that user. With `diesWithUs` the child gets SIGTERM
+  /// when we die, so it never outlives the slot we hold. Returns the pid.
   public static func start(
-    _ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit, diesWithUs: Bool = true,
+    _ run: ProgramRun, stdio: Stdio = Stdio(), grouping: Grouping = .inherit,
+    diesWithUs: Bool = true,
     credentials: Credentials? = nil
   ) throws(SystemError) -> pid_t {
     var step: Int32 = 0
@@ -119,10 +121,11 @@ public enum Spawn {
     return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
   }
 
-  /// Runs `run` in a new process group with stdin at /dev/null and stdout+stderr captured;
-  /// kills the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`. `inherited`
-  /// (when given) becomes the child's descriptor 3, not close-on-exec, so everything it starts
-  /// holds that open file description too (the area lock of a snapshot). A /dev/null that
+  /// Runs `run` in a new process group with stdin at /dev/null and stdout+stderr captured; kills
+  /// the group (SIGTERM, then SIGKILL 5 s later) after `timeoutSeconds`.
+  ///
+  /// `inherited` (when given) becomes the child's descriptor 3, not close-on-exec, so everything it
+  /// starts holds that open file description too (the area lock of a snapshot). A /dev/null that
   /// cannot be opened is an error: the child never gets our stdin (the ssh channel) instead.
   /// Returns how it ended (`nil` on timeout) and the last `tailLimit` bytes of its output.
   ///
@@ -207,6 +210,8 @@ public enum Spawn {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
+    // The array holds at least the terminating nil, so its buffer always has an address.
+    // swift-format-ignore: NeverForceUnwrap
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
   }
 }

@@ -6,7 +6,7 @@ import Glibc
 public struct SystemError: Error, Equatable, Sendable {
   /// The errno value; 0 for a refusal of ours.
   public let number: Int32
-  /// The operation, e.g. `open`.
+  /// The operation, such as `open`.
   public let operation: String
 
   /// Captures the current `errno`.
@@ -14,8 +14,8 @@ public struct SystemError: Error, Equatable, Sendable {
     SystemError(number: errno, operation: operation)
   }
 
-  /// A file our checks refused (`reason`, e.g. `owned by uid 1000`), not a failed call: its
-  /// text is the reason alone, never an errno's words borrowed for it.
+  /// A file our checks refused (`reason`, such as `owned by uid 1000`), not a failed call: its text
+  /// is the reason alone, never an errno's words borrowed for it.
   public static func refused(_ reason: String) -> SystemError {
     SystemError(number: 0, operation: reason)
   }

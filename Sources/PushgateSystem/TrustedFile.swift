@@ -30,10 +30,11 @@ public enum TrustedFile {
     (try? read(path, limit: limit)).map { Array($0.prefix(limit)) }
   }
 
-  /// Reads `path` without following a symlink (open(2) with O_NOFOLLOW, ELOOP when it is one)
-  /// or waiting on a FIFO (O_NONBLOCK); with `requiringRegular`, refuses anything but a
-  /// regular file (fstat(2) on the descriptor). At most `limit` bytes and a little more, as
-  /// Descriptors.readAll.
+  /// Reads `path` without following a symlink (open(2) with O_NOFOLLOW, ELOOP when it is one) or
+  /// waiting on a FIFO (O_NONBLOCK); with `requiringRegular`, refuses anything but a regular file
+  /// (fstat(2) on the descriptor).
+  ///
+  /// At most `limit` bytes and a little more, as Descriptors.readAll.
   public static func read(
     _ path: String, limit: Int, requiringRegular: Bool = true
   ) throws(SystemError) -> [UInt8] {
@@ -48,9 +49,10 @@ public enum TrustedFile {
     return try Descriptors.readAll(fd, limit: limit)
   }
 
-  /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and
-  /// checks that it is a regular file owned by us or root and not writable by others. With
-  /// `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
+  /// Opens (creating with `mode` if needed) a file of ours for appending or locking, and checks
+  /// that it is a regular file owned by us or root and not writable by others.
+  ///
+  /// With `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
   /// (fchmod(2)).
   public static func openOwned(
     _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false
@@ -66,9 +68,11 @@ public enum TrustedFile {
       throw error
     }
     let problem: String? =
-      info.st_mode & S_IFMT != S_IFREG ? "not a regular file"
-      : !(info.st_uid == 0 || info.st_uid == geteuid()) ? "owned by uid \(info.st_uid)"
-      : info.st_mode & S_IWOTH != 0 ? "writable by others" : nil
+      info.st_mode & S_IFMT != S_IFREG
+      ? "not a regular file"
+      : !(info.st_uid == 0 || info.st_uid == geteuid())
+        ? "owned by uid \(info.st_uid)"
+        : info.st_mode & S_IWOTH != 0 ? "writable by others" : nil
     if let problem {
       close(fd)
       throw SystemError.refused(problem)

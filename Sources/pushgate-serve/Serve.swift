@@ -4,7 +4,9 @@ import Glibc
 import PushgateCore
 import PushgateSystem
 
-/// Serves one session and exits. Every outcome is logged before the next step.
+/// Serves one session and exits.
+///
+/// Every outcome is logged before the next step.
 func serve(config: String, key: String) -> Never {
   // From here on SIGTERM, SIGHUP and SIGINT are noted, not fatal: a wait stops on one and the
   // session is logged as interrupted; rsync and the snapshot get them passed on.
@@ -20,7 +22,9 @@ func serve(config: String, key: String) -> Never {
   }
   let waitStart = Clock.monotonicMilliseconds()
   var plan: SessionPlan
-  switch Gate.decide(settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key)) {
+  switch Gate.decide(
+    settings: settings, context: context, facts: AreaFiles.gateFacts(settings, key: key))
+  {
   case .refuse(let refusal):
     refuseInDaemonProtocol(refusal, context, log, since: waitStart)
   case .fail(let failure):
@@ -76,7 +80,8 @@ func serve(config: String, key: String) -> Never {
   }
   // Room for rsync's transfer log and the hook's line now: on a full disk rsync would write
   // neither and still exit 0. Without room the session still runs; its changes count unknown.
-  let reserveProblem = (EvidenceFile.reserve(path: plan.transferLogPath, bytes: 65536)
+  let reserveProblem =
+    (EvidenceFile.reserve(path: plan.transferLogPath, bytes: 65536)
     ?? EvidenceFile.reserve(path: plan.evidencePath, bytes: 4096))?.text
   log.record(
     AuditRecord.allowed(

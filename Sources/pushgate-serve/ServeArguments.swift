@@ -38,7 +38,9 @@ enum ServeArguments: Equatable {
     }
     guard !config.isEmpty, key.isEmpty || Gate.isKeyLabel(key) else { return nil }
     if let session {
-      guard session.utf8.count == 16, session.utf8.allSatisfy({ PathRules.isSafe($0) && $0 != UInt8(ascii: "/") }) else {
+      guard session.utf8.count == 16,
+        session.utf8.allSatisfy({ PathRules.isSafe($0) && $0 != UInt8(ascii: "/") })
+      else {
         return nil
       }
       return .detachedSnapshot(config: config, key: key, session: session)

@@ -10,7 +10,9 @@ struct SessionLog {
   /// Appends a record, or stops with the audit-log failure.
   func record(_ bytes: [UInt8]) {
     do { try file.append(bytes) } catch {
-      stop(Failure.auditLog(path: file.path, detail: error.text).clientMessage, status: ExitStatus.osError)
+      stop(
+        Failure.auditLog(path: file.path, detail: error.text).clientMessage,
+        status: ExitStatus.osError)
     }
   }
 
@@ -50,7 +52,8 @@ func stopWithUsage(_ words: [String]) -> Never {
   if case .success(let settings) = SettingsFile.load(config),
     let log = try? AuditLogFile.open(settings.auditLog, lock: settings.lockFile)
   {
-    let detail = "pushgate-serve does not take the arguments '\(words.joined(separator: " "))'; "
+    let detail =
+      "pushgate-serve does not take the arguments '\(words.joined(separator: " "))'; "
       + ServeArguments.usage
     try? log.append(
       AuditRecord.failed(

@@ -3,10 +3,12 @@ import Glibc
 import PushgateCore
 import PushgateSystem
 
-/// Runs the area's snapshot (`rsnapshot sync`, then the lowest level only if the sync exited
-/// 0) with its timeout while holding the area (no push of this key writes meanwhile), records
-/// the area's new state and logs the outcome. rsnapshot and what it starts inherit the area
-/// lock, so the area stays held until the last of them is gone, even after we exit.
+/// Runs the area's snapshot (`rsnapshot sync`, then the lowest level only if the sync exited 0)
+/// with its timeout while holding the area (no push of this key writes meanwhile), records the
+/// area's new state and logs the outcome.
+///
+/// rsnapshot and what it starts inherit the area lock, so the area stays held until the last of
+/// them is gone, even after we exit.
 func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context: SessionContext)
   -> SnapshotOutcome
 {
@@ -31,9 +33,10 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
 }
 
 /// Starts `pushgate-serve --snapshot-session ID` in its own session with no descriptor to the
-/// client, so the client is released now while the snapshot runs on. The child inherits our
-/// area lock as descriptor 3: the same open file description, so the area stays held, with
-/// no gap, until the snapshot ends.
+/// client, so the client is released now while the snapshot runs on.
+///
+/// The child inherits our area lock as descriptor 3: the same open file description, so the area
+/// stays held, with no gap, until the snapshot ends.
 func startDetachedSnapshot(
   config: String, plan: SessionPlan, area: AreaLock, context: SessionContext, log: SessionLog
 ) {
@@ -61,7 +64,8 @@ func runDetachedSnapshot(config: String, key: String, session: String) -> Never 
   // Changed since the session read them: logged where the old log still opens.
   let settings = loadSettings(config, context)
   let log = openLog(settings)
-  guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context) else {
+  guard Gate.isKeyLabel(key), let plan = try? SessionPlan(settings: settings, context: context)
+  else {
     log.fail(context, .keyMissing)
   }
   let area: AreaLock

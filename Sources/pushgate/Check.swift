@@ -1,7 +1,7 @@
 // pushgate check: the gate's decision and plan for a command, without any effect.
 import ArgumentParser
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 struct Check: ParsableCommand {
@@ -22,7 +22,8 @@ struct Check: ParsableCommand {
   @Option(help: "The pushgate-serve path used in the hook commands (default: beside pushgate).")
   var serve: String?
 
-  @Argument(help: "The command as the client sends it; words are joined with single spaces, as sshd does.")
+  @Argument(
+    help: "The command as the client sends it; words are joined with single spaces, as sshd does.")
   var command: [String] = []
 
   func run() throws {
@@ -68,7 +69,9 @@ struct Check: ParsableCommand {
       return (running.user, running.home, "root: the key has no area to take the account from")
     }
     guard let owner = Accounts.lookUp(uid: uid) else {
-      return ("uid\(uid)", "/", "uid \(uid), owner of \(settings.area(key).state), has no passwd entry")
+      return (
+        "uid\(uid)", "/", "uid \(uid), owner of \(settings.area(key).state), has no passwd entry"
+      )
     }
     return (owner.name, owner.home, "owner of \(settings.area(key).state)")
   }

@@ -8,20 +8,30 @@ enum PlanReport {
     let settings = plan.settings
     var lines = ["allow"]
     lines.append("  account:     \(account); rsync gets its HOME, USER and LOGNAME")
-    lines.append("  area:        \(plan.area.directory) (one session of this key at a time: \(plan.area.lockFile))")
-    lines.append("  slots:       \(settings.maxConnections) on \(settings.lockFile), wait up to \(settings.slotWait) s")
+    lines.append(
+      "  area:        \(plan.area.directory) (one session of this key at a time: \(plan.area.lockFile))"
+    )
+    lines.append(
+      "  slots:       \(settings.maxConnections) on \(settings.lockFile), wait up to \(settings.slotWait) s"
+    )
     lines.append("  directory:   \(plan.rsync.directory)")
     lines.append("  rsync argv:  " + plan.rsync.arguments.map(quoted).joined(separator: " "))
-    lines.append("  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
+    lines.append(
+      "  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
     lines += plan.rsync.environment.map { "    " + quoted($0) }
     lines.append(
       "  snapshot:    " + plan.snapshotSync.arguments.map(quoted).joined(separator: " ")
         + ", then if it exits 0: " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
-    lines.append("  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and its transfer log shows the push created, changed or deleted something in module '\(settings.pushModule)' (or earlier changes are pending)")
+    lines.append(
+      "  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and its transfer log shows the push created, changed or deleted something in module '\(settings.pushModule)' (or earlier changes are pending)"
+    )
     if settings.snapshotMinInterval > 0 {
-      lines.append("  min interval: \(AgeText.setting(settings.snapshotMinInterval)) after the area's last snapshot; changes meanwhile stay pending")
+      lines.append(
+        "  min interval: \(AgeText.setting(settings.snapshotMinInterval)) after the area's last snapshot; changes meanwhile stay pending"
+      )
     }
-    lines.append("  snapshot mode: \(settings.snapshotMode.rawValue), timeout \(settings.snapshotTimeout) s")
+    lines.append(
+      "  snapshot mode: \(settings.snapshotMode.rawValue), timeout \(settings.snapshotTimeout) s")
     lines.append("  audit log:   \(settings.auditLog)")
     return lines.joined(separator: "\n")
   }
@@ -36,6 +46,7 @@ enum PlanReport {
 
 extension String {
   fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-    split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    split(separator: Character(target), omittingEmptySubsequences: false).joined(
+      separator: replacement)
   }
 }

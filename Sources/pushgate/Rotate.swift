@@ -2,8 +2,8 @@
 // its area's lock, so it never overlaps a push or a push's snapshot of that key.
 import ArgumentParser
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// `pushgate rotate LEVEL [--key LABEL] [--config FILE]`.
@@ -24,7 +24,9 @@ struct Rotate: ParsableCommand {
       field). See pushgate-rotate(8).
       """)
 
-  @Argument(help: ArgumentHelp("A level of 'retain' in the settings, such as hourly or daily.", valueName: "level"))
+  @Argument(
+    help: ArgumentHelp(
+      "A level of 'retain' in the settings, such as hourly or daily.", valueName: "level"))
   var level: String
 
   @Option(help: "The settings file.")
@@ -41,17 +43,21 @@ struct Rotate: ParsableCommand {
     }
     guard settings.retain.contains(where: { $0.name == level }) else {
       let levels = settings.retain.map(\.name).joined(separator: ", ")
-      try fail("'\(level)' is not a level of 'retain' in \(config) (\(levels))", status: ExitStatus.usage)
+      try fail(
+        "'\(level)' is not a level of 'retain' in \(config) (\(levels))", status: ExitStatus.usage)
     }
     let labels: [String]
     if let key {
       guard Gate.isKeyLabel(key), AreaFiles.exists(settings.area(key)) else {
-        try fail("no area for key '\(LogRow.visible(key))' in \(settings.keysDirectory)", status: ExitStatus.usage)
+        try fail(
+          "no area for key '\(LogRow.visible(key))' in \(settings.keysDirectory)",
+          status: ExitStatus.usage)
       }
       labels = [key]
     } else {
       do { labels = try AreaFiles.labels(settings) } catch {
-        try fail("cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
+        try fail(
+          "cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
       }
     }
     // Before anything is opened or written: as another account (root, say) rotate would create
@@ -65,7 +71,8 @@ struct Rotate: ParsableCommand {
     }
     let log: AuditLogFile
     do { log = try AuditLogFile.open(settings.auditLog, lock: settings.lockFile) } catch {
-      try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
+      try fail(
+        "cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
     }
     var failed = 0
     for label in labels {
@@ -78,7 +85,9 @@ struct Rotate: ParsableCommand {
             milliseconds: ran.milliseconds, waitedMilliseconds: ran.waited,
             outputTail: ran.tail, time: Clock.now()))
       } catch {
-        try fail("cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError)
+        try fail(
+          "cannot write audit log '\(settings.auditLog)': \(error.text)", status: ExitStatus.osError
+        )
       }
       if let problem = ran.problem {
         failed += 1
@@ -150,9 +159,10 @@ struct Rotate: ParsableCommand {
       ran.problem = "snapshot taken, but its time could not be recorded: \(error.text)"
     }
     if !outcome.isSuccess {
-      let last = String(decoding: snapshot.tail, as: UTF8.self).split(separator: "\n").last.map {
-        ": " + LogRow.visible(String($0))
-      } ?? ""
+      let last =
+        String(decoding: snapshot.tail, as: UTF8.self).split(separator: "\n").last.map {
+          ": " + LogRow.visible(String($0))
+        } ?? ""
       ran.problem = "rsnapshot \(outcome.code)\(last)"
     }
     return ran

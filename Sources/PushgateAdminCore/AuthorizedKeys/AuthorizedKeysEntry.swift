@@ -67,16 +67,20 @@ public struct PushgateKeyEntry: Equatable, Sendable {
     if let from { options.append(AuthorizedKeysOption(name: "from", value: from)) }
     options.append(
       AuthorizedKeysOption(name: "command", value: "\(serve) --config \(config) --key \(label)"))
-    return AuthorizedKeysLine(options: options, keyType: keyType, base64: base64, comment: label).text
+    return AuthorizedKeysLine(options: options, keyType: keyType, base64: base64, comment: label)
+      .text
   }
 
-  /// Whether `patterns` can go between the quotes of `from="..."`: printable ASCII without
-  /// spaces, quotes or backslashes, not empty, at most 1024 bytes. sshd checks the patterns
-  /// themselves (sshd(8) PATTERNS).
+  /// Whether `patterns` can go between the quotes of `from="..."`: printable ASCII without spaces,
+  /// quotes or backslashes, not empty, at most 1024 bytes.
+  ///
+  /// sshd checks the patterns themselves (sshd(8) PATTERNS).
   public static func isFromPatterns(_ patterns: String) -> Bool {
     let bytes = Array(patterns.utf8)
     return !bytes.isEmpty && bytes.count <= 1024
-      && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+      && bytes.allSatisfy {
+        $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+      }
   }
 
   private static func isWord(_ text: String) -> Bool {

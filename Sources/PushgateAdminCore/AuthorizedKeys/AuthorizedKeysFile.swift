@@ -99,7 +99,7 @@ public enum AuthorizedKeysConflict: Equatable, Sendable {
     }
   }
 
-  /// One line for the administrator, e.g. `line 3 already holds this key (label 'laptop')`.
+  /// One line for the administrator, such as `line 3 already holds this key (label 'laptop')`.
   public var message: String {
     switch self {
     case .sameKey(let number, let label?):

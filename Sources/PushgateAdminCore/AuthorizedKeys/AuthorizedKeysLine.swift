@@ -26,7 +26,7 @@ public struct AuthorizedKeysOption: Equatable, Sendable {
 public struct AuthorizedKeysLine: Equatable, Sendable {
   /// The options, in order; empty when there are none.
   public var options: [AuthorizedKeysOption]
-  /// The key type word, e.g. `ssh-ed25519`.
+  /// The key type word, such as `ssh-ed25519`.
   public var keyType: String
   /// The key blob in base64, as written.
   public var base64: String
@@ -34,15 +34,19 @@ public struct AuthorizedKeysLine: Equatable, Sendable {
   public var comment: String
 
   /// A line from its parts.
-  public init(options: [AuthorizedKeysOption] = [], keyType: String, base64: String, comment: String = "") {
+  public init(
+    options: [AuthorizedKeysOption] = [], keyType: String, base64: String, comment: String = ""
+  ) {
     self.options = options
     self.keyType = keyType
     self.base64 = base64
     self.comment = comment
   }
 
-  /// Parses one line (without its `\n`; a trailing `\r` is ignored). `nil` for a blank line,
-  /// a `#` comment, or a line sshd could not read as a key (unbalanced quotes, no key).
+  /// Parses one line (without its `\n`; a trailing `\r` is ignored).
+  ///
+  /// `nil` for a blank line, a `#` comment, or a line sshd could not read as a key (unbalanced
+  /// quotes, no key).
   public static func parse(_ line: some Collection<UInt8>) -> AuthorizedKeysLine? {
     var bytes = Array(line)
     if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }

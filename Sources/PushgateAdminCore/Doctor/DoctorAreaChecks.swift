@@ -178,8 +178,10 @@ extension DoctorChecks {
     return results
   }
 
-  /// Problems shared by several areas become one line naming them (paths show LABEL); a
-  /// problem of one area keeps its own paths. Lines keep the order of their first area.
+  /// Problems shared by several areas become one line naming them (paths show LABEL); a problem of
+  /// one area keeps its own paths.
+  ///
+  /// Lines keep the order of their first area.
   static func grouped(_ problems: [(Area, [DoctorResult])], keys: String) -> [DoctorResult] {
     var order: [DoctorResult] = []
     var members: [DoctorResult: [(Area, DoctorResult)]] = [:]

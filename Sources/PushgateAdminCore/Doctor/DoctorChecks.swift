@@ -116,7 +116,8 @@ public enum DoctorChecks {
     if file.uid != 0, case .parsed(let settings) = facts.settings, facts.rootIsRoots(settings) {
       return DoctorResult(
         .fail, "settings",
-        found + " in \(settings.root), which is root's -- the backup account can change which programs run",
+        found
+          + " in \(settings.root), which is root's -- the backup account can change which programs run",
         fix: "chown root:root \(path)")
     }
     if file.uid != 0 {
@@ -187,9 +188,10 @@ public enum DoctorChecks {
     return path
   }
 
-  /// The lock file as `ownFile` checks it, and readable by the account alone: a reader can
-  /// take read locks on the slot bytes and turn every client away. The gate tightens a file
-  /// of the account's itself; one of root's it cannot.
+  /// The lock file as `ownFile` checks it, and readable by the account alone: a reader can take
+  /// read locks on the slot bytes and turn every client away.
+  ///
+  /// The gate tightens a file of the account's itself; one of root's it cannot.
   static func lockFile(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
     let result = ownFile(facts, settings.lockFile, name: "lockfile")
     let file = facts.file(settings.lockFile)

@@ -203,7 +203,7 @@ extension DoctorFacts {
 
 /// Why a file's text could not be read.
 public struct DoctorReadError: Error, Equatable, Sendable {
-  /// One line, e.g. `No such file or directory`.
+  /// One line, such as `No such file or directory`.
   public let reason: String
   /// Whether the file does not exist (ENOENT), as opposed to exists and was not read.
   public let isMissing: Bool

@@ -28,7 +28,8 @@ extension DoctorChecks {
       return [
         DoctorResult(
           .warn, "keys", "\(path) not checked: \(error.reason)",
-          fix: "make it a regular file the account or root owns (sshd's StrictModes wants that too)")
+          fix: "make it a regular file the account or root owns (sshd's StrictModes wants that too)"
+        )
       ]
     }
     var settings: Settings? = nil

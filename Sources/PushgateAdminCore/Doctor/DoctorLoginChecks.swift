@@ -65,7 +65,8 @@ extension DoctorChecks {
     case .withheld(let found, let fix):
       return [
         DoctorResult(
-          .warn, "shell", "login shell \(shell) not run as root: \(found) -- another account controls it",
+          .warn, "shell",
+          "login shell \(shell) not run as root: \(found) -- another account controls it",
           fix: fix)
       ]
     }

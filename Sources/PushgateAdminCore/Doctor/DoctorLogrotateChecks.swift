@@ -64,12 +64,14 @@ enum LogrotateConfig {
           continue
         }
         guard let directive = words.first else { continue }
-        if ["postrotate", "prerotate", "firstaction", "lastaction", "preremove"].contains(directive) {
+        if ["postrotate", "prerotate", "firstaction", "lastaction", "preremove"].contains(directive)
+        {
           inScript = true
           continue
         }
-        if stanza != nil {
-          apply(directive, words, to: &stanza!)
+        if var current = stanza {
+          apply(directive, words, to: &current)
+          stanza = current
         } else {
           apply(directive, words, to: &defaults)
         }

@@ -58,10 +58,12 @@ extension DoctorChecks {
       area, settings: settings, userId: facts.userId, tool: "doctor", inspect: facts.file)
   }
 
-  /// What lets an account other than root and `userId` change the area's rsnapshot.conf (the
-  /// file, or a directory on its path up to ROOT) before rsnapshot reads it, and the fix;
-  /// `nil` when nothing does. `inspect` describes a path as lstat(2) sees it; `tool` is the
-  /// command the fix may tell to run as the file's owner instead.
+  /// What lets an account other than root and `userId` change the area's rsnapshot.conf (the file,
+  /// or a directory on its path up to ROOT) before rsnapshot reads it, and the fix; `nil` when
+  /// nothing does.
+  ///
+  /// `inspect` describes a path as lstat(2) sees it; `tool` is the command the fix may tell to run
+  /// as the file's owner instead.
   public static func configtestHazard(
     _ area: Area, settings: Settings, userId: UInt32, also runner: UInt32? = nil, tool: String,
     inspect: (String) -> DoctorFile
@@ -253,7 +255,9 @@ extension DoctorChecks {
         DoctorResult(
           .fail, "areas",
           "\(conf) does not pass --modify-window=-1 to rsync -- a file rewritten at the same size within the same second would keep its old content in the next snapshot",
-          fix: "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"))
+          fix:
+            "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"
+        ))
     }
     if let lock = rsnapshotValues(text, "lockfile").last?.first {
       results.append(

@@ -161,12 +161,15 @@ struct FlatJSONParser {
       return (start..<index, .number)
     case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
       let start = index
-      while index < bytes.count, bytes[index] >= UInt8(ascii: "a"), bytes[index] <= UInt8(ascii: "z") {
+      while index < bytes.count, bytes[index] >= UInt8(ascii: "a"),
+        bytes[index] <= UInt8(ascii: "z")
+      {
         index += 1
       }
       let word = bytes[start..<index]
-      guard word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)
-        || word.elementsEqual("null".utf8)
+      guard
+        word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)
+          || word.elementsEqual("null".utf8)
       else { return nil }
       return (start..<index, .literal)
     case UInt8(ascii: "["), UInt8(ascii: "{"):

@@ -8,8 +8,9 @@ import PushgateCore
 
 /// Renders session summaries as rows.
 public enum LogRow {
-  /// The widths of the fixed columns: time, key, peer, fingerprint, outcome. A longer value
-  /// pushes the rest of its row to the right; it is never cut.
+  /// The widths of the fixed columns: time, key, peer, fingerprint, outcome.
+  ///
+  /// A longer value pushes the rest of its row to the right; it is never cut.
   static let widths = [20, 10, 15, 19, 11]
 
   /// The header row, printed above the first row.
@@ -24,8 +25,10 @@ public enum LogRow {
     return String(decoding: row.bytes, as: UTF8.self)
   }()
 
-  /// The row for `summary`, without a newline. Columns: time (UTC), key, peer address,
-  /// short key fingerprint, what the session did in one word, then the details.
+  /// The row for `summary`, without a newline.
+  ///
+  /// Columns: time (UTC), key, peer address, short key fingerprint, what the session did in one
+  /// word, then the details.
   public static func render(_ summary: SessionSummary) -> String {
     var bytes: [UInt8] = []
     render(summary, into: &bytes)
@@ -66,7 +69,9 @@ public enum LogRow {
   }
 
   /// The outcome word, padded, then the details (and no padding when there are none).
-  private static func outcome(_ summary: SessionSummary, _ row: inout LogRowWriter, _ start: inout Int) {
+  private static func outcome(
+    _ summary: SessionSummary, _ row: inout LogRowWriter, _ start: inout Int
+  ) {
     row.plain(word(summary))
     let end = row.bytes.count
     separate(&row, &start, widths[4])

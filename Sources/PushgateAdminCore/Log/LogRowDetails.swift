@@ -39,7 +39,9 @@ enum LogRowDetails {
 
   /// Refusals that come after the command was found to be the allowed one: its text would
   /// say nothing.
-  private static let afterTheCommand: Set<String> = ["busy", "key-busy", "snapshot-running", "no-area"]
+  private static let afterTheCommand: Set<String> = [
+    "busy", "key-busy", "snapshot-running", "no-area",
+  ]
 
   /// `REASON: DETAIL`.
   private static func failure(_ reason: String?, _ detail: String?, _ row: inout LogRowWriter) {

@@ -18,9 +18,11 @@ struct LogRowWriter {
     if bytes.count > mark { plain(" ") }
   }
 
-  /// `text` with printable ASCII kept and every other byte rendered as `\xHH` (`\n`,
-  /// `\r`, `\t`) by ``VisibleBytes/escaped(_:keeping:)``. A backslash is printable and kept, so the log's own escapes
-  /// read the same on screen as in the file.
+  /// `text` with printable ASCII kept and every other byte rendered as `\xHH` (`\n`, `\r`, `\t`) by
+  /// ``VisibleBytes/escaped(_:keeping:)``.
+  ///
+  /// A backslash is printable and kept, so the log's own escapes read the same on screen as in the
+  /// file.
   mutating func visible(_ text: String) {
     var text = text
     text.withUTF8 { utf8 in
@@ -88,6 +90,8 @@ struct LogRowWriter {
   /// Spaces up to `width` bytes since `start`.
   mutating func pad(from start: Int, to width: Int) {
     let used = bytes.count - start
-    if used < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - used)) }
+    if used < width {
+      bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - used))
+    }
   }
 }

@@ -36,7 +36,9 @@ public enum SafeJSON {
     var peek: UInt8? { index < input.count ? input[index] : nil }
 
     mutating func skipSpace() {
-      while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
+      while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+        index += 1
+      }
     }
 
     mutating func take(_ byte: UInt8) -> Bool {
@@ -50,7 +52,8 @@ public enum SafeJSON {
       skipSpace()
       switch peek {
       case UInt8(ascii: "{")?: return container(close: UInt8(ascii: "}"), keyed: true, depth: depth)
-      case UInt8(ascii: "[")?: return container(close: UInt8(ascii: "]"), keyed: false, depth: depth)
+      case UInt8(ascii: "[")?:
+        return container(close: UInt8(ascii: "]"), keyed: false, depth: depth)
       case UInt8(ascii: "\"")?: return string()
       case UInt8(ascii: "t")?: return literal("true")
       case UInt8(ascii: "f")?: return literal("false")
@@ -175,7 +178,8 @@ public enum SafeJSON {
     mutating func hex4() -> UInt32? {
       guard index + 4 <= input.count,
         let value = UInt32(String(decoding: input[index..<(index + 4)], as: UTF8.self), radix: 16),
-        input[index..<(index + 4)].allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "-") })
+        input[index..<(index + 4)].allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "-") }
+        )
       else { return nil }
       index += 4
       return value
@@ -219,7 +223,9 @@ public enum SafeJSON {
     mutating func unicode(_ value: UInt32) {
       let hex = Array("0123456789abcdef".utf8)
       output += Array(#"\u"#.utf8)
-      for shift in stride(from: 12, through: 0, by: -4) { output.append(hex[Int((value >> UInt32(shift)) & 15)]) }
+      for shift in stride(from: 12, through: 0, by: -4) {
+        output.append(hex[Int((value >> UInt32(shift)) & 15)])
+      }
     }
   }
 }

@@ -63,8 +63,10 @@ public struct SessionSummary: Equatable, Sendable {
   public var ending: Ending = .open
   /// The `time` of a `transfer-ended` record that made a snapshot due, as written.
   public var dueTime: String?
-  /// The snapshot was due more than `snapshot_timeout` before the log was read and never
-  /// ended: the gate was killed, or the machine stopped, mid-snapshot. A failure.
+  /// The snapshot was due more than `snapshot_timeout` before the log was read and never ended: the
+  /// gate was killed, or the machine stopped, mid-snapshot.
+  ///
+  /// A failure.
   public var snapshotNeverEnded = false
 
   /// A summary with nothing read yet, for a session whose first record says `time`.
@@ -98,7 +100,8 @@ public struct SessionSummary: Equatable, Sendable {
       let detail = entry.string("detail").map { Self.cut($0, Self.fieldLimit) }
       if decision == .allowed || transfer != nil {
         // The gate failed after rsync started: keep what the session did.
-        lateFailure = LateFailure(reason: entry.string("reason").map { Self.cut($0, 64) }, detail: detail)
+        lateFailure = LateFailure(
+          reason: entry.string("reason").map { Self.cut($0, 64) }, detail: detail)
       } else {
         takeDecision(.failed, entry, fingerprint)
         self.detail = detail
@@ -156,11 +159,12 @@ public struct SessionSummary: Equatable, Sendable {
     }
   }
 
-  /// Whether the session failed: a `failed` record, rsync ending non-zero or by a signal
-  /// after a push (``Transfer/hasFailed``), a snapshot that ended other than `ok` or `warning`,
-  /// a rotation that failed or found its area busy, or a due snapshot that never ended
-  /// (``snapshotNeverEnded``). A listing, a dry run or a restore that
-  /// ended badly is the client's business, not a failure.
+  /// Whether the session failed: a `failed` record, rsync ending non-zero or by a signal after a
+  /// push (``Transfer/hasFailed``), a snapshot that ended other than `ok` or `warning`, a rotation
+  /// that failed or found its area busy, or a due snapshot that never ended
+  /// (``snapshotNeverEnded``).
+  ///
+  /// A listing, a dry run or a restore that ended badly is the client's business, not a failure.
   public var hasFailed: Bool {
     decision == .failed || lateFailure != nil || transfer?.hasFailed == true
       || snapshot?.hasFailed == true || rotation?.hasFailed == true || snapshotNeverEnded

@@ -3,9 +3,10 @@
 import PushgateCore
 
 extension SessionActivity {
-  /// The activity a `transfer-ended` record states in `activity`; for a record written before
-  /// that field existed, the one its other fields imply (`"snapshot":"due"` was a push,
-  /// `dry_run` a dry run, `pull` a restore, `snapshot_reason` `list-only` a listing).
+  /// The activity a `transfer-ended` record states in `activity`; for a record written before that
+  /// field existed, the one its other fields imply (`"snapshot":"due"` was a push, `dry_run` a dry
+  /// run, `pull` a restore, `snapshot_reason` `list-only` a listing).
+  ///
   /// `nil` when the record does not say, or names an activity this version does not know.
   public init?(record entry: AuditEntry) {
     if let code = entry.string("activity") {

@@ -25,8 +25,9 @@ public struct SessionSummaryGrouper {
   /// The number of sessions open now.
   public var openCount: Int { open.count }
 
-  /// Adds the next record; calls `emit` with each session it completes or evicts. Records
-  /// without a session id are ignored.
+  /// Adds the next record; calls `emit` with each session it completes or evicts.
+  ///
+  /// Records without a session id are ignored.
   public mutating func add(
     _ entry: AuditEntry, fingerprint: (_ type: String, _ base64: String) -> String?,
     emit: (SessionSummary) -> Void
@@ -53,9 +54,10 @@ public struct SessionSummaryGrouper {
     compactOrder()
   }
 
-  /// Emits every session still open, oldest first, as `.open`, and empties the grouper. With
-  /// `now`, a session whose snapshot was due more than `snapshotTimeout` seconds before it
-  /// and never ended is marked ``SessionSummary/snapshotNeverEnded``.
+  /// Emits every session still open, oldest first, as `.open`, and empties the grouper.
+  ///
+  /// With `now`, a session whose snapshot was due more than `snapshotTimeout` seconds before it and
+  /// never ended is marked ``SessionSummary/snapshotNeverEnded``.
   public mutating func finish(
     now: Int? = nil, snapshotTimeout: Int = 3600, emit: (SessionSummary) -> Void
   ) {

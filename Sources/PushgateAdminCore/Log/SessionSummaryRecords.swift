@@ -136,8 +136,9 @@ extension SessionSummary {
     }
   }
 
-  /// The fields of a `transfer-ended` record a row shows. Fields are looked up only where
-  /// they can matter: a million records add up.
+  /// The fields of a `transfer-ended` record a row shows.
+  ///
+  /// Fields are looked up only where they can matter: a million records add up.
   static func transfer(_ entry: AuditEntry) -> Transfer {
     let status = entry.int("status")
     let snapshot = entry.string("snapshot").map { cut($0, 32) }

@@ -9,10 +9,11 @@ public enum RotateDecision: Equatable, Sendable {
   /// Nothing to do; the reason goes to the log.
   case skip(reason: String)
 
-  /// Higher levels always run (they only move snapshots up). The lowest level takes a new
-  /// snapshot, so it runs only for an area holding a whole pushed tree that no snapshot has
-  /// taken (`pending` complete) and whose last snapshot is at least `snapshot_min_interval`
-  /// old: cron can never rotate history away faster than pushes could.
+  /// Higher levels always run (they only move snapshots up).
+  ///
+  /// The lowest level takes a new snapshot, so it runs only for an area holding a whole pushed tree
+  /// that no snapshot has taken (`pending` complete) and whose last snapshot is at least
+  /// `snapshot_min_interval` old: cron can never rotate history away faster than pushes could.
   public static func decide(level: String, area: AreaState, now: Int, settings: Settings)
     -> RotateDecision
   {

@@ -2,7 +2,9 @@
 import PushgateCore
 
 extension AuditRecord {
-  /// `pushgate rotate` ran (or skipped) one level of one area. `session` is a fresh id.
+  /// `pushgate rotate` ran (or skipped) one level of one area.
+  ///
+  /// `session` is a fresh id.
   public static func rotateEnded(
     session: String, key: String, level: String, result: RotateResult, milliseconds: Int,
     waitedMilliseconds: Int, outputTail: [UInt8], time: Int

@@ -6,10 +6,12 @@
 import PushgateCore
 
 extension SetupRequest {
-  /// rsyncd.conf: a write-only `push` module and, with `restore`, a read-only `snapshots`
-  /// module, both inside the connecting key's own area (`%PUSHGATE_KEY%`, which
-  /// pushgate-serve sets from its `--key`). No hooks, no logging parameters, no
-  /// `max connections`, no `lock file`: pushgate-serve sets or counts those itself.
+  /// rsyncd.conf: a write-only `push` module and, with `restore`, a read-only `snapshots` module,
+  /// both inside the connecting key's own area (`%PUSHGATE_KEY%`, which pushgate-serve sets from
+  /// its `--key`).
+  ///
+  /// No hooks, no logging parameters, no `max connections`, no `lock file`: pushgate-serve sets or
+  /// counts those itself.
   public var rsyncdConfText: String {
     let area = RsyncdPolicy.areaPath(settings)
     var lines = [
@@ -89,7 +91,8 @@ extension SetupRequest {
       ("rsync", "The rsync program, run by absolute path.", s.rsync),
       ("rsyncd_conf", "The rsync daemon's configuration, passed as --config=.", s.rsyncdConf),
       (
-        "push_module", "The module whose changes are snapshotted; its path is each area's incoming/.",
+        "push_module",
+        "The module whose changes are snapshotted; its path is each area's incoming/.",
         s.pushModule
       ),
       (
@@ -97,7 +100,8 @@ extension SetupRequest {
         String(s.maxConnections)
       ),
       (
-        "slot_wait", "Seconds a session waits for its key's area and a free slot before it is refused.",
+        "slot_wait",
+        "Seconds a session waits for its key's area and a free slot before it is refused.",
         String(s.slotWait)
       ),
       ("lock_file", "The lock file holding the connection slots.", s.lockFile),

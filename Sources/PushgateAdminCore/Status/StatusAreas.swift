@@ -84,8 +84,10 @@ extension StatusReport {
   /// The keys monitoring judges: every key but the retired ones.
   public var judgedKeys: [KeyStatus] { keyStatuses.filter { !$0.isRetired } }
 
-  /// The state of `key` under the thresholds. A key that never backed up is CRITICAL, or
-  /// WARNING while its area is younger than `--max-age` (a key just authorized).
+  /// The state of `key` under the thresholds.
+  ///
+  /// A key that never backed up is CRITICAL, or WARNING while its area is younger than `--max-age`
+  /// (a key just authorized).
   public func freshness(_ key: KeyStatus, _ thresholds: AgeThresholds) -> Freshness {
     let now = tally.now
     guard key.lastBackup == nil else {

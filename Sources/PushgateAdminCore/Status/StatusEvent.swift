@@ -33,8 +33,10 @@ public struct StatusEvent: Equatable, Sendable {
     self.failure = failure
   }
 
-  /// Classifies one record. `lowestLevel` is the rsnapshot level a push triggers (the first
-  /// of `retain`): only its rotations take a new snapshot.
+  /// Classifies one record.
+  ///
+  /// `lowestLevel` is the rsnapshot level a push triggers (the first of `retain`): only its
+  /// rotations take a new snapshot.
   public init(_ entry: AuditEntry, lowestLevel: String) {
     switch entry.event {
     case "refused": isRefusal = true

@@ -2,8 +2,10 @@
 // whether a session or a snapshot holds each key's area.
 import PushgateCore
 
-/// Who holds a lock, as its ``HolderRecord`` says. Every field is optional: a record can be
-/// missing (the holder has not written it yet), stale bytes or garbage.
+/// Who holds a lock, as its ``HolderRecord`` says.
+///
+/// Every field is optional: a record can be missing (the holder has not written it yet), stale
+/// bytes or garbage.
 public struct Holder: Equatable, Sendable {
   /// The holder's process id.
   public var pid: Int?
@@ -17,7 +19,9 @@ public struct Holder: Equatable, Sendable {
   public var since: Int?
 
   /// A holder with the given fields.
-  public init(pid: Int? = nil, key: String? = nil, peer: String? = nil, port: Int? = nil, since: Int? = nil) {
+  public init(
+    pid: Int? = nil, key: String? = nil, peer: String? = nil, port: Int? = nil, since: Int? = nil
+  ) {
     self.pid = pid
     self.key = key
     self.peer = peer

@@ -15,7 +15,9 @@ extension StatusReport {
     let now = tally.now
     let keys = judgedKeys
     guard !keys.isEmpty else {
-      if case .listed = areas { return Self.nagiosUnknown("no key areas (pushgate authorize makes them)") }
+      if case .listed = areas {
+        return Self.nagiosUnknown("no key areas (pushgate authorize makes them)")
+      }
       return Self.nagiosUnknown("no records in the audit log")
     }
     let states = keys.map { key in
@@ -27,21 +29,27 @@ extension StatusReport {
     if worst == .ok {
       text = "\(keys.count) \(keys.count == 1 ? "key" : "keys")"
       if let newest = ages.min(), let oldest = ages.max() {
-        text += ", newest backup \(AgeText.render(newest)) ago, oldest \(AgeText.render(oldest)) ago"
+        text +=
+          ", newest backup \(AgeText.render(newest)) ago, oldest \(AgeText.render(oldest)) ago"
       }
     } else {
-      let limit = worst == .critical ? thresholds.critical : thresholds.warning ?? thresholds.critical
+      let limit =
+        worst == .critical ? thresholds.critical : thresholds.warning ?? thresholds.critical
       // The stalest first: never, then by age.
       let stale = states.filter { $0.state == worst }.sorted { ($0.age ?? .max) > ($1.age ?? .max) }
-      let named = stale.prefix(5).map { Self.nagiosText($0.key.label) + " (" + Self.age($0.key, $0.age, now: now) + ")" }
-      text = "\(stale.count) of \(keys.count) keys with no backup for \(AgeText.render(limit)): "
+      let named = stale.prefix(5).map {
+        Self.nagiosText($0.key.label) + " (" + Self.age($0.key, $0.age, now: now) + ")"
+      }
+      text =
+        "\(stale.count) of \(keys.count) keys with no backup for \(AgeText.render(limit)): "
         + named.joined(separator: ", ") + (stale.count > 5 ? ", and \(stale.count - 5) more" : "")
     }
     // Said, but not judged: the state is the keys' freshness, which the other records show.
     text += Self.damagedNote(tally.damagedLines)
     var perfdata = "keys=\(keys.count) critical=\(states.count { $0.state == .critical })"
     perfdata += " warning=\(states.count { $0.state == .warning }) never=\(keys.count - ages.count)"
-    perfdata += " oldest_age=" + (ages.max().map { "\($0)s" } ?? "U")
+    perfdata +=
+      " oldest_age=" + (ages.max().map { "\($0)s" } ?? "U")
       + ";\(thresholds.warning.map(String.init) ?? "");\(thresholds.critical);0;"
     if tally.damagedLines > 0 { perfdata += " damaged_lines=\(tally.damagedLines)" }
     if case .read(let view) = locks {

@@ -5,8 +5,10 @@
 import PushgateCore
 
 extension StatusReport {
-  /// The metrics, in the text exposition format, ending in a newline. With the areas listed,
-  /// only keys with an area are exported: a removed key's old records raise no alert.
+  /// The metrics, in the text exposition format, ending in a newline.
+  ///
+  /// With the areas listed, only keys with an area are exported: a removed key's old records raise
+  /// no alert.
   public func prometheus() -> String {
     let keys = judgedKeys
     var out = ""
@@ -24,43 +26,54 @@ extension StatusReport {
     ) { $0.lastBackup ?? 0 }
     family(
       "pushgate_last_snapshot_timestamp_seconds", "gauge",
-      "When the key's last snapshot was taken (0: none known).") { $0.lastSnapshot ?? 0 }
+      "When the key's last snapshot was taken (0: none known)."
+    ) { $0.lastSnapshot ?? 0 }
     family(
       "pushgate_last_failure_timestamp_seconds", "gauge",
-      "When the key's last failure happened (0: none in the log).") { $0.summary.lastFailure ?? 0 }
+      "When the key's last failure happened (0: none in the log)."
+    ) { $0.summary.lastFailure ?? 0 }
     family(
       "pushgate_failures_total", "counter",
-      "Failed pushes, snapshots, rotations and server errors in the audit log and its rotations.") { $0.summary.failures }
+      "Failed pushes, snapshots, rotations and server errors in the audit log and its rotations."
+    ) { $0.summary.failures }
     family(
       "pushgate_refusals_total", "counter",
-      "Refused sessions in the audit log and its rotations.") { $0.summary.refusals }
+      "Refused sessions in the audit log and its rotations."
+    ) { $0.summary.refusals }
     family(
       "pushgate_pushes_total", "counter",
-      "Sessions that changed the key's area, in the audit log and its rotations.") { $0.summary.pushes }
+      "Sessions that changed the key's area, in the audit log and its rotations."
+    ) { $0.summary.pushes }
     if case .listed = areas {
       family(
         "pushgate_session_running", "gauge",
-        "Whether a session holds the key's area now (absent: cannot be read).") {
-          $0.area.flatMap { $0.activity == .unknown ? nil : ($0.activity == .session ? 1 : 0) }
-        }
+        "Whether a session holds the key's area now (absent: cannot be read)."
+      ) {
+        $0.area.flatMap { $0.activity == .unknown ? nil : ($0.activity == .session ? 1 : 0) }
+      }
       family(
         "pushgate_snapshot_running", "gauge",
-        "Whether a snapshot or rotation of the key's area runs now (absent: cannot be read).") {
-          $0.area.flatMap { $0.activity == .unknown ? nil : ($0.activity == .snapshot ? 1 : 0) }
-        }
+        "Whether a snapshot or rotation of the key's area runs now (absent: cannot be read)."
+      ) {
+        $0.area.flatMap { $0.activity == .unknown ? nil : ($0.activity == .snapshot ? 1 : 0) }
+      }
       family(
         "pushgate_pending", "gauge",
-        "Whether the key's area holds changes no snapshot has taken yet (absent: cannot be read).") {
-          $0.area?.pending.map { $0 == AreaState.Pending.none ? 0 : 1 }
-        }
+        "Whether the key's area holds changes no snapshot has taken yet (absent: cannot be read)."
+      ) {
+        $0.area?.pending.map { $0 == AreaState.Pending.none ? 0 : 1 }
+      }
       family(
         "pushgate_pending_incomplete", "gauge",
-        "Whether those changes are from a push that ended badly: no rotation snapshots them.") {
-          $0.area?.pending.map { $0 == .incomplete ? 1 : 0 }
-        }
+        "Whether those changes are from a push that ended badly: no rotation snapshots them."
+      ) {
+        $0.area?.pending.map { $0 == .incomplete ? 1 : 0 }
+      }
     }
-    out += "# HELP pushgate_audit_log_damaged_lines Lines of the audit log and its rotations that are not records (skipped).\n"
-    out += "# TYPE pushgate_audit_log_damaged_lines gauge\npushgate_audit_log_damaged_lines \(tally.damagedLines)\n"
+    out +=
+      "# HELP pushgate_audit_log_damaged_lines Lines of the audit log and its rotations that are not records (skipped).\n"
+    out +=
+      "# TYPE pushgate_audit_log_damaged_lines gauge\npushgate_audit_log_damaged_lines \(tally.damagedLines)\n"
     if case .read(let view) = locks {
       out += "# HELP pushgate_slots Connection slots (max_connections).\n"
       out += "# TYPE pushgate_slots gauge\npushgate_slots \(view.slots.count)\n"

@@ -108,8 +108,10 @@ public struct StatusTally: Sendable {
   /// The reason a due snapshot that never ended is reported with.
   public static let snapshotNeverEnded = "snapshot due, never ended"
 
-  /// Counts each snapshot that was due more than `snapshotTimeout` before `now` and never
-  /// ended as a failure of its key, at the time it was due. Call once, after the last record.
+  /// Counts each snapshot that was due more than `snapshotTimeout` before `now` and never ended as
+  /// a failure of its key, at the time it was due.
+  ///
+  /// Call once, after the last record.
   public mutating func finish() {
     let overdue = dueSnapshots.filter { now - $0.value.time > snapshotTimeout }
     dueSnapshots = dueSnapshots.filter { now - $0.value.time <= snapshotTimeout }
@@ -138,7 +140,9 @@ public struct StatusTally: Sendable {
     else { return nil }
     let date = utf8[0..<10]
     if lastDate.map({ !$0.text.elementsEqual(date) }) ?? true {
-      guard let midnight = Timestamp.parse(String(decoding: date, as: UTF8.self)) else { return nil }
+      guard let midnight = Timestamp.parse(String(decoding: date, as: UTF8.self)) else {
+        return nil
+      }
       lastDate = (Array(date), midnight)
     }
     guard let midnight = lastDate?.midnight else { return nil }

@@ -32,8 +32,10 @@ public struct StatusReport: Sendable {
 
 /// The timeline's cells and legend.
 public enum TimelineCell {
-  /// The character for a day's marks. A day with a snapshot and a failure gets its own mark,
-  /// so a failure is never hidden by a later success.
+  /// The character for a day's marks.
+  ///
+  /// A day with a snapshot and a failure gets its own mark, so a failure is never hidden by a later
+  /// success.
   public static func character(_ marks: DayMarks) -> Character {
     if marks.contains(.snapshotted) { return marks.contains(.failed) ? "▓" : "█" }
     if marks.contains(.failed) { return "x" }
@@ -59,7 +61,8 @@ extension StatusReport {
       out += keyTable(keys) + "\n" + timeline(keys)
     }
     if tally.untrackedRecords > 0 {
-      out += "\(tally.untrackedRecords) records of keys beyond the first \(tally.keyLimit) not shown\n"
+      out +=
+        "\(tally.untrackedRecords) records of keys beyond the first \(tally.keyLimit) not shown\n"
     }
     return out + "\n" + Self.columns(bottomRows(keys), rightAligned: [])
   }
@@ -82,7 +85,8 @@ extension StatusReport {
       let summary = key.summary
       var failure = "-"
       if let time = summary.lastFailure {
-        failure = Self.when(time, now: now) + " " + Self.visible(summary.lastFailureReason, limit: 256)
+        failure =
+          Self.when(time, now: now) + " " + Self.visible(summary.lastFailureReason, limit: 256)
       }
       var row = [
         Self.label(key.label), key.lastBackup.map { Self.when($0, now: now) } ?? "never",
@@ -163,7 +167,9 @@ extension StatusReport {
   }
 
   private func holderFields(_ holder: Holder) -> [String] {
-    let address = holder.peer.map { Self.visible($0, limit: 64) + (holder.port.map { " port \($0)" } ?? "") }
+    let address = holder.peer.map {
+      Self.visible($0, limit: 64) + (holder.port.map { " port \($0)" } ?? "")
+    }
     return [
       "pid " + (holder.pid.map(String.init) ?? "?"), holder.key.map(Self.label) ?? "?",
       address ?? "-", holder.since.map { "since " + Self.when($0, now: tally.now) } ?? "since ?",

@@ -2,8 +2,8 @@
 // authorized_keys, atomically, keeping every other line as it was.
 import ArgumentParser
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// `pushgate authorize --key LABEL [PUBKEY_FILE | -]`.
@@ -23,10 +23,13 @@ struct Authorize: ParsableCommand {
       atomically. A line with the same key or the same label is kept unless --replace is given.
       """)
 
-  @Option(help: ArgumentHelp("The client's label in the forced command and the audit log.", valueName: "label"))
+  @Option(
+    help: ArgumentHelp(
+      "The client's label in the forced command and the audit log.", valueName: "label"))
   var key: String
 
-  @Option(help: ArgumentHelp("Accept the key only from these sshd(8) patterns.", valueName: "patterns"))
+  @Option(
+    help: ArgumentHelp("Accept the key only from these sshd(8) patterns.", valueName: "patterns"))
   var from: String?
 
   @Option(
@@ -36,13 +39,17 @@ struct Authorize: ParsableCommand {
       valueName: "file"))
   var authorizedKeys: String?
 
-  @Option(help: ArgumentHelp("The backup account whose authorized_keys to edit and who owns it.", valueName: "user"))
+  @Option(
+    help: ArgumentHelp(
+      "The backup account whose authorized_keys to edit and who owns it.", valueName: "user"))
   var account: String?
 
   @Option(help: ArgumentHelp("The settings file named in the line.", valueName: "file"))
   var config = SettingsFile.defaultPath
 
-  @Option(help: ArgumentHelp("pushgate-serve's absolute path (default: beside pushgate).", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "pushgate-serve's absolute path (default: beside pushgate).", valueName: "path"))
   var serve: String?
 
   @Flag(help: "Replace a line with the same key or the same label.")
@@ -51,7 +58,10 @@ struct Authorize: ParsableCommand {
   @Flag(name: .customLong("print"), help: "Print the line; write nothing.")
   var printOnly = false
 
-  @Argument(help: ArgumentHelp("The public key: a .pub file or an authorized_keys line; '-' or none reads stdin.", valueName: "pubkey-file"))
+  @Argument(
+    help: ArgumentHelp(
+      "The public key: a .pub file or an authorized_keys line; '-' or none reads stdin.",
+      valueName: "pubkey-file"))
   var publicKeyFile: String?
 
   func run() throws {

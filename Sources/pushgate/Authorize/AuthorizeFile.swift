@@ -2,8 +2,8 @@
 // key, and replacing authorized_keys atomically with the modes sshd's StrictModes wants.
 import Glibc
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// The account whose authorized_keys is edited.
@@ -24,7 +24,8 @@ enum AuthorizeFile {
     let found = name.map { Accounts.lookUp(name: $0) } ?? Accounts.lookUp(uid: geteuid())
     guard let user = found else {
       throw .usage(
-        name.map { "unknown account '\($0)'" } ?? "cannot find uid \(geteuid()) in the password database")
+        name.map { "unknown account '\($0)'" }
+          ?? "cannot find uid \(geteuid()) in the password database")
     }
     return KeyAccount(name: user.name, uid: user.uid, gid: user.gid, home: user.home)
   }
@@ -45,13 +46,15 @@ enum AuthorizeFile {
     return bytes
   }
 
-  /// Reads `path` (empty when missing), applies `change`, and puts the result in place:
-  /// the parent directory is created (0700) when missing, the new contents go to a temporary
-  /// file in the same directory (mode 0600, or the old mode without group and other write),
-  /// are fsync'd and renamed over the file. As root, a new file or directory is given to the
-  /// account. Every step after opening the directory (O_NOFOLLOW) works relative to its
-  /// descriptor (openat, renameat), so the account cannot redirect a root run through a
-  /// symlink; a lock on it (flock(2)) keeps two runs from losing an edit.
+  /// Reads `path` (empty when missing), applies `change`, and puts the result in place: the parent
+  /// directory is created (0700) when missing, the new contents go to a temporary file in the same
+  /// directory (mode 0600, or the old mode without group and other write), are fsync'd and renamed
+  /// over the file.
+  ///
+  /// As root, a new file or directory is given to the account. Every step after opening the
+  /// directory (O_NOFOLLOW) works relative to its descriptor (openat, renameat), so the account
+  /// cannot redirect a root run through a symlink; a lock on it (flock(2)) keeps two runs from
+  /// losing an edit.
   static func edit(
     _ path: String, owner: KeyAccount,
     _ change: (AuthorizedKeysFile) throws(AuthorizeFailure) -> AuthorizedKeysFile
@@ -81,7 +84,8 @@ enum AuthorizeFile {
       }
       old = bytes
     } else if errno == ELOOP {
-      throw AuthorizeFailure("'\(path)' is a symlink; refusing to write through it", status: ExitStatus.osError)
+      throw AuthorizeFailure(
+        "'\(path)' is a symlink; refusing to write through it", status: ExitStatus.osError)
     } else if errno != ENOENT {
       throw osError("cannot open '\(path)'")
     }
@@ -91,7 +95,9 @@ enum AuthorizeFile {
 
   /// Opens `directory` without following a symlink, creating it (0700, the account's as root)
   /// when missing; warns when sshd's StrictModes would ignore files in it.
-  private static func openDirectory(_ directory: String, owner: KeyAccount) throws(AuthorizeFailure) -> Int32 {
+  private static func openDirectory(_ directory: String, owner: KeyAccount) throws(AuthorizeFailure)
+    -> Int32
+  {
     let created = mkdir(directory, 0o700) == 0
     guard created || errno == EEXIST else { throw osError("cannot create '\(directory)'") }
     let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -103,7 +109,8 @@ enum AuthorizeFile {
     }
     var info = stat()
     if fstat(fd, &info) == 0, info.st_mode & 0o022 != 0 {
-      AuthorizeFailure.warn("'\(directory)' is writable by group or others; sshd's StrictModes will ignore the keys")
+      AuthorizeFailure.warn(
+        "'\(directory)' is writable by group or others; sshd's StrictModes will ignore the keys")
     }
     return fd
   }

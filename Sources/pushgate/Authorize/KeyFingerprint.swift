@@ -12,11 +12,12 @@ enum KeyFingerprint {
     return sha256(key)
   }
 
-  /// Imports a public key with libssh, only if the blob's own type string equals `type` and
-  /// libssh writes the blob back byte for byte. libssh's importer trusts the `type` argument
-  /// and ignores the blob's type string, so without these checks an `ssh-ed25519` word in
-  /// front of another key's blob would be fingerprinted as if it matched; the round trip also
-  /// refuses trailing bytes. The caller frees the key.
+  /// Imports a public key with libssh, only if the blob's own type string equals `type` and libssh
+  /// writes the blob back byte for byte.
+  ///
+  /// libssh's importer trusts the `type` argument and ignores the blob's type string, so without
+  /// these checks an `ssh-ed25519` word in front of another key's blob would be fingerprinted as if
+  /// it matched; the round trip also refuses trailing bytes. The caller frees the key.
   static func importKey(type: String, base64: String) -> ssh_key? {
     guard let blob = Data(base64Encoded: base64) else { return nil }
     var reader = SSHBlob(blob)

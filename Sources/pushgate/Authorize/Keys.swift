@@ -2,8 +2,8 @@
 // time of its last successful snapshot from the audit log.
 import ArgumentParser
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// `pushgate keys [--authorized-keys FILE] [--config FILE]`.
@@ -26,7 +26,8 @@ struct Keys: ParsableCommand {
       valueName: "file"))
   var authorizedKeys: String?
 
-  @Option(help: ArgumentHelp("The backup account whose authorized_keys to read.", valueName: "user"))
+  @Option(
+    help: ArgumentHelp("The backup account whose authorized_keys to read.", valueName: "user"))
   var account: String?
 
   @Option(
@@ -55,16 +56,19 @@ struct Keys: ParsableCommand {
       let line = entry.line
       let fingerprint = KeyFingerprint.sha256(type: line.keyType, base64: line.base64)
       let bits = PublicKeyCheck.bits(type: line.keyType, base64: line.base64)
-      let type = (PublicKeyCheck.typeName(line.keyType) ?? line.keyType) + (bits.map { "-\($0)" } ?? "")
+      let type =
+        (PublicKeyCheck.typeName(line.keyType) ?? line.keyType) + (bits.map { "-\($0)" } ?? "")
       var notes: [String] = []
       if !entry.isRestricted { notes.append("no restrict") }
       if fingerprint == nil { notes.append("invalid key") }
       if entry.key == nil { notes.append("no --key") }
-      let last = snapshots.time(for: entry.key ?? "", config: config ?? entry.config ?? SettingsFile.defaultPath)
-      rows.append([
-        entry.key ?? "-", type, fingerprint ?? "-", entry.from ?? "-", last,
-        notes.joined(separator: ", "),
-      ].map(Self.visible))
+      let last = snapshots.time(
+        for: entry.key ?? "", config: config ?? entry.config ?? SettingsFile.defaultPath)
+      rows.append(
+        [
+          entry.key ?? "-", type, fingerprint ?? "-", entry.from ?? "-", last,
+          notes.joined(separator: ", "),
+        ].map(Self.visible))
       if !entry.isRestricted {
         AuthorizeFailure.warn(
           "line \(entry.lineNumber) ('\(Self.visible(entry.key ?? "-"))') has no 'restrict': "
@@ -77,7 +81,9 @@ struct Keys: ParsableCommand {
       for row in rows { print(Self.columns(row)) }
     }
     let others = file.keyLines.count - entries.count
-    if others > 0 { print("\(others) other key line\(others == 1 ? "" : "s") not run by pushgate-serve") }
+    if others > 0 {
+      print("\(others) other key line\(others == 1 ? "" : "s") not run by pushgate-serve")
+    }
   }
 
   /// --account, else the owner of the root's areas (next to --config, or the default
@@ -125,7 +131,8 @@ struct LastSnapshots {
   mutating func time(for label: String, config: String) -> String {
     if logOfConfig[config] == nil {
       switch SettingsFile.load(config) {
-      case .success(let settings): logOfConfig[config] = .some((settings.auditLog, settings.interval))
+      case .success(let settings):
+        logOfConfig[config] = .some((settings.auditLog, settings.interval))
       case .failure(let error):
         AuthorizeFailure.warn("settings '\(config)' do not load: \(error.failure.detail)")
         logOfConfig[config] = .some(nil)

@@ -7,7 +7,7 @@ import PushgateCore
 
 /// A public key that passed ``PublicKeyCheck/check(_:)``.
 struct CheckedKey: Equatable {
-  /// The type word, e.g. `ssh-ed25519`.
+  /// The type word, such as `ssh-ed25519`.
   let type: String
   /// The blob in base64.
   let base64: String
@@ -111,7 +111,9 @@ enum PublicKeyCheck {
       return .failure(.malformed(type: type))
     }
     defer { ssh_key_free(key) }
-    guard let fingerprint = KeyFingerprint.sha256(key) else { return .failure(.malformed(type: type)) }
+    guard let fingerprint = KeyFingerprint.sha256(key) else {
+      return .failure(.malformed(type: type))
+    }
     return .success(
       CheckedKey(
         type: type, base64: line.base64, comment: line.comment, bits: bits,
@@ -119,6 +121,7 @@ enum PublicKeyCheck {
   }
 
   /// The size ssh-keygen reports: the RSA modulus's bits, the curve's size, 256 for Ed25519.
+  ///
   /// `nil` when the blob does not even start with its type and (for RSA) two integers.
   static func bits(type: String, base64: String) -> Int? {
     guard let blob = Data(base64Encoded: base64) else { return nil }

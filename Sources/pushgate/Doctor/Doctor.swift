@@ -1,8 +1,8 @@
 // pushgate doctor: checks the whole deployment and prints one line per check.
 import ArgumentParser
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// `pushgate doctor`: settings, rsync, rsyncd.conf, rsnapshot, every key's area, lock file,

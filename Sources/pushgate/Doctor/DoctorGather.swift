@@ -1,16 +1,18 @@
 // Gathers what `pushgate doctor` checks: files, accounts and the output of a few programs.
 // Everything here only looks; the decisions are DoctorChecks' in the core.
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// The effectful half of doctor: builds ``DoctorFacts``.
 enum DoctorGather {
-  /// Reads the settings, finds the account, lists the areas, reads the configurations, stats
-  /// every path the checks need and runs rsync, rsnapshot (configtest only where the core
-  /// allows it), the login shell and sshd. As root, what the account controls runs as the
-  /// account, or not at all (see ``runAs(_:trusting:)``).
+  /// Reads the settings, finds the account, lists the areas, reads the configurations, stats every
+  /// path the checks need and runs rsync, rsnapshot (configtest only where the core allows it), the
+  /// login shell and sshd.
+  ///
+  /// As root, what the account controls runs as the account, or not at all (see
+  /// ``runAs(_:trusting:)``).
   static func facts(
     config: String, account: String?, authorizedKeys: String?, sshd: String,
     sshdConfig: String? = nil
@@ -67,10 +69,12 @@ enum DoctorGather {
     return facts
   }
 
-  /// Who runs a program that the files `trusting` (the program, the settings naming it, what
-  /// it reads) decide. Not as root: doctor's own user. As root with a known account that is
-  /// not root: the account. Otherwise root, and only when every one of the files is root's
-  /// alone (``RootOnly``); else nobody, and why.
+  /// Who runs a program that the files `trusting` (the program, the settings naming it, what it
+  /// reads) decide.
+  ///
+  /// Not as root: doctor's own user. As root with a known account that is not root: the account.
+  /// Otherwise root, and only when every one of the files is root's alone (``RootOnly``); else
+  /// nobody, and why.
   enum Runner {
     /// Doctor's own user.
     case me
@@ -156,8 +160,10 @@ enum DoctorGather {
     return run(runner, shell, command, environment: environment, directory: home)
   }
 
-  /// `sshd -T` (with `-f config` when given) for a connection of the account (so `Match
-  /// User` blocks apply); root only. sshd is root's program, named on root's command line.
+  /// `sshd -T` (with `-f config` when given) for a connection of the account (so `Match User`
+  /// blocks apply); root only.
+  ///
+  /// sshd is root's program, named on root's command line.
   static func runSshd(_ sshd: String, config: String?, account: DoctorAccount?) -> DoctorRun {
     guard Executable.problem(sshd) == nil else { return .notRun("\(sshd) is not installed") }
     guard Identity.isRoot else { return .notRun("'sshd -T' needs root") }
@@ -182,9 +188,10 @@ enum DoctorGather {
     }
   }
 
-  /// A configuration file's text (a regular file, at most 1 MiB). A symbolic link is not
-  /// followed (O_NOFOLLOW): the account could point one at a file of root's, which doctor
-  /// would then read and quote as root.
+  /// A configuration file's text (a regular file, at most 1 MiB).
+  ///
+  /// A symbolic link is not followed (O_NOFOLLOW): the account could point one at a file of root's,
+  /// which doctor would then read and quote as root.
   static func readText(_ path: String) -> Result<String, DoctorReadError> {
     do {
       return .success(String(decoding: try TrustedFile.read(path, limit: 1 << 20), as: UTF8.self))
@@ -206,7 +213,10 @@ enum DoctorGather {
       let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
       return words.count == 2 && words[0] == "include" ? String(words[1]) : nil
     }
-    let skipped = [".dpkg-old", ".dpkg-dist", ".dpkg-new", ".ucf-old", ".ucf-dist", ".ucf-new", "~", ".disabled", ".swp"]
+    let skipped = [
+      ".dpkg-old", ".dpkg-dist", ".dpkg-new", ".ucf-old", ".ucf-dist", ".ucf-new", "~", ".disabled",
+      ".swp",
+    ]
     for path in included {
       let names: [String]
       if case .success(let entries) = list(path) {
@@ -216,7 +226,9 @@ enum DoctorGather {
         names = [path]
       }
       for name in names {
-        if case .success(let text) = readText(name) { files.append(LogrotateFile(path: name, text: text)) }
+        if case .success(let text) = readText(name) {
+          files.append(LogrotateFile(path: name, text: text))
+        }
       }
     }
     return files

@@ -3,8 +3,8 @@
 // /dev/null, a session of its own, stdout and stderr captured apart, the whole process group
 // killed when it overruns, and as the backup account when root runs what the account controls.
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// One program run for a fact, bounded in time and output.

@@ -2,8 +2,8 @@
 // rsnapshot's own check of the area's configuration, run as the area's account and only on
 // a file the account cannot change.
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// Makes a key's area as the core plans it.

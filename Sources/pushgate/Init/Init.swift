@@ -2,12 +2,13 @@
 // already there. The core plans; this file looks up the system, applies and reports.
 import ArgumentParser
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
-/// `pushgate init ROOT`: keys/, rsyncd.conf, pushgate.conf. Each key's area comes with
-/// `pushgate authorize`.
+/// `pushgate init ROOT`: keys/, rsyncd.conf, pushgate.conf.
+///
+/// Each key's area comes with `pushgate authorize`.
 ///
 /// Exit statuses: 0 everything is as planned; 1 some path differs and was kept (rerun with
 /// --force); 64 usage; 71 operating-system error or a symlink in the way.
@@ -30,7 +31,8 @@ struct Init: ParsableCommand {
   var account: String?
 
   @Option(
-    help: ArgumentHelp("The rsnapshot level each push that changes its area triggers.", valueName: "level"))
+    help: ArgumentHelp(
+      "The rsnapshot level each push that changes its area triggers.", valueName: "level"))
   var interval = "hourly"
 
   @Option(

@@ -5,8 +5,8 @@
 // followed or reused), gives it its owner and mode, fsyncs it and renames it over the old
 // name. A crash leaves either the old file or the new one, never half of either.
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// File effects for `pushgate init`.

@@ -1,7 +1,7 @@
 // What `pushgate init` and `authorize` ask the password database about the account.
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 /// Look-ups for `pushgate init` and `authorize`.

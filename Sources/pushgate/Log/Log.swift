@@ -2,8 +2,8 @@
 import ArgumentParser
 import Glibc
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 struct Log: ParsableCommand {
@@ -31,7 +31,9 @@ struct Log: ParsableCommand {
       valueName: "file"))
   var config: String?
 
-  @Option(help: ArgumentHelp("Read this log (and its rotations) instead; no settings file.", valueName: "path"))
+  @Option(
+    help: ArgumentHelp(
+      "Read this log (and its rotations) instead; no settings file.", valueName: "path"))
   var file: String?
 
   @Option(help: ArgumentHelp("Only sessions that started at or after TIME.", valueName: "time"))
@@ -123,7 +125,8 @@ struct Log: ParsableCommand {
       guard let text else { return nil }
       guard let seconds = LogRowFilter.time(text, now: now) else {
         throw ValidationError(
-          "'--\(option)' must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or a time ago such as 30m, 24h, 7d")
+          "'--\(option)' must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or a time ago such as 30m, 24h, 7d"
+        )
       }
       return seconds
     }
@@ -142,9 +145,10 @@ struct Log: ParsableCommand {
     }
   }
 
-  /// Calls `body` with every complete line of `files`, in order; returns a message for each
-  /// file that could not be read. A directory is refused here: gzread(3) would report its
-  /// EISDIR as an empty file.
+  /// Calls `body` with every complete line of `files`, in order; returns a message for each file
+  /// that could not be read.
+  ///
+  /// A directory is refused here: gzread(3) would report its EISDIR as an empty file.
   private static func stream(_ files: [String], _ body: (ArraySlice<UInt8>) -> Void) -> [String] {
     var unreadable: [String] = []
     for path in files {

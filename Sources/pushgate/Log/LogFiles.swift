@@ -5,9 +5,10 @@ import Glibc
 import PushgateAdminCore
 import PushgateCore
 
-/// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a
-/// stream with bounded memory. zlib's gzread reads plain files unchanged, so one path serves
-/// both.
+/// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a stream
+/// with bounded memory.
+///
+/// zlib's gzread reads plain files unchanged, so one path serves both.
 enum LogFiles {
   /// The longest line kept; longer ones are skipped (no audit record comes close).
   static let maximumLine = 1 << 20
@@ -22,7 +23,8 @@ enum LogFiles {
       guard name.hasPrefix(base + ".") else { return nil }
       var rest = name.dropFirst(base.count + 1)
       if rest.hasSuffix(".gz") { rest = rest.dropLast(3) }
-      guard !rest.isEmpty, rest.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+      guard !rest.isEmpty,
+        rest.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
         rest.utf8.count <= 9, let number = Int(rest)
       else { return nil }
       return (number, directory + "/" + name)
@@ -33,8 +35,10 @@ enum LogFiles {
   }
 
   /// Calls `body` with each complete line (without its newline) of `path`; a last line with no
-  /// newline (a record being written, or a crash) is skipped. Returns `false` if the file
-  /// cannot be opened or read to its end (a directory, a corrupt or truncated `.gz`).
+  /// newline (a record being written, or a crash) is skipped.
+  ///
+  /// Returns `false` if the file cannot be opened or read to its end (a directory, a corrupt or
+  /// truncated `.gz`).
   @discardableResult
   static func forEachLine(in path: String, _ body: (ArraySlice<UInt8>) -> Void) -> Bool {
     guard let file = open(path) else { return false }

@@ -43,9 +43,10 @@ struct LogOutput {
   }
 }
 
-/// Short fingerprints, computed once per distinct key with libssh. At most `limit` keys of at
-/// most `longestCached` bytes are kept (a 16384-bit RSA key is about 2,800), so an edited log
-/// full of distinct or huge "keys" cannot grow it past a few MiB.
+/// Short fingerprints, computed once per distinct key with libssh.
+///
+/// At most `limit` keys of at most `longestCached` bytes are kept (a 16384-bit RSA key is about
+/// 2,800), so an edited log full of distinct or huge "keys" cannot grow it past a few MiB.
 struct FingerprintCache {
   /// Keyed by the base64 blob alone (it names its own type), so a lookup builds no string.
   private var known: [String: (type: String, short: String?)] = [:]

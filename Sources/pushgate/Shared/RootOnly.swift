@@ -7,9 +7,11 @@ import PushgateSystem
 /// the path as given and along the path with its symbolic links resolved (FileStatus:
 /// realpath(3), lstat(2)).
 enum RootOnly {
-  /// What lets an account other than root change `path` (or what it resolves to), and the
-  /// fix; `nil` when nothing does. A directory writable by group or others passes only when
-  /// it is sticky and the entry in it is root's.
+  /// What lets an account other than root change `path` (or what it resolves to), and the fix;
+  /// `nil` when nothing does.
+  ///
+  /// A directory writable by group or others passes only when it is sticky and the entry in it is
+  /// root's.
   static func hazard(_ path: String) -> (found: String, fix: String)? {
     let real: String
     do {
@@ -49,7 +51,9 @@ enum RootOnly {
     return nil
   }
 
-  /// `/`, `/a`, `/a/b`, ... up to `path` itself.
+  /// `/`, `/a`, `/a/b`, ...
+  ///
+  /// up to `path` itself.
   private static func prefixes(_ path: String) -> [String] {
     var result = ["/"]
     var current = ""

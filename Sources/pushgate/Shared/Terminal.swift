@@ -1,3 +1,4 @@
+import PushgateAdminSystem
 // Every byte pushgate writes to stdout or stderr passes through here, escaped.
 //
 // What the tool prints holds bytes from files the backup account or a client controls (the
@@ -6,7 +7,6 @@
 // print site cannot forget: only a line feed, printable ASCII and valid UTF-8 from U+00A0 up
 // reach the terminal; C0 and C1 controls, DEL and invalid UTF-8 read as `\xHH`.
 import PushgateCore
-import PushgateAdminSystem
 import PushgateSystem
 
 /// `Swift.print` for this module, writing through ``Terminal/write(_:to:)``.

@@ -4,13 +4,14 @@
 import ArgumentParser
 import Foundation
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 struct Status: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Show each key's last backup, failures, its area now, a 30-day timeline, and the slots in use.",
+    abstract:
+      "Show each key's last backup, failures, its area now, a 30-day timeline, and the slots in use.",
     discussion: """
       Reads the audit log (and its rotations) once, and with the settings every key's area. \
       Lists every area, also of keys that never pushed, and the keys of the log. With \
@@ -22,25 +23,40 @@ struct Status: ParsableCommand {
     case text, nagios, prometheus
   }
 
-  @Option(help: "The settings file: gives the root's areas, audit_log, lock_file, max_connections and retain. (default: \(SettingsFile.defaultPath))")
+  @Option(
+    help:
+      "The settings file: gives the root's areas, audit_log, lock_file, max_connections and retain. (default: \(SettingsFile.defaultPath))"
+  )
   var config: String?
 
-  @Option(help: ArgumentHelp("Read this audit log; areas and slots are then shown only if --config is also given.", valueName: "log"))
+  @Option(
+    help: ArgumentHelp(
+      "Read this audit log; areas and slots are then shown only if --config is also given.",
+      valueName: "log"))
   var file: String?
 
   @Option(help: "text, nagios or prometheus.")
   var format = Format.text
 
-  @Option(help: ArgumentHelp("CRITICAL when a key's last backup is older, or it never had one, e.g. 26h or 2d.", valueName: "duration"))
+  @Option(
+    help: ArgumentHelp(
+      "CRITICAL when a key's last backup is older, or it never had one, e.g. 26h or 2d.",
+      valueName: "duration"))
   var maxAge: String?
 
-  @Option(help: ArgumentHelp("WARNING when a key's last backup is older (below --max-age).", valueName: "duration"))
+  @Option(
+    help: ArgumentHelp(
+      "WARNING when a key's last backup is older (below --max-age).", valueName: "duration"))
   var warnAge: String?
 
-  @Option(help: ArgumentHelp("With --format prometheus: write FILE atomically instead of stdout.", valueName: "file"))
+  @Option(
+    help: ArgumentHelp(
+      "With --format prometheus: write FILE atomically instead of stdout.", valueName: "file"))
   var output: String?
 
-  @Option(help: ArgumentHelp("Report as of TIME (YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD), for tests.", valueName: "time"))
+  @Option(
+    help: ArgumentHelp(
+      "Report as of TIME (YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD), for tests.", valueName: "time"))
   var now: String?
 
   func run() throws {
@@ -48,11 +64,16 @@ struct Status: ParsableCommand {
     let moment: Int
     do {
       thresholds = try Self.thresholds(maxAge: maxAge, warnAge: warnAge)
-      moment = try now.map { text in
-        guard let time = Timestamp.parse(text) else { throw ValidationError("'--now' must look like 2026-11-27T12:00:00Z") }
-        return time
-      } ?? Clock.now()
-      if output != nil, format != .prometheus { throw ValidationError("'--output' needs '--format prometheus'") }
+      moment =
+        try now.map { text in
+          guard let time = Timestamp.parse(text) else {
+            throw ValidationError("'--now' must look like 2026-11-27T12:00:00Z")
+          }
+          return time
+        } ?? Clock.now()
+      if output != nil, format != .prometheus {
+        throw ValidationError("'--output' needs '--format prometheus'")
+      }
     } catch let error as ValidationError {
       if format == .nagios { try finish(nagios: StatusReport.nagiosUnknown(error.message)) }
       throw error
@@ -97,15 +118,21 @@ struct Status: ParsableCommand {
   /// `--max-age` and `--warn-age` checked; `nil` when neither is given.
   static func thresholds(maxAge: String?, warnAge: String?) throws -> AgeThresholds? {
     let warning = try warnAge.map { text in
-      guard let seconds = AgeText.parse(text) else { throw ValidationError("'--warn-age' must look like 26h or 2d") }
+      guard let seconds = AgeText.parse(text) else {
+        throw ValidationError("'--warn-age' must look like 26h or 2d")
+      }
       return seconds
     }
     guard let maxAge else {
       if warning != nil { throw ValidationError("'--warn-age' needs '--max-age'") }
       return nil
     }
-    guard let critical = AgeText.parse(maxAge) else { throw ValidationError("'--max-age' must look like 26h or 2d") }
-    if let warning, warning >= critical { throw ValidationError("'--warn-age' must be below '--max-age'") }
+    guard let critical = AgeText.parse(maxAge) else {
+      throw ValidationError("'--max-age' must look like 26h or 2d")
+    }
+    if let warning, warning >= critical {
+      throw ValidationError("'--warn-age' must be below '--max-age'")
+    }
     return AgeThresholds(critical: critical, warning: warning)
   }
 

@@ -3,8 +3,8 @@
 import Foundation
 import Glibc
 import PushgateAdminCore
-import PushgateCore
 import PushgateAdminSystem
+import PushgateCore
 import PushgateSystem
 
 enum StatusFiles {
@@ -27,9 +27,10 @@ enum StatusFiles {
     return nil
   }
 
-  /// The slots, read from the settings' lock file. A lock file that does not
-  /// exist yet means nobody holds anything. Whoever cannot open the lock file (it is the
-  /// backup account's alone) reads the group-readable holders file instead.
+  /// The slots, read from the settings' lock file.
+  ///
+  /// A lock file that does not exist yet means nobody holds anything. Whoever cannot open the lock
+  /// file (it is the backup account's alone) reads the group-readable holders file instead.
   static func locks(_ settings: Settings) -> LockReport {
     let probe: LockProbe
     do {
@@ -79,9 +80,10 @@ enum StatusFiles {
     }
   }
 
-  /// What holds `area` now, what it has pending and when it was last snapshotted. Its state
-  /// directory belongs to the backup account (mode 0700): another user, such as a monitoring
-  /// account, gets "unknown" and the reason, never an error.
+  /// What holds `area` now, what it has pending and when it was last snapshotted.
+  ///
+  /// Its state directory belongs to the backup account (mode 0700): another user, such as a
+  /// monitoring account, gets "unknown" and the reason, never an error.
   static func area(_ area: Area) -> AreaReport {
     var report = AreaReport(label: area.label)
     if let directory = try? FileStatus.of(area.directory) { report.since = directory.modified }
@@ -110,8 +112,10 @@ enum StatusFiles {
     return report
   }
 
-  /// Writes `text` to `path` as node_exporter's textfile collector requires: whole or not at
-  /// all, mode 0644 (AtomicFile.replace). Returns the problem, or `nil`.
+  /// Writes `text` to `path` as node_exporter's textfile collector requires: whole or not at all,
+  /// mode 0644 (AtomicFile.replace).
+  ///
+  /// Returns the problem, or `nil`.
   static func replace(_ path: String, with text: String) -> String? {
     do {
       try AtomicFile.replace(path: path, bytes: Array(text.utf8), mode: 0o644)
