@@ -1,20 +1,29 @@
-// Accounts a binary test adds with useradd (we run as root): a backup account that owns an
-// area, or a monitoring account in the backup account's group.
+// A non-root account a test adds with useradd (we run as root) and removes with userdel: a
+// backup account that owns an area, or a monitoring account in the backup account's group.
 import Foundation
 import Glibc
 import Testing
-import TestSupport
 
-/// A non-root account made with useradd for one test and removed with userdel.
-final class TestUser: Sendable {
-  let name: String
-  let uid: uid_t
-  let gid: gid_t
-  let home: String
+/// Whether this machine lets a test add a non-root account (root, useradd, userdel, runuser).
+public let canAddAccounts: Bool = {
+  guard geteuid() == 0 else {
+    FileHandle.standardError.write(Data("SKIPPING: non-root account deployments need root (useradd)\n".utf8))
+    return false
+  }
+  return installed("/usr/sbin/useradd") && installed("/usr/sbin/userdel") && installed("/usr/sbin/runuser")
+}()
+
+/// A non-root account made with useradd for one test (login shell /bin/sh, as `pushgate init`
+/// asks; no home is created), removed again with userdel.
+public final class TestAccount: Sendable {
+  public let name: String
+  public let uid: uid_t
+  public let gid: gid_t
+  public let home: String
 
   /// Adds the account, with `groups` as supplementary groups.
-  init(groups: [String] = []) throws {
-    name = "pgbt\(getpid() % 10000)x\(UInt32.random(in: 0..<100_000))"
+  public init(groups: [String] = []) throws {
+    name = "pgt\(getpid() % 10000)x\(UInt32.random(in: 0..<100_000))"
     home = "/nonexistent/\(name)"
     var arguments = ["--no-create-home", "--home-dir", home, "--shell", "/bin/sh"]
     if !groups.isEmpty { arguments += ["--groups", groups.joined(separator: ",")] }
@@ -31,7 +40,7 @@ final class TestUser: Sendable {
   }
 
   /// Runs `program` as this account (setpriv with its groups), environment from nothing.
-  func run(_ program: String, _ arguments: [String]) throws -> Finished {
+  public func run(_ program: String, _ arguments: [String]) throws -> Finished {
     try TestSupport.run(
       "/usr/bin/setpriv",
       ["--reuid", String(uid), "--regid", String(gid), "--init-groups", "--", program] + arguments,
@@ -39,7 +48,7 @@ final class TestUser: Sendable {
   }
 
   /// Removes the account (again retrying while the passwd lock is busy).
-  func remove() {
+  public func remove() {
     for _ in 0..<50 {
       guard let removed = try? TestSupport.run("/usr/sbin/userdel", [name]), removed.status != 0,
         removed.status != 6
