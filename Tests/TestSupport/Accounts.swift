@@ -1,5 +1,6 @@
 // A non-root account a test adds with useradd (we run as root) and removes with userdel: a
-// backup account that owns an area, or a monitoring account in the backup account's group.
+// backup account that owns an area or logs in through sshd, or a monitoring account in the
+// backup account's group.
 import Foundation
 import Glibc
 import Testing
@@ -21,12 +22,15 @@ public final class TestAccount: Sendable {
   public let gid: gid_t
   public let home: String
 
-  /// Adds the account, with `groups` as supplementary groups.
-  public init(groups: [String] = []) throws {
+  /// Adds the account, with `groups` as supplementary groups. `home` is not created (default:
+  /// `/nonexistent/NAME`). `loginWithKey` sets the password to `*` instead of useradd's locked
+  /// `!`: sshd without PAM refuses a locked account, as the README's `usermod -p '*'` says.
+  public init(groups: [String] = [], home: String? = nil, loginWithKey: Bool = false) throws {
     name = "pgt\(getpid() % 10000)x\(UInt32.random(in: 0..<100_000))"
-    home = "/nonexistent/\(name)"
-    var arguments = ["--no-create-home", "--home-dir", home, "--shell", "/bin/sh"]
+    self.home = home ?? "/nonexistent/\(name)"
+    var arguments = ["--no-create-home", "--home-dir", self.home, "--shell", "/bin/sh"]
     if !groups.isEmpty { arguments += ["--groups", groups.joined(separator: ",")] }
+    if loginWithKey { arguments += ["--password", "*"] }
     // Parallel tests may hold the passwd lock for a moment: useradd then says so (status 1).
     var added = try TestSupport.run("/usr/sbin/useradd", arguments + [name])
     for _ in 0..<50 where added.status != 0 {
