@@ -155,7 +155,7 @@ func checkShowsTheAreaOwnersEnvironment() throws {
   try #require(geteuid() == 0, "check only changes the account when run as root")
   let root = try Root()
   defer { root.remove() }
-  let owner = try TestUser()
+  let owner = try TestAccount()
   defer { owner.remove() }
   #expect(chown(root.area + "/state", owner.uid, owner.gid) == 0)
   let check = try run(

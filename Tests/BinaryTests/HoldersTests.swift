@@ -37,7 +37,7 @@ func monitoringReadsHolders() throws {
     killLeftovers(root)
     root.remove()
   }
-  let monitor = try TestUser()
+  let monitor = try TestAccount()
   defer { monitor.remove() }
   let holders = root.path + "/pushgate.holders"
 

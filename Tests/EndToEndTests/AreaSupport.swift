@@ -180,37 +180,3 @@ struct SlowRsnapshot {
   /// Lets every blocked run (and every later one) go on.
   func release() throws { try write("", to: directory + "/release") }
 }
-
-/// Whether this machine lets a test add a non-root backup account (root, useradd, runuser).
-let canAddAccounts: Bool = {
-  guard geteuid() == 0 else {
-    FileHandle.standardError.write(Data("SKIPPING: non-root account deployments need root (useradd)\n".utf8))
-    return false
-  }
-  return installed("/usr/sbin/useradd") && installed("/usr/sbin/userdel") && installed("/usr/sbin/runuser")
-}()
-
-/// A non-root backup account made with useradd for one test (login shell /bin/sh, as
-/// `pushgate init` asks), removed again with userdel.
-final class TestAccount: Sendable {
-  let name: String
-
-  init() throws {
-    name = "pge2e\(getpid() % 10000)x\(UInt32.random(in: 0..<100_000))"
-    // Parallel tests may hold the passwd lock for a moment: useradd then says so (status 1).
-    var added = try run("/usr/sbin/useradd", ["--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/sh", name])
-    for _ in 0..<50 where added.status != 0 {
-      usleep(100_000)
-      added = try run("/usr/sbin/useradd", ["--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/sh", name])
-    }
-    try #require(added.status == 0, "useradd: \(added.err)")
-  }
-
-  /// Removes the account (again retrying while the passwd lock is busy).
-  func remove() {
-    for _ in 0..<50 {
-      guard let removed = try? run("/usr/sbin/userdel", [name]), removed.status != 0, removed.status != 6 else { return }
-      usleep(100_000)
-    }
-  }
-}

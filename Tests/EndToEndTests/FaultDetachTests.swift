@@ -52,7 +52,7 @@ extension SSHDSetup {
     #expect(eventually(within: 10) { isGone(detached) && isGone(script) })
     #expect(setup.snapshots == ["hourly.0"])
 
-    SlowRsnapshot.forget(in: setup.path, key: setup.keys[0])
+    SlowRsnapshot.forget(in: setup.slowDirectory, key: setup.keys[0])
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(try #require(setup.waitForRecord("snapshot-ended", count: 2))["result"] as? String == "ok")

@@ -11,7 +11,10 @@ import TestSupport
     let setup = try SSHDSetup()
     defer { setup.remove() }  // unmounts too
     try setup.pushBaseline()
-    let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0750", "tmpfs", setup.incoming])
+    let mounted = try run("/bin/mount", [
+      "-t", "tmpfs", "-o", "size=2m,mode=0750,uid=\(setup.account.uid),gid=\(setup.account.gid)", "tmpfs",
+      setup.incoming,
+    ])
     try #require(mounted.status == 0, "mount: \(mounted.err)")
     try setup.writeBigSource(megabytes: 5)
 

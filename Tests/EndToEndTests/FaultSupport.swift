@@ -102,7 +102,8 @@ extension SSHDSetup {
     #expect(files(in: snapshotsDirectory + "/hourly.0") == ["a.txt"], sourceLocation: sourceLocation)
     #expect(read(snapshotsDirectory + "/hourly.0/a.txt") == "baseline\n", sourceLocation: sourceLocation)
 
-    let rotate = try run(Binaries.pushgate, ["rotate", "hourly", "--config", config], environment: adminEnvironment)
+    // As cron.d runs it: as the backup account.
+    let rotate = try account.run(Binaries.pushgate, ["rotate", "hourly", "--config", config])
     #expect(rotate.status == 0 && rotate.out.isEmpty && rotate.err.isEmpty, "rotate: \(rotate.err)", sourceLocation: sourceLocation)
     let rotated = records("rotate-ended").last
     #expect(rotated?["result"] as? String == "skipped", sourceLocation: sourceLocation)

@@ -28,9 +28,11 @@ import TestSupport
     defer { setup.remove() }
     try setup.pushBaseline()
     let push = try setup.startSlowPush()
-    // rsync runs ssh; ssh runs the ProxyCommand, `sshd -i`, which carries the connection.
+    // rsync runs ssh; ssh runs the ProxyCommand, `sshd -i`, whose child (privilege separation:
+    // the account's, after it logged in) carries the connection.
     let ssh = try #require(waitForChild(of: push.client.pid, named: "ssh"))
-    let victim = try #require(program == "ssh" ? ssh : waitForChild(of: ssh, named: "sshd"))
+    let victim = try #require(
+      program == "ssh" ? ssh : waitForChild(of: ssh, named: "sshd").flatMap { waitForChild(of: $0, named: "sshd") })
     kill(victim, SIGKILL)
     let clientStatus = try #require(push.client.wait(within: 30), "client still runs")
     #expect(clientStatus != 0, "client: \(push.client.err)")

@@ -12,6 +12,8 @@ func burstThroughARealSSHDAgainstOneSlot() throws {
   let setup = try SSHDSetup(settings: ["max_connections = 1"], keys: keys)
   defer { setup.remove() }
   let wrappers = try LoadWrappers(directory: setup.path + "/measure")
+  // The wrappers run as the backup account and record themselves there.
+  for directory in [wrappers.directory, wrappers.directory + "/running"] { try setup.giveToAccount(directory) }
   try setup.addSettings(wrappers.settings)
   let check = try run(
     Binaries.pushgate,
@@ -33,9 +35,9 @@ func burstThroughARealSSHDAgainstOneSlot() throws {
   }
   let statuses = started.map { $0.wait() }
 
-  // sshd runs the forced command through the account's login shell; root's bash may source a
-  // ~/.bashrc that prints to stderr (here pyenv's rehash racing itself), so stderr is matched
-  // by whole lines rather than as a whole.
+  // sshd runs the forced command through the account's login shell; a shell that sources a
+  // ~/.bashrc may print to stderr (root's bash here did: pyenv's rehash racing itself), so
+  // stderr is matched by whole lines rather than as a whole.
   let refusals = [
     "@ERROR: max connections (1) reached -- try again later",
     "@ERROR: another session of this key is running -- try again later",

@@ -72,6 +72,8 @@ func textLines(_ text: String) -> [String] {
     try write("waiting\n", to: setup.source + "/a.txt")
     // A classic fcntl lock from this process on slot 0's byte conflicts with the gate's OFD lock.
     let held = try HeldLock(lockFile: setup.root + "/pushgate.lock", byte: 16)
+    // The lock file is the account's, as when its first session makes it.
+    try setup.giveToAccount(setup.root + "/pushgate.lock")
     defer { held.release() }
     let refused = try setup.push()
     #expect(refused.status == 5, "client: \(refused.err)")

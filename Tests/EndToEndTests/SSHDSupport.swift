@@ -5,13 +5,16 @@ import Glibc
 import Testing
 import TestSupport
 
-/// Whether sshd, the ssh client tools, rsync and rsnapshot are here (each missing one prints SKIPPING).
+/// Whether sshd, the ssh client tools, rsync and rsnapshot are here, and a backup account can
+/// be added (each missing one prints SKIPPING).
 let sshdAndRealProgramsInstalled =
   installed("/usr/sbin/sshd") && installed("/usr/bin/ssh") && installed("/usr/bin/ssh-keygen")
-  && realProgramsInstalled
+  && realProgramsInstalled && canAddAccounts
 
-/// A throwaway sshd configuration, a client key per label and a backup root for the running
-/// account: `pushgate init`, then `pushgate authorize` for each label (its area and its line).
+/// A throwaway sshd configuration, a client key per label and a backup root for a non-root
+/// backup account made by the test, as in a real deployment (and sshd then runs no root
+/// dotfiles): `pushgate init`, then `pushgate authorize` for each label (its area and its line).
+/// The clients run as root.
 struct SSHDSetup {
   let temporary: TemporaryDirectory
   var path: String { temporary.path }
@@ -25,7 +28,9 @@ struct SSHDSetup {
   var incoming: String { area + "/incoming" }
   var snapshotsDirectory: String { area + "/snapshots" }
   var source: String { path + "/src" }
-  let user = String(cString: getpwuid(geteuid()).pointee.pw_name)
+  /// The backup account sshd logs in as; the gate, rsync and rsnapshot run as it.
+  let account: TestAccount
+  var user: String { account.name }
   /// What sshd runs for the sftp subsystem (and so what the gate sees as the command).
   static let sftpServer =
     FileManager.default.isExecutableFile(atPath: "/usr/lib/openssh/sftp-server")
@@ -36,6 +41,22 @@ struct SSHDSetup {
   init(settings: [String] = [], keys: [String] = ["laptop"], retain: [String] = ["hourly=5"]) throws {
     temporary = try TemporaryDirectory()
     self.keys = keys
+    // sshd changes to the home and says so on the client's stderr when it cannot: / is there.
+    do { account = try TestAccount(home: "/", loginWithKey: true) } catch {
+      temporary.remove()
+      throw error
+    }
+    do { try prepare(settings: settings, retain: retain) } catch {
+      remove()
+      throw error
+    }
+  }
+
+  /// The keys, sshd_config, root, areas and authorized_keys of `init`.
+  private func prepare(settings: [String], retain: [String]) throws {
+    // The account reaches the root, authorized_keys (sshd reads it as the account) and the
+    // slow rsnapshot through the temporary directory.
+    chmod(path, 0o755)
     // sshd -i insists on its privilege-separation directory.
     try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
     for key in ["hostkey"] + keys.map({ SSHDSetup.identity($0, first: keys[0]) }) {
@@ -59,7 +80,7 @@ struct SSHDSetup {
       let authorized = try run(
         Binaries.pushgate,
         ["authorize", "--key", key, "--authorized-keys", path + "/authorized_keys", "--config", config,
-         "--serve", Binaries.serve, "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub"],
+         "--account", user, "--serve", Binaries.serve, "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub"],
         environment: adminEnvironment)
       #expect(authorized.status == 0, "authorize: \(authorized.err)")
     }
@@ -80,6 +101,7 @@ struct SSHDSetup {
     killProcesses(under: path)
     for mount in mounts(under: path) { _ = try? run("/bin/umount", ["-l", mount]) }
     temporary.remove()
+    account.remove()
   }
 
   /// The `-o` options shared by ssh, scp and sftp, with the first key's identity.
@@ -186,17 +208,30 @@ struct SSHDSetup {
     try made.stdout.write(to: URL(fileURLWithPath: directory + "/" + name))
   }
 
+  /// Gives `path` (made by the test, as root) to the backup account, which the gate, rsync and
+  /// rsnapshot run as: for what they write there.
+  func giveToAccount(_ path: String) throws {
+    try #require(chown(path, account.uid, account.gid) == 0, "chown \(path): errno \(errno)")
+  }
+
+  /// The slow rsnapshot wrapper's directory: the account's, since its runs record their pid there.
+  var slowDirectory: String { path + "/slow" }
+
   /// Writes the slow rsnapshot wrapper (in the temporary directory, outside the root: every
   /// level run waits for `release()`); returns its `rsnapshot` setting.
-  func writeSlowSnapshot() throws -> String { try SlowRsnapshot(directory: path).setting }
+  func writeSlowSnapshot() throws -> String {
+    let slow = try SlowRsnapshot(directory: slowDirectory)
+    try giveToAccount(slowDirectory)
+    return slow.setting
+  }
 
   /// The pid of the first key's blocked rsnapshot run, once it started.
   func slowSnapshotPid(within seconds: Double = 30) -> pid_t? {
-    SlowRsnapshot.started(in: path, key: keys[0], within: seconds)
+    SlowRsnapshot.started(in: slowDirectory, key: keys[0], within: seconds)
   }
 
   /// Lets the slow snapshot go on.
-  func release() throws { try write("", to: path + "/release") }
+  func release() throws { try write("", to: slowDirectory + "/release") }
 
   /// The SHA256 fingerprint `ssh-keygen -lf` prints for a public key file.
   func fingerprint(_ file: String) throws -> String? {
