@@ -1,8 +1,8 @@
 // Table: which public keys `pushgate authorize` accepts, checked with keys made by the real
 // ssh-keygen (and sk- and DSA blobs built by hand), and fingerprints compared with `ssh-keygen -lf`.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import pushgate
 
@@ -55,7 +55,10 @@ private func generate(_ directory: String, _ type: String, bits: String?, name: 
   let result = try run("/usr/bin/ssh-keygen", arguments)
   #expect(result.status == 0, "ssh-keygen -t \(type): \(result.err)")
   let words = read(file + ".pub").split(separator: " ", maxSplits: 2).map(String.init)
-  return (words[0], Array(Data(base64Encoded: words[1]) ?? Data()), words.count > 2 ? words[2].trimmingCharacters(in: .newlines) : "")
+  return (
+    words[0], Array(Data(base64Encoded: words[1]) ?? Data()),
+    words.count > 2 ? words[2].trimmingCharacters(in: .newlines) : ""
+  )
 }
 
 let keyCases: [KeyCase] = [
@@ -65,19 +68,25 @@ let keyCases: [KeyCase] = [
   KeyCase(name: "ecdsa 521", source: .generated("ecdsa", bits: "521"), problem: nil),
   KeyCase(name: "rsa 2048", source: .generated("rsa", bits: "2048"), problem: nil),
   KeyCase(name: "rsa 3072", source: .generated("rsa", bits: "3072"), problem: nil),
-  KeyCase(name: "rsa 1024 is too short", source: .generated("rsa", bits: "1024"), problem: .shortRSA(bits: 1024)),
+  KeyCase(
+    name: "rsa 1024 is too short", source: .generated("rsa", bits: "1024"),
+    problem: .shortRSA(bits: 1024)),
   KeyCase(name: "dsa from ssh-keygen", source: .generated("dsa", bits: nil), problem: .dsa),
   KeyCase(
     name: "dsa built by hand",
     source: .text(
       "ssh-dss "
-        + b64(sshString(Array("ssh-dss".utf8)) + [[0, 0xC1], [0x9F], [0x05], [0x07]].flatMap(sshString))),
+        + b64(
+          sshString(Array("ssh-dss".utf8))
+            + [[0, 0xC1], [0x9F], [0x05], [0x07]].flatMap(sshString))),
     problem: .dsa),
   KeyCase(
     name: "sk-ssh-ed25519 built by hand",
     source: .edited { _, blob, _ in
       "sk-ssh-ed25519@openssh.com "
-        + b64(sshString(Array("sk-ssh-ed25519@openssh.com".utf8)) + sshString(strings(blob)[1]) + sshString(Array("ssh:".utf8)))
+        + b64(
+          sshString(Array("sk-ssh-ed25519@openssh.com".utf8)) + sshString(strings(blob)[1])
+            + sshString(Array("ssh:".utf8)))
         + " yubikey"
     }, problem: nil),
   KeyCase(
@@ -88,7 +97,8 @@ let keyCases: [KeyCase] = [
     name: "no comment", source: .edited { type, blob, _ in "\(type) \(b64(blob))\n" }, problem: nil),
   KeyCase(
     name: "comment lines and CRLF around the key",
-    source: .edited { type, blob, _ in "# from the laptop\r\n\r\n\(type) \(b64(blob)) me\r\n" }, problem: nil),
+    source: .edited { type, blob, _ in "# from the laptop\r\n\r\n\(type) \(b64(blob)) me\r\n" },
+    problem: nil),
   KeyCase(
     name: "truncated base64",
     source: .edited { type, blob, _ in "\(type) \(b64(blob).dropLast(8)) me" },
@@ -116,7 +126,8 @@ let keyCases: [KeyCase] = [
   KeyCase(name: "garbage", source: .text("hello world\n"), problem: .notAKey),
   KeyCase(name: "binary garbage", source: .text("\u{1}\u{2}\u{FFFD}"), problem: .notAKey),
   KeyCase(
-    name: "two keys", source: .edited { type, blob, _ in "\(type) \(b64(blob)) a\n\(type) \(b64(blob)) b\n" },
+    name: "two keys",
+    source: .edited { type, blob, _ in "\(type) \(b64(blob)) a\n\(type) \(b64(blob)) b\n" },
     problem: .severalKeys(count: 2)),
   KeyCase(
     name: "an unknown key type", source: .edited { _, blob, _ in "ssh-foo \(b64(blob))" },
@@ -165,12 +176,15 @@ let keyCases: [KeyCase] = [
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let type = "sk-ecdsa-sha2-nistp256@openssh.com"
-    let blob = [type, "nistp256"].flatMap { sshString(Array($0.utf8)) }
+    let blob =
+      [type, "nistp256"].flatMap { sshString(Array($0.utf8)) }
       + sshString(try nistp256Point(directory.path)) + sshString(Array("ssh:".utf8))
     let text = "\(type) \(b64(blob)) token\n"
     let key = try PublicKeyCheck.check(Array(text.utf8)).get()
     try write(text, to: directory.path + "/sk.pub")
-    #expect(key.keygenLine + "\n" == (try run("/usr/bin/ssh-keygen", ["-lf", directory.path + "/sk.pub"])).out)
+    #expect(
+      key.keygenLine + "\n"
+        == (try run("/usr/bin/ssh-keygen", ["-lf", directory.path + "/sk.pub"])).out)
     #expect(key.keygenLine.hasSuffix(" token (ECDSA-SK)"))
   }
 
@@ -183,6 +197,8 @@ let keyCases: [KeyCase] = [
       #expect(!problem.message.contains("\n") && !problem.message.contains("\u{1B}"))
       #expect(problem.message.first?.isLowercase == true)
     }
-    #expect(PublicKeyProblem.shortRSA(bits: 1024).message == "the rsa key has 1024 bits; at least 2048 are needed")
+    #expect(
+      PublicKeyProblem.shortRSA(bits: 1024).message
+        == "the rsa key has 1024 bits; at least 2048 are needed")
   }
 }

@@ -87,7 +87,8 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
       hasLine(
         asAccount.out, "FAIL", "settings",
         "\(setup.config) parses; owner \(setup.user), mode 0644 in \(setup.root), which is root's "
-          + "-- the backup account can change which programs run; fix: chown root:root \(setup.config)"),
+          + "-- the backup account can change which programs run; fix: chown root:root \(setup.config)"
+      ),
       "\(asAccount.out)")
 
     // Told the account is root, doctor has nobody to run it as: it runs nothing and says why.
@@ -181,7 +182,8 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
     try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM no", "ExposeAuthInfo yes"])
     let without = try setup.doctor(["--sshd-config", sshdConfig])
     #expect(hasLine(without.out, "FAIL", "sshd", locked), "\(without.out)")
-    #expect(hasLine(without.out, "ok", "sshd", "ExposeAuthInfo yes: the audit log names the key used"))
+    #expect(
+      hasLine(without.out, "ok", "sshd", "ExposeAuthInfo yes: the audit log names the key used"))
 
     try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM yes"])
     let with = try setup.doctor(["--sshd-config", sshdConfig])
@@ -189,7 +191,8 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
     #expect(
       hasLine(
         with.out, "warn", "sshd",
-        "ExposeAuthInfo is not on -- the audit log cannot name the key used; fix: set 'ExposeAuthInfo yes' in sshd_config"),
+        "ExposeAuthInfo is not on -- the audit log cannot name the key used; fix: set 'ExposeAuthInfo yes' in sshd_config"
+      ),
       "\(with.out)")
 
     try writeSSHDConfig(sshdConfig, hostKey: hostKey, options: ["UsePAM no"])
@@ -229,28 +232,33 @@ private func hasLine(_ output: String, _ level: String, _ name: String, _ text: 
     #expect(
       hasLine(
         lost.out, "FAIL", "account",
-        "cannot tell the backup account: no area or account-owned keys/ next to \(elsewhere)/pushgate.conf; fix: pass --account"),
+        "cannot tell the backup account: no area or account-owned keys/ next to \(elsewhere)/pushgate.conf; fix: pass --account"
+      ),
       "\(lost.out)")
     #expect(!lost.out.contains("no client can log in"), "\(lost.out)")
   }
 }
 
-@Suite(.blocking, .enabled(if: canAddAccounts)) struct RootReadsNothingThroughTheAccountsLinksTests {
+@Suite(.blocking, .enabled(if: canAddAccounts)) struct RootReadsNothingThroughTheAccountsLinksTests
+{
   /// The account points its authorized_keys at a file only root can read: doctor, as root,
   /// neither reads nor quotes it.
   @Test func doctorDoesNotFollowTheAccountsAuthorizedKeysLink() throws {
     let setup = try AccountRoot()
     defer { setup.remove() }
     let secret = setup.temporary.path + "/root-only"
-    try write("command=\"ROOTSECRET\" ssh-ed25519 AAAAROOTSECRET root@host\n", to: secret, mode: 0o600)
+    try write(
+      "command=\"ROOTSECRET\" ssh-ed25519 AAAAROOTSECRET root@host\n", to: secret, mode: 0o600)
     let keys = setup.home + "/.ssh/authorized_keys"
     #expect(unlink(keys) == 0)
     #expect(symlink(secret, keys) == 0)
     lchown(keys, setup.uid, gid_t(getpwnam(setup.user)?.pointee.pw_gid ?? 0))
     let doctor = try setup.doctor()
-    #expect(!doctor.out.contains("ROOTSECRET") && !doctor.err.contains("ROOTSECRET"), "\(doctor.out)")
     #expect(
-      doctor.out.contains("keys       \(keys) not checked: a symbolic link, which doctor does not follow"),
+      !doctor.out.contains("ROOTSECRET") && !doctor.err.contains("ROOTSECRET"), "\(doctor.out)")
+    #expect(
+      doctor.out.contains(
+        "keys       \(keys) not checked: a symbolic link, which doctor does not follow"),
       "\(doctor.out)")
   }
 }

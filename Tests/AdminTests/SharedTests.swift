@@ -1,7 +1,7 @@
 // The admin tool's shared readers: libssh fingerprints and the streaming log reader.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import pushgate
 
@@ -13,9 +13,11 @@ import TestSupport
     var arguments = ["-q", "-t", type, "-N", "", "-f", file]
     if !bits.isEmpty { arguments += ["-b", bits] }
     #expect(try run("/usr/bin/ssh-keygen", arguments).status == 0)
-    let expected = try run("/usr/bin/ssh-keygen", ["-lf", file + ".pub"]).out.split(separator: " ")[1]
+    let expected = try run("/usr/bin/ssh-keygen", ["-lf", file + ".pub"]).out.split(separator: " ")[
+      1]
     let words = read(file + ".pub").split(separator: " ")
-    #expect(KeyFingerprint.sha256(type: String(words[0]), base64: String(words[1])) == String(expected))
+    #expect(
+      KeyFingerprint.sha256(type: String(words[0]), base64: String(words[1])) == String(expected))
   }
   #expect(KeyFingerprint.sha256(type: "ssh-ed25519", base64: "AAAA") == nil)
   #expect(KeyFingerprint.sha256(type: "nonsense", base64: "AAAA") == nil)
@@ -31,8 +33,9 @@ import TestSupport
   try write("{\"n\":1}\n{\"n\":\"ignored\"\n", to: log + ".10")
   try write("{\"n\":4}\n{\"n\":5}\n{\"n\":6, \"partial", to: log)
   try write("x\n", to: log + ".old")
-  #expect(LogFiles.files(for: log).map { URL(fileURLWithPath: $0).lastPathComponent }
-    == ["pushgate.log.10", "pushgate.log.2.gz", "pushgate.log.1", "pushgate.log"])
+  #expect(
+    LogFiles.files(for: log).map { URL(fileURLWithPath: $0).lastPathComponent }
+      == ["pushgate.log.10", "pushgate.log.2.gz", "pushgate.log.1", "pushgate.log"])
   var numbers: [Int] = []
   LogFiles.forEachEntry(of: log) { numbers.append($0.int("n") ?? -1) }
   #expect(numbers == [1, 2, 3, 4, 5])
@@ -64,8 +67,13 @@ import TestSupport
   let directory = try TemporaryDirectory()
   defer { directory.remove() }
   let log = directory.path + "/pushgate.log"
-  for name in ["pushgate.log.+1", "pushgate.log.-2", "pushgate.log.1x", "pushgate.log.", "pushgate.log.3"] {
+  for name in [
+    "pushgate.log.+1", "pushgate.log.-2", "pushgate.log.1x", "pushgate.log.", "pushgate.log.3",
+  ] {
     try write("{}\n", to: directory.path + "/" + name)
   }
-  #expect(LogFiles.files(for: log).map { URL(fileURLWithPath: $0).lastPathComponent } == ["pushgate.log.3"])
+  #expect(
+    LogFiles.files(for: log).map { URL(fileURLWithPath: $0).lastPathComponent } == [
+      "pushgate.log.3"
+    ])
 }

@@ -2,8 +2,8 @@
 // lock bytes, and an area whose state the reader may not see.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The row of `key` in the text report's key table.
 private func keyRow(_ report: String, _ key: String) -> String? {
@@ -34,7 +34,10 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
       #expect(try makeSSHKey(key).status == 0)
       let authorized = try run(
         Binaries.pushgate,
-        ["authorize", "--config", config, "--authorized-keys", directory.path + "/authorized_keys", "--key", label, key + ".pub"],
+        [
+          "authorize", "--config", config, "--authorized-keys", directory.path + "/authorized_keys",
+          "--key", label, key + ".pub",
+        ],
         environment: environment)
       try #require(authorized.status == 0, "\(authorized.err)")
     }
@@ -56,24 +59,37 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     let held = try run(Binaries.pushgate, ["status", "--config", config], environment: environment)
     #expect(held.status == 0)
     let lines = held.out.split(separator: "\n").map(String.init)
-    #expect(lines[2] == "key     last backup  last snapshot  pushes 24h  refused 24h  now      pending  last failure")
-    #expect(keyRow(held.out, "desk") == "desk    never        never                   0            0  idle     no       -")
-    #expect(keyRow(held.out, "laptop") == "laptop  never        never                   0            0  session  no       -")
+    #expect(
+      lines[2]
+        == "key     last backup  last snapshot  pushes 24h  refused 24h  now      pending  last failure"
+    )
+    #expect(
+      keyRow(held.out, "desk")
+        == "desk    never        never                   0            0  idle     no       -")
+    #expect(
+      keyRow(held.out, "laptop")
+        == "laptop  never        never                   0            0  session  no       -")
     let slots = try #require(lines.firstIndex { $0.hasPrefix("slots ") })
     #expect(lines[slots] == "slots  1 of 2 in use")
-    #expect(lines[slots + 1].hasPrefix("  0    pid \(serve.processIdentifier)  laptop  203.0.113.7 port 51234  since "))
+    #expect(
+      lines[slots + 1].hasPrefix(
+        "  0    pid \(serve.processIdentifier)  laptop  203.0.113.7 port 51234  since "))
     #expect(lines[slots + 1].hasSuffix(" ago)"))
     #expect(lines[slots + 2] == "  1    free")
 
     let metrics = try run(
-      Binaries.pushgate, ["status", "--config", config, "--format", "prometheus"], environment: environment)
-    #expect(metrics.out.contains("\npushgate_session_running{key=\"desk\"} 0\npushgate_session_running{key=\"laptop\"} 1\n"))
+      Binaries.pushgate, ["status", "--config", config, "--format", "prometheus"],
+      environment: environment)
+    #expect(
+      metrics.out.contains(
+        "\npushgate_session_running{key=\"desk\"} 0\npushgate_session_running{key=\"laptop\"} 1\n"))
     #expect(metrics.out.contains("\npushgate_slots 2\n"))
     #expect(metrics.out.contains("\npushgate_slots_in_use 1\n"))
 
     try write("", to: directory.path + "/release")
     serve.waitUntilExit()
-    let after = try run(Binaries.pushgate, ["status", "--config", config], environment: environment)
+    let after = try run(
+      Binaries.pushgate, ["status", "--config", config], environment: environment)
     #expect(keyRow(after.out, "laptop")?.contains("  idle  ") == true, "\(after.out)")
     #expect(after.out.hasSuffix("\nslots  0 of 2 in use\n  0    free\n  1    free\n"))
   }
@@ -84,8 +100,14 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     defer { root.remove() }
     try root.area("laptop", made: "2026-10-01T00:00:00Z")
     let states: [(bytes: [Int], now: String, running: String)] = [
-      ([0, 1], "snapshot", "pushgate_session_running{key=\"laptop\"} 0\n# HELP pushgate_snapshot_running"),
-      ([0], "session", "pushgate_session_running{key=\"laptop\"} 1\n# HELP pushgate_snapshot_running"),
+      (
+        [0, 1], "snapshot",
+        "pushgate_session_running{key=\"laptop\"} 0\n# HELP pushgate_snapshot_running"
+      ),
+      (
+        [0], "session",
+        "pushgate_session_running{key=\"laptop\"} 1\n# HELP pushgate_snapshot_running"
+      ),
       ([], "idle", "pushgate_snapshot_running{key=\"laptop\"} 0\n"),
     ]
     for state in states {
@@ -93,11 +115,18 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
       let lock = try ByteLock(root.path + "/keys/laptop/state/lock", bytes: state.bytes)
       defer { lock.close() }
       let text = try root.status(["--config", root.config] + statusNow)
-      #expect(keyRow(text.out, "laptop") == "laptop  never        never                   0            0  \(state.now)  no       -", "\(text.out)")
-      let metrics = try root.status(["--config", root.config, "--format", "prometheus"] + statusNow)
+      #expect(
+        keyRow(text.out, "laptop")
+          == "laptop  never        never                   0            0  \(state.now)  no       -",
+        "\(text.out)")
+      let metrics = try root.status(
+        ["--config", root.config, "--format", "prometheus"] + statusNow)
       #expect(metrics.out.contains(state.running), "\(metrics.out)")
-      let plugin = try root.status(["--config", root.config, "--format", "nagios", "--max-age", "1d"] + statusNow)
-      #expect(plugin.out.hasSuffix(" snapshots_running=\(state.now == "snapshot" ? 1 : 0);;;0;1\n"), "\(plugin.out)")
+      let plugin = try root.status(
+        ["--config", root.config, "--format", "nagios", "--max-age", "1d"] + statusNow)
+      #expect(
+        plugin.out.hasSuffix(" snapshots_running=\(state.now == "snapshot" ? 1 : 0);;;0;1\n"),
+        "\(plugin.out)")
     }
   }
 
@@ -105,23 +134,38 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     "an account that cannot enter the state directories sees 'unknown', not an error",
     .enabled(if: canDropPrivileges))
   func showsUnknownToAMonitoringAccount() throws {
-    let root = try StatusRoot(log: [statusAuditLine("2026-11-27T10:00:00Z", "snapshot-ended", #""result":"ok""#)])
+    let root = try StatusRoot(log: [
+      statusAuditLine("2026-11-27T10:00:00Z", "snapshot-ended", #""result":"ok""#)
+    ])
     defer { root.remove() }
     chmod(root.path, 0o755)
     try root.area("laptop", made: "2026-10-01T00:00:00Z", pending: "complete")
     chmod(root.path + "/keys", 0o755)
     chmod(root.path + "/keys/laptop", 0o755)
-    let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Binaries.pushgate, "status"]
-    let text = try run(nobody[0], Array(nobody.dropFirst()) + ["--config", root.config] + statusNow, environment: ["PATH": "/usr/bin:/bin"])
+    let nobody = [
+      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Binaries.pushgate,
+      "status",
+    ]
+    let text = try run(
+      nobody[0], Array(nobody.dropFirst()) + ["--config", root.config] + statusNow,
+      environment: ["PATH": "/usr/bin:/bin"])
     #expect(text.status == 0, "\(text.err)")
-    #expect(keyRow(text.out, "laptop") == "laptop  2026-11-27 10:00 (2h ago)  2h ago                  0            0  unknown  unknown  -")
-    #expect(text.out.hasSuffix(
-      "\nareas  state unknown for 1 of 1: '\(root.path)/keys/laptop/state/lock': open: Permission denied\n"))
+    #expect(
+      keyRow(text.out, "laptop")
+        == "laptop  2026-11-27 10:00 (2h ago)  2h ago                  0            0  unknown  unknown  -"
+    )
+    #expect(
+      text.out.hasSuffix(
+        "\nareas  state unknown for 1 of 1: '\(root.path)/keys/laptop/state/lock': open: Permission denied\n"
+      ))
     let metrics = try run(
-      nobody[0], Array(nobody.dropFirst()) + ["--config", root.config, "--format", "prometheus"] + statusNow,
+      nobody[0],
+      Array(nobody.dropFirst()) + ["--config", root.config, "--format", "prometheus"] + statusNow,
       environment: ["PATH": "/usr/bin:/bin"])
     #expect(metrics.status == 0)
     #expect(!metrics.out.contains("_running") && !metrics.out.contains("pushgate_pending"))
-    #expect(metrics.out.contains("\npushgate_last_success_timestamp_seconds{key=\"laptop\"} 1795773600\n"))
+    #expect(
+      metrics.out.contains("\npushgate_last_success_timestamp_seconds{key=\"laptop\"} 1795773600\n")
+    )
   }
 }

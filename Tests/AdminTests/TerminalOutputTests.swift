@@ -1,15 +1,16 @@
 // What root's tools print from files the backup account or a client controls: never a
 // control byte, a C1 control or invalid UTF-8, and valid JSON Lines from `log --json`.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Whether `data` is valid UTF-8 with no control character but line feeds: no C0 but `\n`,
 /// no DEL, no C1 (U+0080–U+009F).
 private func isSafe(_ data: Data) -> Bool {
   guard let text = String(data: data, encoding: .utf8) else { return false }
   return text.unicodeScalars.allSatisfy { scalar in
-    scalar == "\n" || (scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80...0x9F).contains(scalar.value))
+    scalar == "\n"
+      || (scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80...0x9F).contains(scalar.value))
   }
 }
 
@@ -22,14 +23,29 @@ private func hostileLog() -> Data {
   var lines: [[UInt8]] = []
   // Inside strings: C1 as UTF-8 and as raw bytes, invalid UTF-8, DEL, escaped ESC and BEL.
   lines.append(
-    bytes(head + #""aaaaaaaaaaaaaaaa","event":"allowed","key":"k"#) + [0xC2, 0x9B, 0x33, 0x31, 0x6D, 0xFF, 0x9B]
-      + bytes(#"","peer":"\u001b]0;TITLE\u0007","reason":"allowed","x":"#) + [0x22, 0x7F, 0x22, 0x7D])
+    bytes(head + #""aaaaaaaaaaaaaaaa","event":"allowed","key":"k"#) + [
+      0xC2, 0x9B, 0x33, 0x31, 0x6D, 0xFF, 0x9B,
+    ]
+      + bytes(#"","peer":"\u001b]0;TITLE\u0007","reason":"allowed","x":"#) + [
+        0x22, 0x7F, 0x22, 0x7D,
+      ])
   lines.append(
-    bytes(head + #""aaaaaaaaaaaaaaaa","event":"transfer-ended","key":"k"#) + [0xC2, 0x9B, 0x33, 0x31, 0x6D, 0xFF, 0x9B]
-      + bytes(#"","status":1,"module":"\u001b[2J","activity":"pushed","snapshot":"skipped","snapshot_reason":"\u009b2J"}"#))
+    bytes(head + #""aaaaaaaaaaaaaaaa","event":"transfer-ended","key":"k"#) + [
+      0xC2, 0x9B, 0x33, 0x31, 0x6D, 0xFF, 0x9B,
+    ]
+      + bytes(
+        #"","status":1,"module":"\u001b[2J","activity":"pushed","snapshot":"skipped","snapshot_reason":"\u009b2J"}"#
+      ))
   // Outside strings: ESC and BEL in a nested value, CR and tab as whitespace.
-  lines.append(bytes(head + #""bbbbbbbbbbbbbbbb","event":"refused","key":"desk","future":["#) + [0x1B, 0x5D, 0x07] + bytes("]}"))
-  lines.append(bytes(head + "\t\"cccccccccccccccc\",\"event\":\"failed\",\"key\":\"desk\",\"reason\":\"settings\",\"detail\":\"\\u001b[2J\"}\r"))
+  lines.append(
+    bytes(head + #""bbbbbbbbbbbbbbbb","event":"refused","key":"desk","future":["#) + [
+      0x1B, 0x5D, 0x07,
+    ] + bytes("]}"))
+  lines.append(
+    bytes(
+      head
+        + "\t\"cccccccccccccccc\",\"event\":\"failed\",\"key\":\"desk\",\"reason\":\"settings\",\"detail\":\"\\u001b[2J\"}\r"
+    ))
   // Not JSON at all.
   lines.append([0x1B, 0x5B, 0x32, 0x4A, 0x07, 0x0D] + bytes("not json ") + [0x9B, 0xFF])
   return Data(lines.map { $0 + [0x0A] }.joined())
@@ -67,14 +83,20 @@ private func hostileLog() -> Data {
     let lines = finished.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
     #expect(lines.count == 3)
     for line in lines {
-      #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
+      #expect(
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
     }
-    let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+    let first = try #require(
+      try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
     #expect(first["key"] as? String == "k\u{9B}31m" + #"\xff\x9b"#)
     #expect(first["peer"] as? String == "\u{1B}]0;TITLE\u{07}")
     #expect(first["x"] as? String == "\u{7F}")
-    #expect(lines[2] == #"{"v":1,"time":"2026-11-27T12:00:00Z","session":"cccccccccccccccc","event":"failed","key":"desk","reason":"settings","detail":"\u001b[2J"}"#)
-    #expect(finished.err == "pushgate: skipped 2 lines of the audit log that are not JSON objects\n")
+    #expect(
+      lines[2]
+        == #"{"v":1,"time":"2026-11-27T12:00:00Z","session":"cccccccccccccccc","event":"failed","key":"desk","reason":"settings","detail":"\u001b[2J"}"#
+    )
+    #expect(
+      finished.err == "pushgate: skipped 2 lines of the audit log that are not JSON objects\n")
   }
 
   @Test func authorizeAndKeysEscapeAKeyCommentAndTheAccountsLines() throws {
@@ -97,7 +119,8 @@ private func hostileLog() -> Data {
 
     // The account's own line: a --config and a comment with escape sequences.
     var text = read(f.authorizedKeys)
-    text += "command=\"\(Binaries.serve) --config /nonexistent/\(hostile) --key desk\" \(words[0]) \(words[1]) \(hostile)\n"
+    text +=
+      "command=\"\(Binaries.serve) --config /nonexistent/\(hostile) --key desk\" \(words[0]) \(words[1]) \(hostile)\n"
     try write(text, to: f.authorizedKeys, mode: 0o600)
     let keys = try run(Binaries.pushgate, ["keys", "--authorized-keys", f.authorizedKeys])
     #expect(keys.status == 0)

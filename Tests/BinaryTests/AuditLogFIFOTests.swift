@@ -4,8 +4,8 @@
 // on a FIFO is LogTests' neverFollowsASymlinkedRotationNorHangsOnAFIFO.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 struct FIFOSessionCase: Sendable, CustomTestStringConvertible {
   let name: String
@@ -19,8 +19,10 @@ struct FIFOSessionCase: Sendable, CustomTestStringConvertible {
 @Test(
   "a FIFO as audit log makes every session fail with 71 within seconds", .blocking,
   arguments: [
-    FIFOSessionCase(name: "allowed command, a reader on the FIFO", command: "ALLOWED", hasReader: true),
-    FIFOSessionCase(name: "refused command, a reader on the FIFO", command: "ls /", hasReader: true),
+    FIFOSessionCase(
+      name: "allowed command, a reader on the FIFO", command: "ALLOWED", hasReader: true),
+    FIFOSessionCase(
+      name: "refused command, a reader on the FIFO", command: "ls /", hasReader: true),
     FIFOSessionCase(name: "interactive login, nobody reading", command: nil, hasReader: false),
   ])
 func auditLogFIFOFailsSessions(_ row: FIFOSessionCase) throws {
@@ -43,12 +45,16 @@ func auditLogFIFOFailsSessions(_ row: FIFOSessionCase) throws {
   #expect(root.rsyncRuns().isEmpty)
 }
 
-@Test("a FIFO as audit log makes pushgate log (1) and pushgate status (66) fail within seconds", .blocking)
+@Test(
+  "a FIFO as audit log makes pushgate log (1) and pushgate status (66) fail within seconds",
+  .blocking)
 func auditLogFIFOFailsReaders() throws {
   let root = try Root()
   defer { root.remove() }
   #expect(mkfifo(root.log, 0o600) == 0)
-  for (arguments, status) in [(["log", "--config", root.config], Int32(1)), (["status", "--config", root.config], 66)] {
+  for (arguments, status) in [
+    (["log", "--config", root.config], Int32(1)), (["status", "--config", root.config], 66),
+  ] {
     let started = Date()
     let result = try run("/usr/bin/timeout", ["20", Binaries.pushgate] + arguments)
     #expect(result.status == status, "\(arguments[0])")

@@ -1,8 +1,8 @@
 // `pushgate check` prints the decision pushgate-serve acts on, without any effect.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 struct CheckCase: Sendable, CustomTestStringConvertible {
   let name: String
@@ -15,7 +15,8 @@ let checkCases: [CheckCase] = [
   CheckCase(name: "the allowed command", command: "cd ROOT && rsync --server --daemon ."),
   CheckCase(name: "no command", command: nil),
   CheckCase(name: "ls /", command: "ls /"),
-  CheckCase(name: "the non-daemon form", command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT"),
+  CheckCase(
+    name: "the non-daemon form", command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT"),
   CheckCase(name: "a trailing space", command: "cd ROOT && rsync --server --daemon . "),
   CheckCase(name: "no cd", command: "rsync --server --daemon ."),
   CheckCase(name: "a terminal escape", command: "cd ROOT && rsync --server --daemon .\u{1b}[2J"),
@@ -70,7 +71,8 @@ private func quoted(_ word: String) -> String {
   let plain = word.unicodeScalars.allSatisfy {
     CharacterSet.alphanumerics.contains($0) && $0.isASCII || "/._-+,@:=".unicodeScalars.contains($0)
   }
-  return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+  return plain && !word.isEmpty
+    ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
 }
 
 @Test("check fails on broken settings exactly as serve does", .blocking)
@@ -79,7 +81,8 @@ func checkFailsOnBrokenSettings() throws {
   defer { root.remove() }
   chmod(root.config, 0o664)
   let check = try run(
-    Binaries.pushgate, ["check", "--config", root.config, "--key", "laptop", "--", root.allowedCommand])
+    Binaries.pushgate,
+    ["check", "--config", root.config, "--key", "laptop", "--", root.allowedCommand])
   let serve = try root.serve(root.allowedCommand)
   let detail = try #require(root.records("failed").first?.text("detail"))
   #expect(check.status == 78)
@@ -117,12 +120,15 @@ func checkAgreesOnAreas(_ row: CheckAreaCase) throws {
   let root = try Root()
   defer { root.remove() }
   if let text = row.rsyncdConf {
-    try write(text.replacingOccurrences(of: "ROOT", with: root.path), to: root.path + "/rsyncd.conf", mode: 0o644)
+    try write(
+      text.replacingOccurrences(of: "ROOT", with: root.path), to: root.path + "/rsyncd.conf",
+      mode: 0o644)
   }
   let check = try run(
     Binaries.pushgate,
     ["check", "--config", root.config] + row.arguments + ["--", root.allowedCommand])
-  let serve = try root.serve(root.allowedCommand, arguments: ["--config", root.config] + row.arguments)
+  let serve = try root.serve(
+    root.allowedCommand, arguments: ["--config", root.config] + row.arguments)
   #expect(check.status == row.status)
   #expect(serve.status == row.status)
   #expect(check.out.hasPrefix(row.decision + ":"), "\(check.out)")
@@ -136,12 +142,16 @@ func checkAgreesOnAreas(_ row: CheckAreaCase) throws {
 func checkFailsOnUnusableServePath() throws {
   let root = try Root()
   defer { root.remove() }
-  try FileManager.default.createDirectory(atPath: root.path + "/bin dir", withIntermediateDirectories: false)
+  try FileManager.default.createDirectory(
+    atPath: root.path + "/bin dir", withIntermediateDirectories: false)
   let copy = root.path + "/bin dir/pushgate-serve"
   try copyServe(to: copy)
   let check = try run(
     Binaries.pushgate,
-    ["check", "--config", root.config, "--key", "laptop", "--serve", copy, "--", root.allowedCommand])
+    [
+      "check", "--config", root.config, "--key", "laptop", "--serve", copy, "--",
+      root.allowedCommand,
+    ])
   let serve = try runFresh { try root.serve(root.allowedCommand, program: copy) }
   let detail = try #require(root.records("failed").first?.text("detail"))
   #expect(check.status == 71)
@@ -150,7 +160,9 @@ func checkFailsOnUnusableServePath() throws {
   #expect(detail.contains("'\(copy)'"))
 }
 
-@Test("as root, check shows the environment rsync gets as the account that owns the key's area", .blocking)
+@Test(
+  "as root, check shows the environment rsync gets as the account that owns the key's area",
+  .blocking)
 func checkShowsTheAreaOwnersEnvironment() throws {
   try #require(geteuid() == 0, "check only changes the account when run as root")
   let root = try Root()
@@ -159,7 +171,8 @@ func checkShowsTheAreaOwnersEnvironment() throws {
   defer { owner.remove() }
   #expect(chown(root.area + "/state", owner.uid, owner.gid) == 0)
   let check = try run(
-    Binaries.pushgate, ["check", "--config", root.config, "--key", "laptop", "--", root.allowedCommand],
+    Binaries.pushgate,
+    ["check", "--config", root.config, "--key", "laptop", "--", root.allowedCommand],
     environment: ["PATH": "/usr/bin:/bin", "HOME": "/root", "USER": "root"])
   #expect(check.status == 0)
   #expect(check.out.contains("\n  account:     \(owner.name) (owner of \(root.area)/state); "))

@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 @Test(
-  "a full disk under the session's evidence: recorded, the client told, the snapshot taken", .blocking,
+  "a full disk under the session's evidence: recorded, the client told, the snapshot taken",
+  .blocking,
   .enabled(if: canMountLoopExt4))
 func fullEvidenceDiskStillSnapshots() throws {
   let root = try Root()

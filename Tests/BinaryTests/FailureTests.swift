@@ -1,8 +1,8 @@
 // Server-side failures after the decision, signals, and what sshd's variables become.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// A file or directory of the root the gate must not use.
 struct UntrustedPathCase: Sendable, CustomTestStringConvertible {
@@ -44,15 +44,19 @@ func untrustedPath(_ row: UntrustedPathCase) throws {
   let fileManager = FileManager.default
   let elsewhere = root.path + "/elsewhere"
   switch row.breakage {
-  case .lockSymlink: try fileManager.createSymbolicLink(atPath: root.lockFile, withDestinationPath: elsewhere)
-  case .lockDirectory: try fileManager.createDirectory(atPath: root.lockFile, withIntermediateDirectories: false)
+  case .lockSymlink:
+    try fileManager.createSymbolicLink(atPath: root.lockFile, withDestinationPath: elsewhere)
+  case .lockDirectory:
+    try fileManager.createDirectory(atPath: root.lockFile, withIntermediateDirectories: false)
   case .lockFIFO: #expect(mkfifo(root.lockFile, 0o600) == 0)
   case .areaLockFIFO: #expect(mkfifo(root.area + "/state/lock", 0o600) == 0)
   case .evidenceSymlink:
     try fileManager.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
-    try fileManager.createSymbolicLink(atPath: root.path + "/.pushgate", withDestinationPath: elsewhere)
+    try fileManager.createSymbolicLink(
+      atPath: root.path + "/.pushgate", withDestinationPath: elsewhere)
   case .evidenceGroupWritable:
-    try fileManager.createDirectory(atPath: root.path + "/.pushgate", withIntermediateDirectories: false)
+    try fileManager.createDirectory(
+      atPath: root.path + "/.pushgate", withIntermediateDirectories: false)
     chmod(root.path + "/.pushgate", 0o770)
   }
   let result = try root.serve(root.allowedCommand)
@@ -68,7 +72,8 @@ func untrustedPath(_ row: UntrustedPathCase) throws {
   }
 }
 
-@Test("an rsync that cannot be started is logged after allowed, and the evidence is removed", .blocking)
+@Test(
+  "an rsync that cannot be started is logged after allowed, and the evidence is removed", .blocking)
 func rsyncCannotStart() throws {
   let root = try Root()
   defer { root.remove() }
@@ -80,12 +85,14 @@ func rsyncCannotStart() throws {
   let records = root.records
   #expect(records.map { $0.text("event") } == ["allowed", "failed"])
   #expect(records.last?.text("reason") == "spawn")
-  #expect(records.last?.text("detail")?.hasPrefix("cannot start '\(root.path)/no-such-rsync': ") == true)
+  #expect(
+    records.last?.text("detail")?.hasPrefix("cannot start '\(root.path)/no-such-rsync': ") == true)
   #expect((try? FileManager.default.contentsOfDirectory(atPath: root.path + "/.pushgate")) == [])
 }
 
 @Test(
-  "SIGTERM, SIGHUP and SIGINT to the gate reach rsync, and the session still ends in the log", .blocking,
+  "SIGTERM, SIGHUP and SIGINT to the gate reach rsync, and the session still ends in the log",
+  .blocking,
   arguments: [SIGTERM, SIGHUP, SIGINT])
 func signalIsForwarded(_ signal: Int32) throws {
   let root = try Root(scenario: Scenario(sleep: 30))
@@ -142,13 +149,20 @@ struct ConnectionCase: Sendable, CustomTestStringConvertible {
 @Test(
   "SSH_CONNECTION reaches the log when well-formed, and rsync when it names an address", .blocking,
   arguments: [
-    ConnectionCase(name: "IPv4", connection: "203.0.113.7 51234 192.0.2.1 22", peer: "203.0.113.7", port: 51234),
-    ConnectionCase(name: "IPv6", connection: "2001:db8::7 40000 2001:db8::1 22", peer: "2001:db8::7", port: 40000),
-    ConnectionCase(name: "sshd -i", connection: "UNKNOWN 65535 UNKNOWN 65535", peer: "UNKNOWN", port: 65535),
+    ConnectionCase(
+      name: "IPv4", connection: "203.0.113.7 51234 192.0.2.1 22", peer: "203.0.113.7", port: 51234),
+    ConnectionCase(
+      name: "IPv6", connection: "2001:db8::7 40000 2001:db8::1 22", peer: "2001:db8::7", port: 40000
+    ),
+    ConnectionCase(
+      name: "sshd -i", connection: "UNKNOWN 65535 UNKNOWN 65535", peer: "UNKNOWN", port: 65535),
     ConnectionCase(name: "unset", connection: nil, peer: nil, port: nil),
-    ConnectionCase(name: "five fields", connection: "203.0.113.7 51234 192.0.2.1 22 x", peer: nil, port: nil),
-    ConnectionCase(name: "shell syntax", connection: "203.0.113.7;id 51234 192.0.2.1 22", peer: nil, port: nil),
-    ConnectionCase(name: "port out of range", connection: "203.0.113.7 65536 192.0.2.1 22", peer: nil, port: nil),
+    ConnectionCase(
+      name: "five fields", connection: "203.0.113.7 51234 192.0.2.1 22 x", peer: nil, port: nil),
+    ConnectionCase(
+      name: "shell syntax", connection: "203.0.113.7;id 51234 192.0.2.1 22", peer: nil, port: nil),
+    ConnectionCase(
+      name: "port out of range", connection: "203.0.113.7 65536 192.0.2.1 22", peer: nil, port: nil),
   ])
 func sshConnection(_ row: ConnectionCase) throws {
   let root = try Root()
@@ -156,7 +170,8 @@ func sshConnection(_ row: ConnectionCase) throws {
   var environment = sshEnvironment(command: root.allowedCommand)
   environment["SSH_CONNECTION"] = row.connection
   environment["SSH_CLIENT"] = nil
-  let result = try run(Binaries.serve, ["--config", root.config, "--key", "laptop"], environment: environment)
+  let result = try run(
+    Binaries.serve, ["--config", root.config, "--key", "laptop"], environment: environment)
   #expect(result.status == 0)
   let allowed = try #require(root.records("allowed").first)
   #expect(allowed.text("peer") == row.peer)

@@ -132,7 +132,7 @@ struct Root {
     try write((lines + extra).joined(separator: "\n") + "\n", to: file ?? config, mode: 0o644)
   }
 
-  /// Edits the settings file in place, e.g. to point a program at a path that does not exist.
+  /// Edits the settings file in place, such as to point a program at a path that does not exist.
   func editSettings(replacing old: String, with new: String) throws {
     try write(read(config).replacingOccurrences(of: old, with: new), to: config)
   }
@@ -170,14 +170,17 @@ struct Root {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
     return names.compactMap(Int.init).sorted().map { number in
       let directory = "\(base)/\(number)/"
-      let lines = { (name: String) in read(directory + name).split(separator: "\n").map(String.init) }
+      let lines = { (name: String) in read(directory + name).split(separator: "\n").map(String.init)
+      }
       return RsyncRun(
         argv: lines("argv"), environment: lines("env"),
         directory: lines("cwd").first ?? "", descriptors: descriptors(lines("fds")),
-        pid: lines("pid").first.flatMap { Int32($0) }, parent: lines("ppid").first.flatMap { Int($0) },
+        pid: lines("pid").first.flatMap { Int32($0) },
+        parent: lines("ppid").first.flatMap { Int($0) },
         sleepPid: lines("sleeppid").first.flatMap { Int32($0) }, hooks: lines("hooks"),
         wrote: FileManager.default.contents(atPath: directory + "wrote") ?? Data(),
-        blockedSignals: mask(lines("signals"), "SigBlk:"), ignoredSignals: mask(lines("signals"), "SigIgn:"))
+        blockedSignals: mask(lines("signals"), "SigBlk:"),
+        ignoredSignals: mask(lines("signals"), "SigIgn:"))
     }
   }
 

@@ -1,22 +1,27 @@
 // The audit log on a full filesystem: the session is refused (fail closed), nothing runs, and
 // the next session works once there is room again.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Whether a tmpfs can be mounted here (root, and a container that allows it); says so loudly.
 private let canMountTmpfs: Bool = {
   guard let probe = try? TemporaryDirectory() else { return false }
   defer { probe.remove() }
-  guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe.path]))?.status == 0 else {
-    FileHandle.standardError.write(Data("SKIPPING: cannot mount a tmpfs here; the full-log test needs it\n".utf8))
+  guard
+    (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe.path]))?.status == 0
+  else {
+    FileHandle.standardError.write(
+      Data("SKIPPING: cannot mount a tmpfs here; the full-log test needs it\n".utf8))
     return false
   }
   _ = try? run("/bin/umount", [probe.path])
   return true
 }()
 
-@Test("an audit log on a full filesystem refuses the session and loses nothing", .blocking, .enabled(if: canMountTmpfs),
+@Test(
+  "an audit log on a full filesystem refuses the session and loses nothing", .blocking,
+  .enabled(if: canMountTmpfs),
   arguments: [false, true])
 func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
   let root = try Root()
@@ -44,7 +49,8 @@ func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
   #expect(refused.stdout.isEmpty)
   #expect(root.rsyncRuns().count == runsBefore, "rsync must not run without its allowed record")
   #expect(read(logs + "/pushgate.log").split(separator: "\n").count == linesBefore)
-  #expect(read(logs + "/pushgate.log").isEmpty || read(logs + "/pushgate.log").hasSuffix("\n"),
+  #expect(
+    read(logs + "/pushgate.log").isEmpty || read(logs + "/pushgate.log").hasSuffix("\n"),
     "no partial record")
 
   try FileManager.default.removeItem(atPath: logs + "/filler")
@@ -54,7 +60,9 @@ func fullLogFilesystemFailsClosed(logExistsAlready: Bool) throws {
   #expect(events.suffix(3) == ["allowed", "transfer-ended", "snapshot-ended"])
 }
 
-@Test("a full ext4 under the audit log: no torn record, the session fails with 71 and one line, the next record is whole", .blocking,
+@Test(
+  "a full ext4 under the audit log: no torn record, the session fails with 71 and one line, the next record is whole",
+  .blocking,
   .enabled(if: canMountLoopExt4))
 func fullExt4KeepsTheLogAtARecordBoundary() throws {
   let root = try Root()
@@ -65,7 +73,8 @@ func fullExt4KeepsTheLogAtARecordBoundary() throws {
   try root.writeSettings(["audit_log = \(log)"])
   // Whole records ending 100 bytes before a 4 KiB block boundary: the next record (longer)
   // would be cut at the boundary by a plain write(2) on a full disk.
-  let record = #"{"v":1,"time":"2026-11-30T12:00:00Z","session":"0000000000000001","event":"earlier"}"#
+  let record =
+    #"{"v":1,"time":"2026-11-30T12:00:00Z","session":"0000000000000001","event":"earlier"}"#
   let padded = record + String(repeating: " ", count: 8192 - 100 - 1 - record.utf8.count) + "\n"
   try write(padded, to: log, mode: 0o640)
   try disk.fill()
@@ -87,7 +96,9 @@ func fullExt4KeepsTheLogAtARecordBoundary() throws {
   #expect(shown.err == "")
 }
 
-@Test("audit log writers serialise on the lock file, not the log: a reader's lock never holds a session, a stopped writer at most 2 s", .blocking)
+@Test(
+  "audit log writers serialise on the lock file, not the log: a reader's lock never holds a session, a stopped writer at most 2 s",
+  .blocking)
 func auditLogLockIsBoundedAndNotTheLogs() throws {
   let root = try Root()
   defer { root.remove() }

@@ -2,8 +2,8 @@
 // holders file; a monitoring account's read locks there never delay or refuse a session.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Takes a classic shared lock on every byte of every file under the root it can open, then
 /// writes the list to `ready` and holds the locks until killed.
@@ -29,7 +29,9 @@ private let lockEverything = #"""
   time.sleep(120)
   """#
 
-@Test("a monitoring account's read locks never hold a session up, and it sees the live holder", .blocking)
+@Test(
+  "a monitoring account's read locks never hold a session up, and it sees the live holder",
+  .blocking)
 func monitoringReadsHolders() throws {
   try #require(geteuid() == 0, "the test adds a monitoring account")
   let root = try Root(settings: ["max_connections = 2"])
@@ -59,7 +61,8 @@ func monitoringReadsHolders() throws {
   let locker = try SpawnedProcess(
     [
       "/usr/bin/setpriv", "--reuid", String(monitor.uid), "--regid", String(monitor.gid),
-      "--init-groups", "--", "/usr/bin/python3", root.path + "/lock-everything.py", root.path, ready,
+      "--init-groups", "--", "/usr/bin/python3", root.path + "/lock-everything.py", root.path,
+      ready,
     ],
     environment: ["PATH": "/usr/bin:/bin"], output: ready + "-output")
   defer {

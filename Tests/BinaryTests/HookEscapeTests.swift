@@ -1,9 +1,10 @@
 // What the pre-xfer hook saw reaches the audit log escaped once, as every other field.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
-@Test("a tab or an escape in the module, request and arguments is escaped once in the log", .blocking)
+@Test(
+  "a tab or an escape in the module, request and arguments is escaped once in the log", .blocking)
 func hookFieldsAreEscapedOnce() throws {
   let root = try Root(
     scenario: Scenario(
@@ -16,6 +17,7 @@ func hookFieldsAreEscapedOnce() throws {
   #expect(transfer.text("module") == #"pu\tsh"#)
   #expect(transfer.text("request") == #"pu\tsh/\x1b[2J"#)
   #expect(transfer.text("args") == #"rsyncd --server -logDtpre.iLsfxCIvu\x1b]0;T\x07 . ."#)
-  let line = try #require(read(root.log).split(separator: "\n").first { $0.contains("transfer-ended") })
+  let line = try #require(
+    read(root.log).split(separator: "\n").first { $0.contains("transfer-ended") })
   #expect(line.contains(#""module":"pu\\tsh","request":"pu\\tsh/\\x1b[2J""#))
 }

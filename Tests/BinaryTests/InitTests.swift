@@ -101,9 +101,12 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(
         lines.contains(
           "rsync -a -e ssh --rsync-path='cd \(root) && rsync' SRC/ \(user)@nas.example.org::push"))
-      for (schedule, level) in [("0 * * * *", "hourly"), ("0 3 * * *", "daily"), ("30 3 * * 1", "weekly")] {
+      for (schedule, level) in [
+        ("0 * * * *", "hourly"), ("0 3 * * *", "daily"), ("30 3 * * 1", "weekly"),
+      ] {
         #expect(
-          lines.contains("\(schedule)  \(user)  \(admin) rotate \(level) --config \(root)/pushgate.conf"))
+          lines.contains(
+            "\(schedule)  \(user)  \(admin) rotate \(level) --config \(root)/pushgate.conf"))
       }
       #expect(!lines.contains("nothing to change"))
       #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/keys") == [])
@@ -146,11 +149,16 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       try write("pushed\n", to: area + "/incoming/file")
       #expect(mkdir(area + "/snapshots/hourly.0", 0o755) == 0)
       try write("kept\n", to: area + "/snapshots/hourly.0/file")
-      try write(read(area + "/rsnapshot.conf") + "# the administrator's edit\n", to: area + "/rsnapshot.conf")
+      try write(
+        read(area + "/rsnapshot.conf") + "# the administrator's edit\n",
+        to: area + "/rsnapshot.conf")
       let again = try authorize(root, "laptop", in: temporary, extra: ["--replace"])
       #expect(again.status == 0, "\(again.err)")
       #expect(again.out.contains("kept       \(area)/rsnapshot.conf (content differs)\n"))
-      #expect(again.err.contains("pushgate: warning: kept '\(area)/rsnapshot.conf': it differs from what authorize writes\n"))
+      #expect(
+        again.err.contains(
+          "pushgate: warning: kept '\(area)/rsnapshot.conf': it differs from what authorize writes\n"
+        ))
       #expect(read(area + "/incoming/file") == "pushed\n")
       #expect(read(area + "/snapshots/hourly.0/file") == "kept\n")
       #expect(read(area + "/rsnapshot.conf").hasSuffix("# the administrator's edit\n"))
@@ -167,7 +175,8 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(result.status == 78)
       #expect(
         result.err.contains(
-          "pushgate: rsnapshot configtest rejects '\(root)/keys/laptop/rsnapshot.conf' (exit status 1):\n"))
+          "pushgate: rsnapshot configtest rejects '\(root)/keys/laptop/rsnapshot.conf' (exit status 1):\n"
+        ))
       #expect(fileStatus(temporary + "/authorized_keys") == nil, "no key without a working area")
     }
   }
@@ -367,7 +376,8 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(refused.status == 71)
       #expect(
         refused.err.contains(
-          "pushgate: refusing to check or use the area: \(root)/keys/carol/rsnapshot.conf is owned by nobody\n"))
+          "pushgate: refusing to check or use the area: \(root)/keys/carol/rsnapshot.conf is owned by nobody\n"
+        ))
       #expect(fileStatus(marker) == nil, "rsnapshot ran the account's include_conf")
       #expect(fileStatus(temporary + "/authorized_keys") == nil)
 
@@ -375,9 +385,12 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
       #expect(system("rm -rf '\(root)/keys'") == 0)
       #expect(try pushgateInit([root, "--account", "nobody"] + fixedOptions).status == 0)
       let wrapper = temporary + "/rsnapshot-as"
-      try write("#!/bin/sh\nid -u > \(temporary)/configtest-uid\nexec /usr/bin/rsnapshot \"$@\"\n", to: wrapper, mode: 0o755)
+      try write(
+        "#!/bin/sh\nid -u > \(temporary)/configtest-uid\nexec /usr/bin/rsnapshot \"$@\"\n",
+        to: wrapper, mode: 0o755)
       try write("", to: temporary + "/configtest-uid", mode: 0o666)
-      try write(read(root + "/pushgate.conf") + "rsnapshot = \(wrapper)\n", to: root + "/pushgate.conf")
+      try write(
+        read(root + "/pushgate.conf") + "rsnapshot = \(wrapper)\n", to: root + "/pushgate.conf")
       let made = try authorize(root, "laptop", in: temporary, extra: ["--account", "nobody"])
       #expect(made.status == 0, "\(made.err)")
       #expect(read(temporary + "/configtest-uid") == "\(nobody.pw_uid)\n")

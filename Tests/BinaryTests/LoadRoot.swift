@@ -34,7 +34,9 @@ struct LoadRoot {
     }
     try writeExecutable(Array(rsyncScript.utf8), to: path + "/load-rsync")
     try writeExecutable(Array(rsnapshotScript.utf8), to: path + "/load-rsnapshot")
-    let lines = ["root = \(path)", "rsync = \(path)/load-rsync", "rsnapshot = \(path)/load-rsnapshot"]
+    let lines = [
+      "root = \(path)", "rsync = \(path)/load-rsync", "rsnapshot = \(path)/load-rsnapshot",
+    ]
     try write((lines + settings).joined(separator: "\n") + "\n", to: config, mode: 0o644)
     try write(Root.rsyncdConf(path), to: path + "/rsyncd.conf", mode: 0o644)
   }
@@ -110,9 +112,11 @@ struct LoadRoot {
     directory.remove()
   }
 
-  /// A stand-in for rsync. With HOOKS=yes it runs our pre-xfer hook and writes a changed file
-  /// into the transfer log as rsync does for a push into `push` (so a snapshot is due); with
-  /// HOLD=yes it waits (polling, at most 120 s) for `release`; then it runs for 0.2 s.
+  /// A stand-in for rsync.
+  ///
+  /// With HOOKS=yes it runs our pre-xfer hook and writes a changed file into the transfer log as
+  /// rsync does for a push into `push` (so a snapshot is due); with HOLD=yes it waits (polling, at
+  /// most 120 s) for `release`; then it runs for 0.2 s.
   private var rsyncScript: String {
     #"""
     #!/bin/sh

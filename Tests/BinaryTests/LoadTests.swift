@@ -27,7 +27,8 @@ private let burstCases: [BurstCase] = [
   BurstCase(name: "100 keys at once, 3 slots, snapshots in wait mode", slots: 3, snapshots: true),
   BurstCase(
     name: "100 keys at once, 3 slots, detached snapshots", slots: 3, snapshots: true, detach: true),
-  BurstCase(name: "100 attempts of one key, 3 slots, snapshots", slots: 3, keys: 1, snapshots: true),
+  BurstCase(
+    name: "100 attempts of one key, 3 slots, snapshots", slots: 3, keys: 1, snapshots: true),
   BurstCase(
     name: "100 attempts over 10 keys, 3 slots, detached snapshots", slots: 3, keys: 10,
     snapshots: true, detach: true),
@@ -35,7 +36,8 @@ private let burstCases: [BurstCase] = [
 ]
 
 @Test(
-  "a burst never runs more rsyncs than slots nor two sessions of a key, one outcome each", .blocking, .tags(.slow), .skippedInQuickRun,
+  "a burst never runs more rsyncs than slots nor two sessions of a key, one outcome each",
+  .blocking, .tags(.slow), .skippedInQuickRun,
   arguments: burstCases)
 private func burst(_ c: BurstCase) throws {
   let root = try LoadRoot(
@@ -78,18 +80,24 @@ private func burst(_ c: BurstCase) throws {
     switch status {
     case 0:
       allowedPids.insert(Int(process.pid))
-      #expect(out == "", "attempt \(URL(fileURLWithPath: process.output).lastPathComponent) wrote to stdout")
+      #expect(
+        out == "",
+        "attempt \(URL(fileURLWithPath: process.output).lastPathComponent) wrote to stdout")
       #expect(err == (c.snapshots && !c.detach ? "pushgate: snapshot taken\n" : ""))
     case 75:
       refusals[out, default: 0] += 1
-      #expect(err == "", "attempt \(URL(fileURLWithPath: process.output).lastPathComponent): \(err)")
+      #expect(
+        err == "", "attempt \(URL(fileURLWithPath: process.output).lastPathComponent): \(err)")
     default:
-      Issue.record("attempt \(URL(fileURLWithPath: process.output).lastPathComponent) exited \(status): \(out) \(err)")
+      Issue.record(
+        "attempt \(URL(fileURLWithPath: process.output).lastPathComponent) exited \(status): \(out) \(err)"
+      )
     }
   }
   let busy = daemonRefusal("max connections (\(c.slots)) reached -- try again later")
   let keyBusy = daemonRefusal("another session of this key is running -- try again later")
-  let snapshotRunning = daemonRefusal("a snapshot of this key's backups is running -- try again later")
+  let snapshotRunning = daemonRefusal(
+    "a snapshot of this key's backups is running -- try again later")
   // Only a key with several attempts meets its own session or its own snapshot.
   let allowedRefusals = c.keys < c.attempts ? [busy, keyBusy, snapshotRunning] : [busy]
   #expect(Set(refusals.keys).isSubset(of: allowedRefusals), "refusals: \(refusals)")
@@ -160,7 +168,8 @@ private struct WaitCase: Sendable, CustomTestStringConvertible {
 }
 
 @Test(
-  "slot_wait: 30 keys' attempts on 3 slots are all served", .blocking, .tags(.slow), .skippedInQuickRun,
+  "slot_wait: 30 keys' attempts on 3 slots are all served", .blocking, .tags(.slow),
+  .skippedInQuickRun,
   arguments: [
     WaitCase(name: "without snapshots", snapshots: false),
     WaitCase(name: "with a snapshot after each push", snapshots: true),

@@ -23,7 +23,8 @@ let rotationStanzas = [
 ]
 
 @Test(
-  "logrotate during concurrent sessions: every session's records are found, whole", .blocking, .tags(.slow), .skippedInQuickRun,
+  "logrotate during concurrent sessions: every session's records are found, whole", .blocking,
+  .tags(.slow), .skippedInQuickRun,
   .enabled(if: installed("/usr/sbin/logrotate")), arguments: rotationStanzas)
 func everyRecordSurvivesRotation(_ stanza: RotationStanza) throws {
   let keys = (0..<5).map { "k\($0)" }

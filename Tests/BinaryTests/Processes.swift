@@ -15,7 +15,7 @@ func copyServe(to path: String) throws {
 func runFresh(_ attempt: () throws -> Finished) throws -> Finished {
   let deadline = Date().addingTimeInterval(10)
   while true {
-    do { return try attempt() } catch where Date() < deadline { usleep(50_000) }
+    do { return try attempt() } catch  where Date() < deadline { usleep(50_000) }
   }
 }
 
@@ -32,16 +32,22 @@ var servePath: String { URL(fileURLWithPath: Binaries.serve).resolvingSymlinksIn
 func hasOpen(_ pid: Int32, _ path: String) -> Bool {
   let directory = "/proc/\(pid)/fd"
   let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-  return names.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) == path }
+  return names.contains {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)) == path
+  }
 }
 
-/// Kills the fake rsyncs (and their sleeps) a killed or stuck gate left behind. Only processes
-/// still working in this root are killed, never a process that reused one of their pids.
+/// Kills the fake rsyncs (and their sleeps) a killed or stuck gate left behind.
+///
+/// Only processes still working in this root are killed, never a process that reused one of their
+/// pids.
 func killLeftovers(_ root: Root) {
-  let pids = root.rsyncRuns().flatMap { [$0.pid, $0.sleepPid].compactMap { $0 } }
+  let pids =
+    root.rsyncRuns().flatMap { [$0.pid, $0.sleepPid].compactMap { $0 } }
     + root.snapshotRuns().map(\.pid) + root.snapshotChildren()
   for pid in pids where !isGone(pid) {
-    if (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) == root.path {
+    if (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) == root.path
+    {
       kill(pid, SIGKILL)
     }
   }

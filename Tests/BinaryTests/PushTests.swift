@@ -1,9 +1,11 @@
 // Allowed sessions: how rsync is started, what the client sees, and when a snapshot is taken.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
-@Test("an allowed push runs rsync with a fixed argv, a clean environment and the ssh channel", .blocking)
+@Test(
+  "an allowed push runs rsync with a fixed argv, a clean environment and the ssh channel", .blocking
+)
 func allowedPush() throws {
   let root = try Root(scenario: Scenario(echo: true))
   defer { root.remove() }
@@ -27,7 +29,8 @@ func allowedPush() throws {
   #expect(tag.utf8.count == 16 && tag != session)
   #expect(
     rsync.argv == [
-      "\(R)/fake-rsync", "--server", "--daemon", "--config=\(R)/rsyncd.conf", "--dparam=timeout=600",
+      "\(R)/fake-rsync", "--server", "--daemon", "--config=\(R)/rsyncd.conf",
+      "--dparam=timeout=600",
       "--dparam=pre-xfer exec=\(servePath) --hook pre-xfer \(R)/.pushgate/slot-0",
       "--dparam=transfer logging=yes", "--dparam=log file=\(R)/.pushgate/slot-0.transfer",
       "--dparam=log format=pushgate-\(tag) %m %o %i %b", ".",
@@ -35,11 +38,12 @@ func allowedPush() throws {
   #expect(rsync.directory == R)
   let (user, home) = account()
   #expect(
-    rsync.environment.sorted() == [
-      "PATH=/usr/bin:/bin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
-      "SSH_CONNECTION=203.0.113.7 51234 192.0.2.1 22", "SSH_CLIENT=203.0.113.7 51234 22",
-      "PUSHGATE_SESSION=\(session)", "PUSHGATE_KEY=laptop",
-    ].sorted())
+    rsync.environment.sorted()
+      == [
+        "PATH=/usr/bin:/bin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
+        "SSH_CONNECTION=203.0.113.7 51234 192.0.2.1 22", "SSH_CLIENT=203.0.113.7 51234 22",
+        "PUSHGATE_SESSION=\(session)", "PUSHGATE_KEY=laptop",
+      ].sorted())
   #expect(rsync.descriptors == [0, 1, 2])
   // run() starts the gate with the test runner's signals blocked, and the gate ignores
   // SIGPIPE itself: rsync still gets every standard signal unblocked and at its default.
@@ -55,10 +59,11 @@ func allowedPush() throws {
   #expect(snapshots[0].argv == "\(R)/fake-rsnapshot -c \(R)/keys/laptop/rsnapshot.conf hourly")
   #expect(snapshots[0].directory == root.area)
   #expect(
-    snapshots[0].environment.sorted() == [
-      "PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
-      "PUSHGATE_SESSION=\(session)",
-    ].sorted())
+    snapshots[0].environment.sorted()
+      == [
+        "PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=\(home)", "USER=\(user)", "LOGNAME=\(user)",
+        "PUSHGATE_SESSION=\(session)",
+      ].sorted())
 
   let allowed = records[0]
   #expect(allowed.text("key") == "laptop")
@@ -94,7 +99,8 @@ func allowedPush() throws {
   #expect(snapshot.text("mode") == "wait")
   #expect(
     snapshot.text("output")
-      == #"fake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf sync\nfake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf hourly\n"#)
+      == #"fake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf sync\nfake rsnapshot: -c \#(R)/keys/laptop/rsnapshot.conf hourly\n"#
+  )
 
   #expect(!root.exists(".pushgate/slot-0"), "the evidence file is consumed")
   #expect(!root.exists(".pushgate/slot-0.transfer"), "the transfer log is consumed")
@@ -175,7 +181,9 @@ let noSnapshotCases: [NoSnapshotCase] = [
     activity: "pushed", snapshot: "pending", reason: "rsync-signaled", pending: "incomplete\n"),
 ]
 
-@Test("no snapshot unless the session changed the push module and ended well", .blocking, arguments: noSnapshotCases)
+@Test(
+  "no snapshot unless the session changed the push module and ended well", .blocking,
+  arguments: noSnapshotCases)
 func noSnapshot(_ row: NoSnapshotCase) throws {
   let root = try Root(scenario: row.scenario)
   defer { root.remove() }
@@ -205,7 +213,8 @@ func noSnapshot(_ row: NoSnapshotCase) throws {
   #expect(!root.exists("keys/laptop/state/last-snapshot"))
 }
 
-@Test("arguments that claim a dry run do not matter: rsync wrote, so a snapshot is taken", .blocking)
+@Test(
+  "arguments that claim a dry run do not matter: rsync wrote, so a snapshot is taken", .blocking)
 func smuggledDryRunIsSnapshotted() throws {
   let root = try Root(
     scenario: Scenario(
@@ -224,7 +233,8 @@ func smuggledDryRunIsSnapshotted() throws {
   #expect(transfer.text("snapshot") == "due")
 }
 
-@Test("a pending area is snapshotted by the next push that ends well, even an unchanged one", .blocking)
+@Test(
+  "a pending area is snapshotted by the next push that ends well, even an unchanged one", .blocking)
 func pendingIsTakenByTheNextGoodPush() throws {
   let root = try Root(scenario: Scenario(status: 23))
   defer { root.remove() }
@@ -308,7 +318,8 @@ func publicKeyIsLogged() throws {
 func unusableInstallPath() throws {
   let root = try Root()
   defer { root.remove() }
-  try FileManager.default.createDirectory(atPath: root.path + "/bin dir", withIntermediateDirectories: false)
+  try FileManager.default.createDirectory(
+    atPath: root.path + "/bin dir", withIntermediateDirectories: false)
   let copy = root.path + "/bin dir/pushgate-serve"
   try copyServe(to: copy)
   let result = try runFresh { try root.serve(root.allowedCommand, program: copy) }

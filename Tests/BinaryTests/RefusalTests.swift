@@ -1,8 +1,8 @@
 // Commands other than the allowed one, and broken forced-command arguments: one stderr line,
 // nothing on stdout, one escaped audit line, and no lock, evidence or rsync.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A refused command; `ROOT` in `command` and `logged` stands for the backup root.
 struct RefusalCase: Sendable, CustomTestStringConvertible {
@@ -22,24 +22,32 @@ private let notAllowed =
 let refusalCases: [RefusalCase] = [
   RefusalCase(
     name: "no command (interactive login)", command: nil,
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    stderr:
+      "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
     reason: "interactive", logged: nil),
   RefusalCase(
     name: "an empty command", command: "",
-    stderr: "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
+    stderr:
+      "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n",
     reason: "interactive", logged: ""),
-  RefusalCase(name: "ls /", command: "ls /", stderr: notAllowed, reason: "not-allowed", logged: "ls /"),
   RefusalCase(
-    name: "the non-daemon rsync form", command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming",
-    stderr: notAllowed, reason: "not-allowed", logged: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming"),
+    name: "ls /", command: "ls /", stderr: notAllowed, reason: "not-allowed", logged: "ls /"),
   RefusalCase(
-    name: "a pull in the non-daemon form", command: "cd ROOT && rsync --server --sender -logDtpre.iLsfxCIvu . /etc",
-    stderr: notAllowed, reason: "not-allowed", logged: "cd ROOT && rsync --server --sender -logDtpre.iLsfxCIvu . /etc"),
+    name: "the non-daemon rsync form",
+    command: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming",
+    stderr: notAllowed, reason: "not-allowed",
+    logged: "cd ROOT && rsync --server -logDtpre.iLsfxCIvu . ROOT/incoming"),
+  RefusalCase(
+    name: "a pull in the non-daemon form",
+    command: "cd ROOT && rsync --server --sender -logDtpre.iLsfxCIvu . /etc",
+    stderr: notAllowed, reason: "not-allowed",
+    logged: "cd ROOT && rsync --server --sender -logDtpre.iLsfxCIvu . /etc"),
   RefusalCase(
     name: "the allowed command without the cd", command: "rsync --server --daemon .",
     stderr: notAllowed, reason: "not-allowed", logged: "rsync --server --daemon ."),
   RefusalCase(
-    name: "the allowed command with a trailing space", command: "cd ROOT && rsync --server --daemon . ",
+    name: "the allowed command with a trailing space",
+    command: "cd ROOT && rsync --server --daemon . ",
     stderr: notAllowed, reason: "not-allowed", logged: "cd ROOT && rsync --server --daemon . "),
   RefusalCase(
     name: "the allowed command with a terminal escape and a newline",
@@ -52,7 +60,9 @@ let refusalCases: [RefusalCase] = [
     logged: String(repeating: "a", count: 256), truncated: true),
 ]
 
-@Test("a refused command gets one stderr line, an escaped log line and nothing else", .blocking, arguments: refusalCases)
+@Test(
+  "a refused command gets one stderr line, an escaped log line and nothing else", .blocking,
+  arguments: refusalCases)
 func refusedCommand(_ row: RefusalCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -65,7 +75,8 @@ func refusedCommand(_ row: RefusalCase) throws {
 
   let raw = FileManager.default.contents(atPath: root.log) ?? Data()
   #expect(raw.filter { $0 == UInt8(ascii: "\n") }.count == 1, "exactly one line")
-  #expect(raw.allSatisfy { $0 == UInt8(ascii: "\n") || (0x20...0x7e).contains($0) }, "visible ASCII only")
+  #expect(
+    raw.allSatisfy { $0 == UInt8(ascii: "\n") || (0x20...0x7e).contains($0) }, "visible ASCII only")
   let records = root.records
   try #require(records.count == 1)
   let record = records[0]
@@ -98,7 +109,8 @@ private let usage =
 func usageError(_ arguments: [String]) throws {
   let root = try Root()
   defer { root.remove() }
-  let result = try root.serve(root.allowedCommand, arguments: ["--config", root.config] + arguments)
+  let result = try root.serve(
+    root.allowedCommand, arguments: ["--config", root.config] + arguments)
   #expect(result.status == 64)
   #expect(result.stdout.isEmpty)
   #expect(result.err == usage)

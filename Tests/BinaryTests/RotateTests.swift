@@ -1,8 +1,8 @@
 // pushgate rotate: what cron runs for every level, one area at a time under the area's lock.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
   try run(
@@ -28,7 +28,11 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     let records = root.records("rotate-ended")
     #expect(records.map { $0.text("key") } == ["desktop", "laptop"])
     #expect(records.allSatisfy { $0.text("level") == "daily" && $0.text("result") == "ok" })
-    #expect(records.allSatisfy { $0.text("output") == "fake rsnapshot: -c \(root.path)/keys/\($0.text("key") ?? "")/rsnapshot.conf daily\\n" })
+    #expect(
+      records.allSatisfy {
+        $0.text("output")
+          == "fake rsnapshot: -c \(root.path)/keys/\($0.text("key") ?? "")/rsnapshot.conf daily\\n"
+      })
     #expect(Set(records.compactMap { $0.text("session") }).count == 2)
     // A higher level only moves snapshots up: it records no new snapshot.
     #expect(!root.exists("keys/laptop/state/last-snapshot"))
@@ -94,7 +98,8 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     let started = try SpawnedProcess(
       [Binaries.pushgate, "rotate", "daily", "--config", root.config, "--key", "laptop"],
       environment: ["PATH": "/usr/bin:/bin"], output: root.path + "/rotate", holdingInput: true)
-    try #require(eventually { hasOpen(started.pid, root.area + "/state/lock") || !started.isRunning })
+    try #require(
+      eventually { hasOpen(started.pid, root.area + "/state/lock") || !started.isRunning })
     usleep(500_000)
     #expect(root.snapshotRuns().isEmpty, "rsnapshot ran while the key's session held its area")
     push.release()
@@ -112,7 +117,8 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     defer { push.close() }
     let result = try rotate(root, ["daily"])
     #expect(result.status == 1)
-    #expect(result.err == "pushgate: rotate daily of 'laptop' failed: the area stayed busy for 1 s\n")
+    #expect(
+      result.err == "pushgate: rotate daily of 'laptop' failed: the area stayed busy for 1 s\n")
     #expect(root.records("rotate-ended").first?.text("result") == "busy")
     #expect(root.snapshotRuns().isEmpty)
   }
@@ -124,7 +130,8 @@ private func rotate(_ root: Root, _ arguments: [String]) throws -> Finished {
     #expect(unknown.status == 64)
     #expect(
       unknown.err
-        == "pushgate: 'monthly' is not a level of 'retain' in \(root.config) (hourly, daily, weekly)\n")
+        == "pushgate: 'monthly' is not a level of 'retain' in \(root.config) (hourly, daily, weekly)\n"
+    )
     let noArea = try rotate(root, ["daily", "--key", "desktop"])
     #expect(noArea.status == 64)
     #expect(noArea.err == "pushgate: no area for key 'desktop' in \(root.path)/keys\n")

@@ -2,10 +2,11 @@
 // and the key's public key on the records of sessions turned away as busy.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
-@Test("an interactive ssh login (sshd's variables, no command) is refused as interactive", .blocking)
+@Test(
+  "an interactive ssh login (sshd's variables, no command) is refused as interactive", .blocking)
 func interactiveLogin() throws {
   let root = try Root()
   defer { root.remove() }
@@ -13,7 +14,8 @@ func interactiveLogin() throws {
   #expect(result.status == 77)
   #expect(
     result.err
-      == "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n")
+      == "pushgate: refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed\n"
+  )
   let records = root.records
   try #require(records.count == 1)
   #expect(records[0].text("reason") == "interactive")
@@ -21,7 +23,9 @@ func interactiveLogin() throws {
   #expect(records[0].text("peer") == "203.0.113.7")
 }
 
-@Test("pushgate-serve run without sshd (no SSH_CONNECTION, no command) is refused as not-via-ssh", .blocking)
+@Test(
+  "pushgate-serve run without sshd (no SSH_CONNECTION, no command) is refused as not-via-ssh",
+  .blocking)
 func notRunBySSHD() throws {
   let root = try Root()
   defer { root.remove() }

@@ -2,12 +2,14 @@
 // possible.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// A broken settings file; `ROOT` stands for the backup root in the paths.
 struct SettingsCase: Sendable, CustomTestStringConvertible {
-  enum Breakage: Sendable { case missing, groupWritable, symlink, directory, otherOwner, unknownSetting, badValue }
+  enum Breakage: Sendable {
+    case missing, groupWritable, symlink, directory, otherOwner, unknownSetting, badValue
+  }
 
   let name: String
   let breakage: Breakage
@@ -33,7 +35,9 @@ let settingsCases: [SettingsCase] = [
     detail: "settings 'ROOT/conf.d' is not a regular file"),
   SettingsCase(
     name: "a file owned by another account", breakage: .otherOwner, config: "ROOT/pushgate.conf",
-    detail: "settings 'ROOT/pushgate.conf' is owned by uid 65534; it must be owned by root or by the backup account"),
+    detail:
+      "settings 'ROOT/pushgate.conf' is owned by uid 65534; it must be owned by root or by the backup account"
+  ),
   SettingsCase(
     name: "an unknown setting", breakage: .unknownSetting, config: "ROOT/etc/pushgate.conf",
     detail: "ROOT/etc/pushgate.conf:5: unknown setting 'rsink'; did you mean 'rsync'?"),
@@ -42,7 +46,9 @@ let settingsCases: [SettingsCase] = [
     detail: "ROOT/pushgate.conf:5: 'snapshot_mode' must be 'wait' or 'detach', not 'later'"),
 ]
 
-@Test("unusable settings: exit 78, one line for the client, the detail in the log", .blocking, arguments: settingsCases)
+@Test(
+  "unusable settings: exit 78, one line for the client, the detail in the log", .blocking,
+  arguments: settingsCases)
 func unusableSettings(_ row: SettingsCase) throws {
   let root = try Root()
   defer { root.remove() }
@@ -51,20 +57,24 @@ func unusableSettings(_ row: SettingsCase) throws {
   switch row.breakage {
   case .missing: break
   case .groupWritable: chmod(root.config, 0o664)
-  case .symlink: try fileManager.createSymbolicLink(atPath: config, withDestinationPath: root.config)
-  case .directory: try fileManager.createDirectory(atPath: config, withIntermediateDirectories: false)
+  case .symlink:
+    try fileManager.createSymbolicLink(atPath: config, withDestinationPath: root.config)
+  case .directory:
+    try fileManager.createDirectory(atPath: config, withIntermediateDirectories: false)
   case .otherOwner: chown(root.config, 65534, 65534)
   case .unknownSetting:
     try fileManager.createDirectory(atPath: root.path + "/etc", withIntermediateDirectories: false)
     try root.writeSettings(["rsink = /usr/bin/rsync"], to: config)
   case .badValue: try root.writeSettings(["snapshot_mode = later"])
   }
-  let result = try root.serve(root.allowedCommand, arguments: ["--config", config, "--key", "laptop"])
+  let result = try root.serve(
+    root.allowedCommand, arguments: ["--config", config, "--key", "laptop"])
 
   #expect(result.status == 78)
   #expect(result.stdout.isEmpty)
   #expect(
-    result.err == "pushgate: server error: backup settings are invalid; the administrator must fix them\n")
+    result.err
+      == "pushgate: server error: backup settings are invalid; the administrator must fix them\n")
   #expect(root.rsyncRuns().isEmpty)
   #expect(!root.exists("pushgate.lock"))
   // The log lands next to the file, or under the root when the file names one.
@@ -101,8 +111,10 @@ func unusableAuditLog(_ row: AuditLogCase) throws {
   let log = root.path + "/audit.log"
   let target = root.path + "/elsewhere.log"
   switch row.breakage {
-  case .symlink: try FileManager.default.createSymbolicLink(atPath: log, withDestinationPath: target)
-  case .directory: try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: false)
+  case .symlink:
+    try FileManager.default.createSymbolicLink(atPath: log, withDestinationPath: target)
+  case .directory:
+    try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: false)
   case .otherOwner:
     try write("", to: log, mode: 0o640)
     chown(log, 65534, 65534)

@@ -3,8 +3,8 @@
 // and a forced command with arguments pushgate-serve does not take.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 struct WaitSignalCase: Sendable, CustomTestStringConvertible {
   let signal: Int32
@@ -22,7 +22,9 @@ let waitSignalCases: [WaitSignalCase] = [
   WaitSignalCase(signal: SIGHUP, name: "SIGHUP", waitingFor: "area"),
 ]
 
-@Test("a signal while the gate waits is logged as interrupted and ends it with 128+N", .blocking, arguments: waitSignalCases)
+@Test(
+  "a signal while the gate waits is logged as interrupted and ends it with 128+N", .blocking,
+  arguments: waitSignalCases)
 func signalWhileWaiting(_ row: WaitSignalCase) throws {
   let root = try Root(settings: ["max_connections = 1", "slot_wait = 20"])
   defer { root.remove() }
@@ -48,7 +50,9 @@ func signalWhileWaiting(_ row: WaitSignalCase) throws {
   #expect(root.rsyncRuns().isEmpty)
 }
 
-@Test("SIGTERM or SIGHUP to the gate during a wait-mode snapshot is in its snapshot-ended record", .blocking, arguments: [SIGTERM, SIGHUP])
+@Test(
+  "SIGTERM or SIGHUP to the gate during a wait-mode snapshot is in its snapshot-ended record",
+  .blocking, arguments: [SIGTERM, SIGHUP])
 func signalDuringSnapshot(_ signal: Int32) throws {
   let root = try Root(snapshot: SnapshotScenario(holdUntilReleased: true))
   defer {
@@ -74,7 +78,8 @@ func detachedSnapshotBadSettings() throws {
   defer { root.remove() }
   try root.writeSettings(["max_connections = many"])
   let result = try run(
-    Binaries.serve, ["--config", root.config, "--key", "laptop", "--snapshot-session", "0123456789abcdef"],
+    Binaries.serve,
+    ["--config", root.config, "--key", "laptop", "--snapshot-session", "0123456789abcdef"],
     environment: ["PATH": "/usr/bin:/bin"])
   #expect(result.status == 78)
   let failed = try #require(root.records("failed").first)
@@ -83,7 +88,9 @@ func detachedSnapshotBadSettings() throws {
   #expect(failed.text("key") == "laptop")
 }
 
-@Test("a forced command with arguments pushgate-serve does not take is logged as usage, exit 64", .blocking)
+@Test(
+  "a forced command with arguments pushgate-serve does not take is logged as usage, exit 64",
+  .blocking)
 func usageErrorLogged() throws {
   let root = try Root()
   defer { root.remove() }

@@ -2,8 +2,8 @@
 // slot or an area, and a killed gate giving its slot back.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Test("all slots taken: @ERROR on stdout, exit 75, logged as busy", .blocking)
 func allSlotsBusy() throws {
@@ -85,10 +85,13 @@ let areaHoldCases: [AreaHoldCase] = [
   AreaHoldCase(
     name: "a snapshot of the key holds its area", key: "laptop", bytes: [0, 1],
     refusal: ("snapshot-running", "a snapshot of this key's backups is running -- try again later")),
-  AreaHoldCase(name: "another key's snapshot changes nothing", key: "desktop", bytes: [0, 1], refusal: nil),
+  AreaHoldCase(
+    name: "another key's snapshot changes nothing", key: "desktop", bytes: [0, 1], refusal: nil),
 ]
 
-@Test("a key's area held by its own session or snapshot refuses it, and only it", .blocking, arguments: areaHoldCases)
+@Test(
+  "a key's area held by its own session or snapshot refuses it, and only it", .blocking,
+  arguments: areaHoldCases)
 func areaHeld(_ row: AreaHoldCase) throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -129,7 +132,8 @@ func waitsForTheArea() throws {
 
 @Test("a killed pushgate-serve gives its slot and its key's area back", .blocking)
 func killedServeFreesSlot() throws {
-  let root = try Root(settings: ["max_connections = 1"], scenario: Scenario(sleep: 30, hooks: .none))
+  let root = try Root(
+    settings: ["max_connections = 1"], scenario: Scenario(sleep: 30, hooks: .none))
   defer { root.remove() }
   let first = try root.startServe(root.allowedCommand, name: "first")
   defer {
@@ -147,7 +151,8 @@ func killedServeFreesSlot() throws {
   let sameKey = try root.serve(root.allowedCommand)
   #expect(sameKey.out == daemonRefusal("another session of this key is running -- try again later"))
 
-  let rsyncPid = try #require(Int32(read(root.path + "/record/1/pid").split(separator: "\n").first ?? ""))
+  let rsyncPid = try #require(
+    Int32(read(root.path + "/record/1/pid").split(separator: "\n").first ?? ""))
   first.signal(SIGKILL)
   #expect(first.wait() == 128 + SIGKILL)
   // The kernel sends rsync SIGTERM when its gate dies (PR_SET_PDEATHSIG): no rsync outlives
@@ -163,11 +168,14 @@ func killedServeFreesSlot() throws {
   #expect(allowed.last?.int("slot") == 0)
   // The killed session is visible as cut short: allowed, never ended.
   let firstSession = allowed.first?.text("session")
-  #expect(!root.records.contains { $0.text("session") == firstSession && $0.text("event") != "allowed" })
+  #expect(
+    !root.records.contains { $0.text("session") == firstSession && $0.text("event") != "allowed" })
   #expect(root.rsyncRuns().count == 2)
 }
 
-@Test("a refused daemon-form session waits for the client's lines, holding no slot meanwhile", .blocking)
+@Test(
+  "a refused daemon-form session waits for the client's lines, holding no slot meanwhile", .blocking
+)
 func refusalHoldsNoSlot() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -176,7 +184,8 @@ func refusalHoldsNoSlot() throws {
   defer { snapshot.close() }
   let refused = try root.startServe(root.allowedCommand, name: "refused")
   // The greeting is out; the gate now reads the client's version and module lines.
-  try #require(eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
+  try #require(
+    eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
   #expect(refused.isRunning)
   #expect(root.records("refused").first?.text("reason") == "snapshot-running")
 
@@ -201,7 +210,8 @@ func busyRefusalHoldsNoArea() throws {
   let slot = try ByteLock(root.lockFile, byte: 16)
   defer { slot.close() }
   let refused = try root.startServe(root.allowedCommand, name: "refused")
-  try #require(eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
+  try #require(
+    eventually { read(root.path + "/refused.out") == "@RSYNCD: 31.0\n" || !refused.isRunning })
   #expect(refused.isRunning)
   let area = try ByteLock(root.area + "/state/lock", byte: 0)
   area.close()
@@ -209,7 +219,9 @@ func busyRefusalHoldsNoArea() throws {
   #expect(refused.wait() == 75)
 }
 
-@Test("a silent client gets its @ERROR after a bounded wait", .blocking, .tags(.slow), .skippedInQuickRun)
+@Test(
+  "a silent client gets its @ERROR after a bounded wait", .blocking, .tags(.slow),
+  .skippedInQuickRun)
 func silentClientIsRefused() throws {
   let root = try Root(settings: ["max_connections = 1"])
   defer { root.remove() }
@@ -220,7 +232,9 @@ func silentClientIsRefused() throws {
   #expect(silent.wait() == 75)
   let elapsed = Date().timeIntervalSince(started)
   #expect(elapsed >= 4 && elapsed < 15)
-  #expect(read(root.path + "/silent.out") == daemonRefusal("max connections (1) reached -- try again later"))
+  #expect(
+    read(root.path + "/silent.out")
+      == daemonRefusal("max connections (1) reached -- try again later"))
 }
 
 /// Whether `pid` has ended (gone, or a zombie nobody reaped).
@@ -246,7 +260,10 @@ func lockFileIsNotReadableByTheGroup() throws {
   chmod(root.path, 0o755)
   let monitor = try run(
     "/usr/bin/setpriv",
-    ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c", "exec 3< '\(root.lockFile)'"])
+    [
+      "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+      "exec 3< '\(root.lockFile)'",
+    ])
   #expect(monitor.status != 0)
   #expect(monitor.err.contains("Permission denied"))
 }

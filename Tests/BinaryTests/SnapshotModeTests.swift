@@ -2,8 +2,8 @@
 // warnings and timeouts.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Test("detach mode releases the client at once and snapshots in the background", .blocking)
 func detachedSnapshot() throws {
@@ -32,7 +32,8 @@ func detachedSnapshot() throws {
   #expect(root.records("snapshot-ended").isEmpty)
   let refused = try root.serve(root.allowedCommand)
   #expect(refused.status == 75)
-  #expect(refused.out == daemonRefusal("a snapshot of this key's backups is running -- try again later"))
+  #expect(
+    refused.out == daemonRefusal("a snapshot of this key's backups is running -- try again later"))
   #expect(root.records("refused").first?.text("reason") == "snapshot-running")
   // Another key pushes meanwhile.
   try root.makeArea("desktop")
@@ -75,11 +76,15 @@ private let kept = "your data arrived and is kept for the next snapshot"
     SnapshotEndCase(exit: 0, result: "ok", stderr: "pushgate: snapshot taken\n"),
     SnapshotEndCase(
       syncStatus: 1, exit: 69, result: "sync-failed",
-      stderr: "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and \(kept)\n"),
+      stderr:
+        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and \(kept)\n"
+    ),
     // rsnapshot's 2 after a sync: rsync 23 or 24, files missing from .sync.
     SnapshotEndCase(
       syncStatus: 2, exit: 69, result: "sync-failed",
-      stderr: "pushgate: snapshot not taken: its sync failed (status 2); the history is unchanged and \(kept)\n"),
+      stderr:
+        "pushgate: snapshot not taken: its sync failed (status 2); the history is unchanged and \(kept)\n"
+    ),
     SnapshotEndCase(
       status: 1, exit: 69, result: "failed",
       stderr: "pushgate: snapshot failed (status 1); \(kept)\n"),
@@ -112,14 +117,19 @@ func snapshotOutcome(_ row: SnapshotEndCase) throws {
   #expect(root.exists("keys/laptop/state/synced") == (row.syncStatus == 0 && row.status != 0))
 }
 
-@Test("rsnapshot's sync and level both get the area lock as descriptor 3", .blocking, arguments: ["wait", "detach"])
+@Test(
+  "rsnapshot's sync and level both get the area lock as descriptor 3", .blocking,
+  arguments: ["wait", "detach"])
 func snapshotInheritsTheAreaLock(mode: String) throws {
   let root = try Root(settings: ["snapshot_mode = \(mode)"])
   defer { root.remove() }
   let result = try root.serve(root.allowedCommand)
   #expect(result.status == 0, "\(result.err)")
   #expect(eventually { root.snapshotDescriptors().count == 2 })
-  #expect(root.snapshotDescriptors() == ["sync \(root.area)/state/lock", "hourly \(root.area)/state/lock"])
+  #expect(
+    root.snapshotDescriptors() == [
+      "sync \(root.area)/state/lock", "hourly \(root.area)/state/lock",
+    ])
 }
 
 @Test("a snapshot past snapshot_timeout is stopped, with all its processes", .blocking)
@@ -136,7 +146,9 @@ func snapshotTimeout() throws {
   #expect(result.status == 69)
   #expect(result.stdout.isEmpty)
   #expect(
-    result.err == "pushgate: snapshot timed out and was stopped; your data arrived and is kept for the next snapshot\n")
+    result.err
+      == "pushgate: snapshot timed out and was stopped; your data arrived and is kept for the next snapshot\n"
+  )
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == "timeout")
   #expect(ended["status"] == nil)
@@ -156,7 +168,8 @@ func snapshotCannotStart() throws {
   #expect(result.status == 69)
   #expect(
     result.err
-      == "pushgate: snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot\n")
+      == "pushgate: snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot\n"
+  )
   let ended = try #require(root.records("snapshot-ended").first)
   #expect(ended.text("result") == "sync-failed")
   #expect(ended.text("sync") == "not-started")
@@ -180,7 +193,9 @@ func snapshotIgnoresOtherKeys() throws {
   #expect(root.records("snapshot-ended").first?.text("result") == "ok")
 }
 
-@Test("a detached snapshot that did not inherit the area waits for it; busy all along: tree-busy", .blocking)
+@Test(
+  "a detached snapshot that did not inherit the area waits for it; busy all along: tree-busy",
+  .blocking)
 func detachedSnapshotWithoutTheArea() throws {
   let root = try Root(settings: ["snapshot_timeout = 1"])
   defer { root.remove() }
@@ -189,7 +204,8 @@ func detachedSnapshotWithoutTheArea() throws {
   // What the session that started it wrote before it did.
   try write("complete\n", to: root.area + "/state/pending", mode: 0o600)
   let result = try root.serve(
-    nil, arguments: [
+    nil,
+    arguments: [
       "--config", root.config, "--key", "laptop", "--snapshot-session", "00000000000000ab",
     ])
   #expect(result.status == 69)

@@ -4,8 +4,8 @@
 // snapshot exists exactly when incoming/ changed.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// What the client's source looks like before the session, against what was pushed first.
 enum SourceChange: Sendable {
@@ -65,11 +65,13 @@ let activityRows: [ActivityRow] = [
   ActivityRow(
     name: "-n",
     arguments: ["-a", "-n", "SRC", "localhost::push"],
-    activity: "dry-run", changes: false, snapshot: "skipped", reason: "unchanged", dryRunInArguments: true),
+    activity: "dry-run", changes: false, snapshot: "skipped", reason: "unchanged",
+    dryRunInArguments: true),
   ActivityRow(
     name: "--dry-run -v",
     arguments: ["-a", "--dry-run", "-v", "SRC", "localhost::push"],
-    activity: "dry-run", changes: false, snapshot: "skipped", reason: "unchanged", dryRunInArguments: true),
+    activity: "dry-run", changes: false, snapshot: "skipped", reason: "unchanged",
+    dryRunInArguments: true),
   ActivityRow(
     name: "--list-only",
     arguments: ["-a", "--list-only", "SRC", "localhost::push"],
@@ -91,12 +93,14 @@ let activityRows: [ActivityRow] = [
     name: "-M--dry-run (stalls; the client is stopped)",
     arguments: ["-a", "--timeout=30", "-M--dry-run", "SRC", "localhost::push"],
     timeout: 4, clientStatus: 124,
-    activity: "dry-run", changes: false, snapshot: "skipped", reason: "rsync-status", dryRunInArguments: true),
+    activity: "dry-run", changes: false, snapshot: "skipped", reason: "rsync-status",
+    dryRunInArguments: true),
   ActivityRow(
     name: "-M-n (stalls; the client is stopped)",
     arguments: ["-a", "--timeout=30", "-M-n", "SRC", "localhost::push"],
     timeout: 4, clientStatus: 124,
-    activity: "dry-run", changes: false, snapshot: "skipped", reason: "rsync-status", dryRunInArguments: true),
+    activity: "dry-run", changes: false, snapshot: "skipped", reason: "rsync-status",
+    dryRunInArguments: true),
   ActivityRow(
     name: "a restore",
     arguments: ["-a", "localhost::snapshots/hourly.0/", "DEST/"],
@@ -136,12 +140,14 @@ let activityRows: [ActivityRow] = [
     let before = TreeState.of(root.incoming)
 
     let arguments = row.arguments.map {
-      $0.replacingOccurrences(of: "SRC", with: root.source + "/").replacingOccurrences(of: "DEST", with: destination)
+      $0.replacingOccurrences(of: "SRC", with: root.source + "/").replacingOccurrences(
+        of: "DEST", with: destination)
     }
     let result = try root.client(arguments, timeout: row.timeout)
     #expect(result.status == row.clientStatus, "client: \(result.err)")
 
-    let ended = try #require(root.records("transfer-ended").dropFirst().first, "log: \(read(root.auditLog))")
+    let ended = try #require(
+      root.records("transfer-ended").dropFirst().first, "log: \(read(root.auditLog))")
     #expect(root.records("transfer-ended").count == 2)
     #expect(ended["activity"] as? String == row.activity, "\(ended)")
     let counted = ["created", "changed", "deleted"].map { ended[$0] as? Int ?? -1 }
@@ -149,7 +155,9 @@ let activityRows: [ActivityRow] = [
     #expect((counted.reduce(0, +) > 0) == row.changes, "counts \(counted): \(ended)")
     #expect(ended["snapshot"] as? String == row.snapshot, "\(ended)")
     #expect(ended["snapshot_reason"] as? String == row.reason, "\(ended)")
-    if let dryRun = row.dryRunInArguments { #expect(ended["dry_run"] as? Bool == dryRun, "\(ended)") }
+    if let dryRun = row.dryRunInArguments {
+      #expect(ended["dry_run"] as? Bool == dryRun, "\(ended)")
+    }
 
     // What really happened to incoming/, and the snapshot exactly when it changed.
     let changed = TreeState.of(root.incoming).differences(from: before)
@@ -158,11 +166,13 @@ let activityRows: [ActivityRow] = [
     #expect(root.records("snapshot-ended").count == (row.changes ? 2 : 1))
     if row.changes {
       #expect(root.records("snapshot-ended").last?["result"] as? String == "ok")
-      #expect(sameFiles(TreeState.of(root.snapshotFile("hourly.0", "")), TreeState.of(root.incoming)))
+      #expect(
+        sameFiles(TreeState.of(root.snapshotFile("hourly.0", "")), TreeState.of(root.incoming)))
       // The first snapshot moved to hourly.1 whole (its files gained hard links only).
       #expect(sameFiles(TreeState.of(root.snapshotFile("hourly.1", "")), firstSnapshot))
     } else {
-      #expect(TreeState.of(root.snapshotFile("hourly.0", "")).differences(from: firstSnapshot) == [])
+      #expect(
+        TreeState.of(root.snapshotFile("hourly.0", "")).differences(from: firstSnapshot) == [])
     }
     #expect(!FileManager.default.fileExists(atPath: root.state("laptop") + "/pending"))
   }
@@ -171,7 +181,9 @@ let activityRows: [ActivityRow] = [
 /// Whether two trees hold the same names with the same types, modes and contents.
 func sameFiles(_ one: TreeState, _ other: TreeState) -> Bool {
   let shape = { (state: TreeState) in
-    state.entries.mapValues { "\($0.type) \(String($0.mode, radix: 8)) \($0.contents?.count ?? -1) \($0.target ?? "")" }
+    state.entries.mapValues {
+      "\($0.type) \(String($0.mode, radix: 8)) \($0.contents?.count ?? -1) \($0.target ?? "")"
+    }
   }
   let contents = { (state: TreeState) in state.entries.compactMapValues(\.contents) }
   return shape(one) == shape(other) && contents(one) == contents(other)

@@ -2,12 +2,14 @@
 // test holds on the root or an area, a slow rsnapshot, and a non-root backup account.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
-/// Everything a write could change in a directory tree, entry by entry (lstat(2), never
-/// following a symlink): type, mode, owner, link count, size, modification time, and a file's
-/// bytes or a symlink's target. Equal states: nothing was written, created, removed or linked.
+/// Everything a write could change in a directory tree, entry by entry (lstat(2), never following a
+/// symlink): type, mode, owner, link count, size, modification time, and a file's bytes or a
+/// symlink's target.
+///
+/// Equal states: nothing was written, created, removed or linked.
 struct TreeState: Equatable {
   struct Entry: Equatable {
     var type: Character
@@ -36,7 +38,9 @@ struct TreeState: Equatable {
         links: UInt(info.st_nlink), size: Int(info.st_size),
         modified: "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
       if kind == S_IFREG { entry.contents = FileManager.default.contents(atPath: full) }
-      if kind == S_IFLNK { entry.target = try? FileManager.default.destinationOfSymbolicLink(atPath: full) }
+      if kind == S_IFLNK {
+        entry.target = try? FileManager.default.destinationOfSymbolicLink(atPath: full)
+      }
       entries[relative] = entry
       guard kind == S_IFDIR else { return }
       for name in (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? [] {
@@ -67,9 +71,10 @@ struct TreeState: Equatable {
 }
 
 /// A classic (per-process) fcntl write lock on bytes of a lock file, held by the test process.
+///
 /// It conflicts with the gate's OFD locks: the root's lock file has slot i at byte 16 + i; an
-/// area's `state/lock` has the area at byte 0 and the snapshot mark at byte 1. One HeldLock
-/// per file: closing any descriptor of a file drops every classic lock of the process on it.
+/// area's `state/lock` has the area at byte 0 and the snapshot mark at byte 1. One HeldLock per
+/// file: closing any descriptor of a file drops every classic lock of the process on it.
 final class HeldLock {
   private var fd: Int32
   private let byte: Int
@@ -123,11 +128,12 @@ final class HeldLock {
   deinit { release() }
 }
 
-/// A root-owned rsnapshot wrapper in the test's own directory, for the `rsnapshot` setting. A
-/// level run of a blocked area (every area, or the keys named) records its pid in
-/// `DIR/started-KEY`, waits (at most 60 s) for `DIR/release`, then execs the real rsnapshot
-/// with the same arguments (`-c AREA/rsnapshot.conf LEVEL`). `configtest` (authorize runs it)
-/// and other areas go straight through. The release file is the handshake: no sleeping test.
+/// A root-owned rsnapshot wrapper in the test's own directory, for the `rsnapshot` setting.
+///
+/// A level run of a blocked area (every area, or the keys named) records its pid in
+/// `DIR/started-KEY`, waits (at most 60 s) for `DIR/release`, then execs the real rsnapshot with
+/// the same arguments (`-c AREA/rsnapshot.conf LEVEL`). `configtest` (authorize runs it) and other
+/// areas go straight through. The release file is the handshake: no sleeping test.
 struct SlowRsnapshot {
   let directory: String
   var path: String { directory + "/slow-rsnapshot" }
@@ -137,7 +143,10 @@ struct SlowRsnapshot {
   init(directory: String, blocking keys: [String]? = nil) throws {
     self.directory = directory
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let blocked = keys.map { "case \" \($0.joined(separator: " ")) \" in *\" $key \"*) ;; *) exec /usr/bin/rsnapshot \"$@\" ;; esac" } ?? ""
+    let blocked =
+      keys.map {
+        "case \" \($0.joined(separator: " ")) \" in *\" $key \"*) ;; *) exec /usr/bin/rsnapshot \"$@\" ;; esac"
+      } ?? ""
     try write(
       """
       #!/bin/sh
@@ -163,7 +172,8 @@ struct SlowRsnapshot {
   static func started(in directory: String, key: String, within seconds: Double = 30) -> pid_t? {
     var pid: pid_t?
     _ = eventually(within: seconds) {
-      pid = pid_t(read(directory + "/started-" + key).trimmingCharacters(in: .whitespacesAndNewlines))
+      pid = pid_t(
+        read(directory + "/started-" + key).trimmingCharacters(in: .whitespacesAndNewlines))
       return pid != nil
     }
     return pid

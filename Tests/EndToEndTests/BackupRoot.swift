@@ -3,8 +3,8 @@
 // scripts/fake-ssh, which runs the exact forced command authorize wrote.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Whether the programs the end-to-end tests drive are here (each missing one prints SKIPPING).
 let realProgramsInstalled = installed("/usr/bin/rsync") && installed("/usr/bin/rsnapshot")
@@ -41,7 +41,9 @@ struct BackupRoot {
         + retain.flatMap { ["--retain", $0] }, environment: adminEnvironment)
     try #require(made.status == 0, "init: \(made.err)")
     if !settings.isEmpty {
-      try write(read(path + "/pushgate.conf") + settings.joined(separator: "\n") + "\n", to: path + "/pushgate.conf")
+      try write(
+        read(path + "/pushgate.conf") + settings.joined(separator: "\n") + "\n",
+        to: path + "/pushgate.conf")
     }
     let clients = temporary.path + "/clients"
     try FileManager.default.createDirectory(atPath: clients, withIntermediateDirectories: true)
@@ -50,8 +52,10 @@ struct BackupRoot {
       try #require(keygen.status == 0, "ssh-keygen: \(keygen.err)")
       let authorized = try run(
         Binaries.pushgate,
-        ["authorize", "--config", path + "/pushgate.conf", "--key", key, "--serve", Binaries.serve,
-         "--authorized-keys", temporary.path + "/authorized_keys"] + accountOption
+        [
+          "authorize", "--config", path + "/pushgate.conf", "--key", key, "--serve", Binaries.serve,
+          "--authorized-keys", temporary.path + "/authorized_keys",
+        ] + accountOption
           + ["\(clients)/\(key).pub"], environment: adminEnvironment)
       try #require(authorized.status == 0, "authorize \(key): \(authorized.out) \(authorized.err)")
       try FileManager.default.createDirectory(
@@ -91,7 +95,9 @@ struct BackupRoot {
 
   /// The records of one event, in log order (of one key, if given).
   func records(_ event: String, key: String? = nil) -> [[String: Any]] {
-    records.filter { $0["event"] as? String == event && (key == nil || $0["key"] as? String == key) }
+    records.filter {
+      $0["event"] as? String == event && (key == nil || $0["key"] as? String == key)
+    }
   }
 
   /// The records of one session, in log order.
@@ -105,7 +111,8 @@ struct BackupRoot {
     // sshd would start the forced command as the backup account.
     let asAccount = account.map { "/usr/sbin/runuser -u \($0.name) -- " } ?? ""
     return [
-      "PATH": "/usr/bin:/bin", "HOME": temporary.path, "PUSHGATE_FORCED_COMMAND": asAccount + command,
+      "PATH": "/usr/bin:/bin", "HOME": temporary.path,
+      "PUSHGATE_FORCED_COMMAND": asAccount + command,
     ]
   }
 
@@ -114,9 +121,10 @@ struct BackupRoot {
     ["-e", Binaries.fakeSSH] + (daemonForm ? ["--rsync-path=cd \(path) && rsync"] : [])
   }
 
-  /// Runs the real rsync client as a user would, through fake-ssh and the gate of `key`:
-  /// `rsync <arguments>` with `-e fake-ssh --rsync-path='cd R && rsync'` first. With
-  /// `timeout`, coreutils' timeout stops a client that hangs (its status is then 124). Returns
+  /// Runs the real rsync client as a user would, through fake-ssh and the gate of `key`: `rsync
+  /// <arguments>` with `-e fake-ssh --rsync-path='cd R && rsync'` first.
+  ///
+  /// With `timeout`, coreutils' timeout stops a client that hangs (its status is then 124). Returns
   /// once the session's gate has exited too: a client that fails may leave before its gate.
   /// `forcedCommand` replaces the key's authorized_keys command.
   @discardableResult
@@ -127,7 +135,8 @@ struct BackupRoot {
     let rsync = ["/usr/bin/rsync"] + clientPrefix(daemonForm: daemonForm) + arguments
     let argv = timeout.map { ["/usr/bin/timeout", "--kill-after=5", "\($0)"] + rsync } ?? rsync
     let finished = try run(
-      argv[0], Array(argv.dropFirst()), environment: clientEnvironment(key, forcedCommand: forcedCommand))
+      argv[0], Array(argv.dropFirst()),
+      environment: clientEnvironment(key, forcedCommand: forcedCommand))
     #expect(waitForGates(), "a gate of \(path) still runs: \(gatesRunning)")
     return finished
   }
@@ -188,7 +197,9 @@ func forcedCommandsByLabel(_ text: String) throws -> [String: String] {
   for line in text.split(separator: "\n") where !line.hasPrefix("#") {
     guard let start = line.range(of: "command=\"") else { continue }
     let rest = line[start.upperBound...]
-    guard let end = rest.firstIndex(of: "\""), let label = line.split(separator: " ").last else { continue }
+    guard let end = rest.firstIndex(of: "\""), let label = line.split(separator: " ").last else {
+      continue
+    }
     found[String(label)] = String(rest[..<end])
   }
   return found

@@ -3,8 +3,8 @@
 // a push with nobody else there (measured in the same test).
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct ContentionTests {
   @Test(.enabled(if: realProgramsInstalled))
@@ -17,8 +17,11 @@ import TestSupport
     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     let start = { (key: String, options: [String]) in
       try SpawnedProcess(
-        ["/usr/bin/rsync"] + root.clientPrefix() + options + [root.source(key) + "/", "localhost::push"],
-        environment: root.clientEnvironment(key), output: output + "/" + key + "-\(Int.random(in: 0..<1_000_000))")
+        ["/usr/bin/rsync"] + root.clientPrefix() + options + [
+          root.source(key) + "/", "localhost::push",
+        ],
+        environment: root.clientEnvironment(key),
+        output: output + "/" + key + "-\(Int.random(in: 0..<1_000_000))")
     }
 
     // The baseline: c pushes with nobody else there (after a first push, as later).
@@ -28,7 +31,8 @@ import TestSupport
     let baselineStart = Date()
     let baseline = try root.push(key: "c")
     let baselineSeconds = Date().timeIntervalSince(baselineStart)
-    #expect(baseline.status == 0 && baseline.err == "pushgate: snapshot taken\n", "c: \(baseline.err)")
+    #expect(
+      baseline.status == 0 && baseline.err == "pushgate: snapshot taken\n", "c: \(baseline.err)")
 
     // a trickles 1 MiB at 20 KiB/s (close to a minute): it holds its area and a slot.
     let random = try run("/usr/bin/head", ["-c", "1048576", "/dev/urandom"])
@@ -69,7 +73,9 @@ import TestSupport
     #expect(root.records("snapshot-ended", key: "b").isEmpty)
     let bound = baselineSeconds + 3
     for (time, key) in zip(seconds, ["c", "d"]) {
-      #expect((time ?? .infinity) < bound, "\(key) took \(time ?? -1) s; alone c took \(baselineSeconds) s")
+      #expect(
+        (time ?? .infinity) < bound,
+        "\(key) took \(time ?? -1) s; alone c took \(baselineSeconds) s")
     }
     #expect(root.snapshots("c") == ["hourly.0", "hourly.1", "hourly.2"])
     #expect(read(root.snapshotFile("hourly.0", "c.txt", key: "c")) == "c third, longer still\n")
@@ -93,6 +99,7 @@ import TestSupport
     #expect(root.snapshots("a") == [])
     loadReport(
       "contention: c alone \(String(format: "%.2f", baselineSeconds)) s; beside a trickling push and b's "
-        + "held snapshot c \(String(format: "%.2f", seconds[0] ?? -1)) s, d \(String(format: "%.2f", seconds[1] ?? -1)) s")
+        + "held snapshot c \(String(format: "%.2f", seconds[0] ?? -1)) s, d \(String(format: "%.2f", seconds[1] ?? -1)) s"
+    )
   }
 }

@@ -2,8 +2,8 @@
 // gate is gone, and a killed detached process gives the area back.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 extension SSHDSetup {
   /// The detached `pushgate-serve --snapshot-session` process of this root.
@@ -11,7 +11,8 @@ extension SSHDSetup {
     var found: pid_t?
     _ = eventually(within: seconds) {
       found = allPids().first {
-        !isGone($0) && commandLine($0).contains("--snapshot-session") && commandLine($0).contains(config)
+        !isGone($0) && commandLine($0).contains("--snapshot-session")
+          && commandLine($0).contains(config)
       }
       return found != nil
     }
@@ -41,7 +42,10 @@ extension SSHDSetup {
     try write("second, longer\n", to: setup.source + "/a.txt")
     let refused = try setup.push()
     #expect(refused.status == 5, "client: \(refused.err)")
-    #expect(textLines(refused.err).contains("@ERROR: a snapshot of this key's backups is running -- try again later"), "client: \(refused.err)")
+    #expect(
+      textLines(refused.err).contains(
+        "@ERROR: a snapshot of this key's backups is running -- try again later"),
+      "client: \(refused.err)")
     #expect(read(setup.incoming + "/a.txt") == "first\n")
     #expect(setup.records("refused").last?["reason"] as? String == "snapshot-running")
 
@@ -55,7 +59,8 @@ extension SSHDSetup {
     SlowRsnapshot.forget(in: setup.slowDirectory, key: setup.keys[0])
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
-    #expect(try #require(setup.waitForRecord("snapshot-ended", count: 2))["result"] as? String == "ok")
+    #expect(
+      try #require(setup.waitForRecord("snapshot-ended", count: 2))["result"] as? String == "ok")
     #expect(setup.snapshots == ["hourly.0", "hourly.1"])
     #expect(read(setup.snapshotsDirectory + "/hourly.0/a.txt") == "second, longer\n")
   }
@@ -71,7 +76,9 @@ extension SSHDSetup {
     let detached = try #require(setup.detachedSnapshotProcess())
     kill(detached, SIGKILL)
     // The snapshot command dies with it (it must not run on without the tree held).
-    #expect(eventually(within: 15) { isGone(script) && processGroupMembers(script).isEmpty }, "snapshot script outlived its holder")
+    #expect(
+      eventually(within: 15) { isGone(script) && processGroupMembers(script).isEmpty },
+      "snapshot script outlived its holder")
     #expect(setup.records("snapshot-ended").isEmpty)
     #expect(setup.snapshots == [])
 
@@ -99,7 +106,9 @@ extension SSHDSetup {
     let gate = try #require((setup.records("allowed").first?["pid"] as? Int).map { pid_t($0) })
     let holder = try #require(mode == "detach" ? setup.detachedSnapshotProcess() : gate)
     kill(holder, SIGKILL)
-    #expect(eventually(within: 15) { isGone(script) && processGroupMembers(script).isEmpty }, "snapshot script outlived its holder")
+    #expect(
+      eventually(within: 15) { isGone(script) && processGroupMembers(script).isEmpty },
+      "snapshot script outlived its holder")
     #expect(client.wait(within: 30) != nil, "the client still runs")
     #expect(setup.records("transfer-ended").first?["snapshot"] as? String == "due")
     #expect(setup.records("snapshot-ended").isEmpty)

@@ -2,8 +2,8 @@
 // snapshot_timeout, finds its own lock held, or runs detached while the gate is gone.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultSnapshotTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -20,14 +20,16 @@ import TestSupport
     #expect(pushed.status == 69, "client: \(pushed.err)")
     #expect(
       textLines(pushed.err).contains(
-        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
+        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"
+      ),
       "client: \(pushed.err)")
     let ended = try #require(setup.records("snapshot-ended").last)
     #expect(ended["result"] as? String == "sync-failed")
     #expect(ended["sync"] as? String == "failed")
     #expect(ended["status"] as? Int == 1)
     #expect(ended["mode"] as? String == "wait")
-    #expect((ended["output"] as? String ?? "").contains("no_such_option"), "log: \(read(setup.auditLog))")
+    #expect(
+      (ended["output"] as? String ?? "").contains("no_such_option"), "log: \(read(setup.auditLog))")
     #expect(setup.records("transfer-ended").last?["snapshot"] as? String == "due")
     #expect(read(setup.incoming + "/a.txt") == "pushed while broken\n")
     #expect(setup.snapshots == ["hourly.0"])
@@ -52,7 +54,8 @@ import TestSupport
     #expect(pushed.status == 69, "client: \(pushed.err)")
     #expect(
       textLines(pushed.err).contains(
-        "pushgate: snapshot not taken: its sync timed out and was stopped; the history is unchanged and your data arrived and is kept for the next snapshot"),
+        "pushgate: snapshot not taken: its sync timed out and was stopped; the history is unchanged and your data arrived and is kept for the next snapshot"
+      ),
       "client: \(pushed.err)")
     // The wrapper holds the sync: it times out, so the level never runs.
     let ended = try #require(setup.records("snapshot-ended").last)

@@ -2,8 +2,8 @@
 // log replaced by a symlink.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultStorageTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled && tmpfsMountWorks))
@@ -11,10 +11,13 @@ import TestSupport
     let setup = try SSHDSetup()
     defer { setup.remove() }  // unmounts too
     try setup.pushBaseline()
-    let mounted = try run("/bin/mount", [
-      "-t", "tmpfs", "-o", "size=2m,mode=0750,uid=\(setup.account.uid),gid=\(setup.account.gid)", "tmpfs",
-      setup.incoming,
-    ])
+    let mounted = try run(
+      "/bin/mount",
+      [
+        "-t", "tmpfs", "-o", "size=2m,mode=0750,uid=\(setup.account.uid),gid=\(setup.account.gid)",
+        "tmpfs",
+        setup.incoming,
+      ])
     try #require(mounted.status == 0, "mount: \(mounted.err)")
     try setup.writeBigSource(megabytes: 5)
 
@@ -44,8 +47,10 @@ import TestSupport
     let elsewhere = setup.path + "/elsewhere"
     try write("", to: elsewhere)
     let before = read(setup.auditLog)
-    try FileManager.default.moveItem(atPath: setup.auditLog, toPath: setup.path + "/pushgate.log.saved")
-    try FileManager.default.createSymbolicLink(atPath: setup.auditLog, withDestinationPath: elsewhere)
+    try FileManager.default.moveItem(
+      atPath: setup.auditLog, toPath: setup.path + "/pushgate.log.saved")
+    try FileManager.default.createSymbolicLink(
+      atPath: setup.auditLog, withDestinationPath: elsewhere)
     try write("never arrives\n", to: setup.source + "/a.txt")
 
     // The gate exits 71 (ssh passes it on); rsync's client, which never saw a greeting, says 5.
@@ -57,14 +62,16 @@ import TestSupport
     let pushed = try setup.push()
     #expect(pushed.status == 5, "client: \(pushed.err)")
     #expect(
-      textLines(pushed.err).prefix(2) == [line, "rsync: did not see server greeting"], "client: \(pushed.err)")
+      textLines(pushed.err).prefix(2) == [line, "rsync: did not see server greeting"],
+      "client: \(pushed.err)")
     #expect(read(elsewhere) == "")
     #expect(read(setup.incoming + "/a.txt") == "baseline\n")
     #expect(setup.snapshots == ["hourly.0"])
     #expect(setup.files(in: setup.root + "/.pushgate") == [])
 
     try FileManager.default.removeItem(atPath: setup.auditLog)
-    try FileManager.default.moveItem(atPath: setup.path + "/pushgate.log.saved", toPath: setup.auditLog)
+    try FileManager.default.moveItem(
+      atPath: setup.path + "/pushgate.log.saved", toPath: setup.auditLog)
     let next = try setup.push()
     #expect(next.status == 0, "client: \(next.err)")
     #expect(setup.snapshots == ["hourly.0", "hourly.1"])

@@ -2,8 +2,8 @@
 // the middle of its transfer, and the checks that the root recovered.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// A push of a big random file, slowed with --bwlimit, caught while rsync writes it.
 struct SlowPush {
@@ -24,8 +24,9 @@ extension SSHDSetup {
   }
 
   /// Writes `bigsrc/`: a new a.txt, which rsync receives whole (and logs as changed) before it
-  /// starts on big.dat (names are sent sorted), and big.dat of `megabytes` random bytes. A push
-  /// cut short in big.dat has then always changed the area. (rsync logs the top directory's
+  /// starts on big.dat (names are sent sorted), and big.dat of `megabytes` random bytes.
+  ///
+  /// A push cut short in big.dat has then always changed the area. (rsync logs the top directory's
   /// new time late, or not at all when the connection breaks: it cannot be relied on.)
   func writeBigSource(megabytes: Int) throws {
     try writeRandom("big.dat", megabytes: megabytes, in: path + "/bigsrc")
@@ -52,21 +53,26 @@ extension SSHDSetup {
 
   var partialBytes: Int {
     partialFiles.reduce(0) {
-      $0 + ((try? FileManager.default.attributesOfItem(atPath: incoming + "/" + $1)[.size] as? Int) ?? 0)
+      $0
+        + ((try? FileManager.default.attributesOfItem(atPath: incoming + "/" + $1)[.size] as? Int)
+          ?? 0)
     }
   }
 
   /// The session's records once its gate and everything it started are gone.
   func settledRecords(_ push: SlowPush) -> [[String: Any]] {
-    #expect(eventually(within: 30) { isGone(push.gate) && children(of: push.gate).isEmpty }, "gate \(push.gate) still runs")
+    #expect(
+      eventually(within: 30) { isGone(push.gate) && children(of: push.gate).isEmpty },
+      "gate \(push.gate) still runs")
     #expect(push.client.wait(within: 30) != nil, "the client still runs")
     return records(session: push.session)
   }
 
-  /// Expects the transfer-ended record of a push cut short after rsync had changed the area
-  /// (a.txt arrived whole; big.dat never completes): a non-zero
-  /// status (`reason` rsync-status, 12 or 13 observed) or a signal (`rsync-signaled`), and no
-  /// snapshot: the area is left pending, marked incomplete, for the next whole push.
+  /// Expects the transfer-ended record of a push cut short after rsync had changed the area (a.txt
+  /// arrived whole; big.dat never completes): a non-zero status (`reason` rsync-status, 12 or 13
+  /// observed) or a signal (`rsync-signaled`), and no snapshot: the area is left pending, marked
+  /// incomplete, for the next whole push.
+  ///
   /// `created` is 1 when a.txt was new where it landed (an empty file system over incoming/).
   func expectFailedTransfer(
     _ ended: [String: Any], reason: String = "rsync-status", created: Int = 0,
@@ -74,40 +80,59 @@ extension SSHDSetup {
   ) {
     let status = ended["status"] as? Int
     if reason == "rsync-signaled" {
-      #expect(status == nil && ended["signal"] != nil, "log: \(read(auditLog))", sourceLocation: sourceLocation)
+      #expect(
+        status == nil && ended["signal"] != nil, "log: \(read(auditLog))",
+        sourceLocation: sourceLocation)
     } else {
-      #expect(status != nil && status != 0, "log: \(read(auditLog))", sourceLocation: sourceLocation)
+      #expect(
+        status != nil && status != 0, "log: \(read(auditLog))", sourceLocation: sourceLocation)
       #expect(ended["signal"] == nil, sourceLocation: sourceLocation)
     }
     #expect(ended["module"] as? String == "push", sourceLocation: sourceLocation)
     #expect(ended["activity"] as? String == "pushed", "\(ended)", sourceLocation: sourceLocation)
-    #expect(ended["created"] as? Int == created, "only a.txt, never big.dat: \(ended)", sourceLocation: sourceLocation)
+    #expect(
+      ended["created"] as? Int == created, "only a.txt, never big.dat: \(ended)",
+      sourceLocation: sourceLocation)
     if created == 0 {
-      #expect((ended["changed"] as? Int ?? 0) >= 1, "a.txt arrived: \(ended)", sourceLocation: sourceLocation)
+      #expect(
+        (ended["changed"] as? Int ?? 0) >= 1, "a.txt arrived: \(ended)",
+        sourceLocation: sourceLocation)
     }
     #expect(ended["snapshot"] as? String == "pending", sourceLocation: sourceLocation)
     #expect(ended["snapshot_reason"] as? String == reason, sourceLocation: sourceLocation)
     #expect(read(area + "/state/pending") == "incomplete\n", sourceLocation: sourceLocation)
-    #expect(files(in: root + "/.pushgate") == [], "evidence files are consumed", sourceLocation: sourceLocation)
+    #expect(
+      files(in: root + "/.pushgate") == [], "evidence files are consumed",
+      sourceLocation: sourceLocation)
   }
 
   /// After a cut-short push: no partial data left, the first snapshot untouched, cron's rotate
   /// takes no snapshot of the cut-short tree (`rotateReason`: incomplete, or unchanged when the
   /// gate died before it could record anything), the slot is free, and the next push is served
   /// and snapshotted without any of the cut-short data.
-  func expectRecovered(rotateReason: String = "incomplete", sourceLocation: SourceLocation = #_sourceLocation) throws {
-    #expect(eventually(within: 10) { partialFiles.isEmpty }, "left in incoming/: \(partialFiles)", sourceLocation: sourceLocation)
+  func expectRecovered(
+    rotateReason: String = "incomplete", sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    #expect(
+      eventually(within: 10) { partialFiles.isEmpty }, "left in incoming/: \(partialFiles)",
+      sourceLocation: sourceLocation)
     #expect(!files(in: incoming).contains("big.dat"), sourceLocation: sourceLocation)
     #expect(snapshots == ["hourly.0"], sourceLocation: sourceLocation)
-    #expect(files(in: snapshotsDirectory + "/hourly.0") == ["a.txt"], sourceLocation: sourceLocation)
-    #expect(read(snapshotsDirectory + "/hourly.0/a.txt") == "baseline\n", sourceLocation: sourceLocation)
+    #expect(
+      files(in: snapshotsDirectory + "/hourly.0") == ["a.txt"], sourceLocation: sourceLocation)
+    #expect(
+      read(snapshotsDirectory + "/hourly.0/a.txt") == "baseline\n", sourceLocation: sourceLocation)
 
     // As cron.d runs it: as the backup account.
     let rotate = try account.run(Binaries.pushgate, ["rotate", "hourly", "--config", config])
-    #expect(rotate.status == 0 && rotate.out.isEmpty && rotate.err.isEmpty, "rotate: \(rotate.err)", sourceLocation: sourceLocation)
+    #expect(
+      rotate.status == 0 && rotate.out.isEmpty && rotate.err.isEmpty, "rotate: \(rotate.err)",
+      sourceLocation: sourceLocation)
     let rotated = records("rotate-ended").last
     #expect(rotated?["result"] as? String == "skipped", sourceLocation: sourceLocation)
-    #expect(rotated?["reason"] as? String == rotateReason, "\(String(describing: rotated))", sourceLocation: sourceLocation)
+    #expect(
+      rotated?["reason"] as? String == rotateReason, "\(String(describing: rotated))",
+      sourceLocation: sourceLocation)
     #expect(snapshots == ["hourly.0"], sourceLocation: sourceLocation)
 
     try write("after the fault\n", to: source + "/a.txt")
@@ -116,9 +141,15 @@ extension SSHDSetup {
     #expect(next.err.contains("pushgate: snapshot taken"), sourceLocation: sourceLocation)
     #expect(records("allowed").last?["slot"] as? Int == 0, sourceLocation: sourceLocation)
     #expect(snapshots == ["hourly.0", "hourly.1"], sourceLocation: sourceLocation)
-    #expect(files(in: snapshotsDirectory + "/hourly.0") == ["a.txt"], sourceLocation: sourceLocation)
-    #expect(read(snapshotsDirectory + "/hourly.0/a.txt") == "after the fault\n", sourceLocation: sourceLocation)
-    #expect(read(snapshotsDirectory + "/hourly.1/a.txt") == "baseline\n", sourceLocation: sourceLocation)
-    #expect(!FileManager.default.fileExists(atPath: area + "/state/pending"), sourceLocation: sourceLocation)
+    #expect(
+      files(in: snapshotsDirectory + "/hourly.0") == ["a.txt"], sourceLocation: sourceLocation)
+    #expect(
+      read(snapshotsDirectory + "/hourly.0/a.txt") == "after the fault\n",
+      sourceLocation: sourceLocation)
+    #expect(
+      read(snapshotsDirectory + "/hourly.1/a.txt") == "baseline\n", sourceLocation: sourceLocation)
+    #expect(
+      !FileManager.default.fileExists(atPath: area + "/state/pending"),
+      sourceLocation: sourceLocation)
   }
 }

@@ -5,8 +5,8 @@
 // the snapshot was alive.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Who dies while the sync writes, and how.
 struct SyncFault: Sendable, CustomTestStringConvertible {
@@ -37,10 +37,12 @@ let syncFaults = [
   SyncFault(mode: "wait", victim: .timeout),
 ]
 
-/// The client's options. Every state of a file also differs in size from the one before: the
-/// states follow each other within a second, and rsync's quick check (size and mtime, to the
-/// second) would take a same-sized file for unchanged, here and in rsnapshot's sync, which
-/// would hard-link the previous snapshot's file instead.
+/// The client's options.
+///
+/// Every state of a file also differs in size from the one before: the states follow each other
+/// within a second, and rsync's quick check (size and mtime, to the second) would take a same-sized
+/// file for unchanged, here and in rsnapshot's sync, which would hard-link the previous snapshot's
+/// file instead.
 private let pushOptions = ["-a", "--delete"]
 
 /// Files per pushed state, and the sync's throttle: ~180 files/s, so a sync of a changed
@@ -51,14 +53,18 @@ private let throttle = "--bwlimit=20"
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultSyncTests {
   @Test(.enabled(if: realProgramsInstalled), arguments: syncFaults)
   func aSnapshotCutShortNeverEntersTheHistory(fault: SyncFault) throws {
-    let root = try BackupRoot(settings: ["snapshot_mode = \(fault.mode)", "slot_wait = 5"], retain: ["hourly=3"])
+    let root = try BackupRoot(
+      settings: ["snapshot_mode = \(fault.mode)", "slot_wait = 5"], retain: ["hourly=3"])
     defer { root.remove() }
 
     // State A, snapshotted unthrottled.
     try writeTree(root.source, state: "A", count: treeSize)
     let stateA = try #require(manifest(root.source))
     #expect(try root.push(pushOptions).status == 0)
-    #expect(eventually(within: 30) { root.snapshots == ["hourly.0"] && processesHolding(root.areaLock).isEmpty })
+    #expect(
+      eventually(within: 30) {
+        root.snapshots == ["hourly.0"] && processesHolding(root.areaLock).isEmpty
+      })
     #expect(manifest(root.snapshotFile("hourly.0", "")) == stateA)
 
     // State B: every file changed, its sync throttled, a fault while it writes. The timeout
@@ -73,16 +79,21 @@ private let throttle = "--bwlimit=20"
     let inWindow = eventually(within: 30) { newFiles(in: root.syncDirectory) >= treeSize / 7 }
     try #require(inWindow, "the sync never reached 15 %; log: \(read(root.auditLog))")
     if fault.victim != .timeout {
-      let victim = try #require(root.snapshotProcess(fault.victim, gate: allowed), "no \(fault.victim) to kill")
+      let victim = try #require(
+        root.snapshotProcess(fault.victim, gate: allowed), "no \(fault.victim) to kill")
       kill(victim, SIGKILL)
     }
     let written = newFiles(in: root.syncDirectory)
-    #expect(written < treeSize * 9 / 10, "the fault came too late: \(written) of \(treeSize) written")
+    #expect(
+      written < treeSize * 9 / 10, "the fault came too late: \(written) of \(treeSize) written")
 
     // While any process of the snapshot lives, the area stays locked.
     let watched = watchAreaLock(root.areaLock)
-    #expect(watched.ended, "processes still hold \(root.areaLock): \(processesHolding(root.areaLock))")
-    #expect(watched.violations.isEmpty, "the area lock was free while these held it: \(watched.violations)")
+    #expect(
+      watched.ended, "processes still hold \(root.areaLock): \(processesHolding(root.areaLock))")
+    #expect(
+      watched.violations.isEmpty,
+      "the area lock was free while these held it: \(watched.violations)")
     let status = client.wait(within: 30)
     #expect(status != nil, "the client still runs")
 
@@ -95,10 +106,12 @@ private let throttle = "--bwlimit=20"
     if fault.isLogged {
       let record = try #require(ended, "log: \(read(root.auditLog))")
       #expect(record["result"] as? String == "sync-failed", "\(record)")
-      #expect(record["sync"] as? String == (fault.victim == .timeout ? "timeout" : "failed"), "\(record)")
+      #expect(
+        record["sync"] as? String == (fault.victim == .timeout ? "timeout" : "failed"), "\(record)")
       if fault.mode == "wait" {
         #expect(status == 69, "client: \(client.err)")
-        #expect(client.err.contains("pushgate: snapshot not taken: its sync "), "client: \(client.err)")
+        #expect(
+          client.err.contains("pushgate: snapshot not taken: its sync "), "client: \(client.err)")
         #expect(client.err.contains("the history is unchanged"), "client: \(client.err)")
       }
     } else {
@@ -113,13 +126,17 @@ private let throttle = "--bwlimit=20"
     // no timeout: like A's, its snapshot is a whole sync, which a busy machine may take 3 s for).
     try root.throttleSync(nil)
     if fault.victim == .timeout {
-      try write(read(root.config).replacingOccurrences(of: "snapshot_timeout = 3\n", with: ""), to: root.config)
+      try write(
+        read(root.config).replacingOccurrences(of: "snapshot_timeout = 3\n", with: ""),
+        to: root.config)
     }
     try root.writeSource("d000/f000", "changed after the fault\n")
     let stateC = try #require(manifest(root.source))
     let next = try root.push(pushOptions)
     #expect(next.status == 0, "client: \(next.err)")
-    #expect(root.waitForSnapshot(count: fault.isLogged ? 3 : 2)?["result"] as? String == "ok", "log: \(read(root.auditLog))")
+    #expect(
+      root.waitForSnapshot(count: fault.isLogged ? 3 : 2)?["result"] as? String == "ok",
+      "log: \(read(root.auditLog))")
     #expect(eventually(within: 30) { processesHolding(root.areaLock).isEmpty })
     #expect(root.snapshots == ["hourly.0", "hourly.1"])
     #expect(manifest(root.snapshotFile("hourly.0", "")) == stateC)
@@ -149,7 +166,9 @@ private let throttle = "--bwlimit=20"
       try root.writeSource("a.txt", name + String(repeating: "+", count: index) + "\n")
       states.append(try #require(manifest(root.source)))
       let pushed = try root.push(pushOptions)
-      #expect(pushed.status == 0 && pushed.err.contains("pushgate: snapshot taken"), "client: \(pushed.err)")
+      #expect(
+        pushed.status == 0 && pushed.err.contains("pushgate: snapshot taken"),
+        "client: \(pushed.err)")
     }
     #expect(root.snapshots == ["hourly.0", "hourly.1", "hourly.2"])
 
@@ -160,10 +179,12 @@ private let throttle = "--bwlimit=20"
       #expect(pushed.status == 69, "client: \(pushed.err)")
       #expect(
         textLines(pushed.err).contains(
-          "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
+          "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"
+        ),
         "client: \(pushed.err)")
       let ended = try #require(root.records("snapshot-ended").last)
-      #expect(ended["result"] as? String == "sync-failed" && ended["status"] as? Int == 1, "\(ended)")
+      #expect(
+        ended["result"] as? String == "sync-failed" && ended["status"] as? Int == 1, "\(ended)")
       #expect((ended["output"] as? String ?? "").contains("/usr/bin/rsync returned 11"), "\(ended)")
     }
     #expect(root.snapshots == ["hourly.0", "hourly.1", "hourly.2"])
@@ -176,7 +197,8 @@ private let throttle = "--bwlimit=20"
     try root.writeSource("a.txt", "small again\n")
     let stateC = try #require(manifest(root.source))
     let next = try root.push(pushOptions)
-    #expect(next.status == 0 && next.err.contains("pushgate: snapshot taken"), "client: \(next.err)")
+    #expect(
+      next.status == 0 && next.err.contains("pushgate: snapshot taken"), "client: \(next.err)")
     #expect(manifest(root.snapshotFile("hourly.0", "")) == stateC)
     #expect(manifest(root.snapshotFile("hourly.1", "")) == states[2])
     #expect(manifest(root.snapshotFile("hourly.2", "")) == states[1])
@@ -209,16 +231,23 @@ extension BackupRoot {
   /// The process of the running snapshot to kill for `victim`.
   func snapshotProcess(_ victim: SyncFault.Victim, gate allowed: [String: Any]) -> pid_t? {
     let conf = area(keys[0]) + "/rsnapshot.conf"
-    let rsnapshot = allPids().first { !isGone($0) && commandLine($0).contains("rsnapshot -c \(conf) sync") }
+    let rsnapshot = allPids().first {
+      !isGone($0) && commandLine($0).contains("rsnapshot -c \(conf) sync")
+    }
     switch victim {
     case .rsnapshot: return rsnapshot
     case .rsync:
       return rsnapshot.flatMap { parent in
-        children(of: parent).first { programName($0) == "rsync" && commandLine($0).contains(syncDirectory) }
+        children(of: parent).first {
+          programName($0) == "rsync" && commandLine($0).contains(syncDirectory)
+        }
       }
     case .gate: return (allowed["pid"] as? Int).map { pid_t($0) }
     case .detached:
-      return allPids().first { !isGone($0) && commandLine($0).contains("--snapshot-session") && commandLine($0).contains(config) }
+      return allPids().first {
+        !isGone($0) && commandLine($0).contains("--snapshot-session")
+          && commandLine($0).contains(config)
+      }
     case .timeout: return nil
     }
   }
@@ -249,16 +278,19 @@ let loopMountWorks: Bool = {
   let probe = try? TemporaryDirectory()
   defer { probe?.remove() }
   guard let probe, geteuid() == 0, installed("/sbin/mkfs.ext4") else {
-    FileHandle.standardError.write(Data("SKIPPING: no root or mkfs.ext4; the out-of-space sync test needs a loop mount\n".utf8))
+    FileHandle.standardError.write(
+      Data("SKIPPING: no root or mkfs.ext4; the out-of-space sync test needs a loop mount\n".utf8))
     return false
   }
-  try? FileManager.default.createDirectory(atPath: probe.path + "/mnt", withIntermediateDirectories: true)
+  try? FileManager.default.createDirectory(
+    atPath: probe.path + "/mnt", withIntermediateDirectories: true)
   let problem: String?
   do { problem = try mountLoop(probe.path + "/img", megabytes: 8, at: probe.path + "/mnt") } catch {
     problem = "\(error)"
   }
   guard problem == nil else {
-    FileHandle.standardError.write(Data("SKIPPING: cannot mount a loop device here (\(problem ?? ""))\n".utf8))
+    FileHandle.standardError.write(
+      Data("SKIPPING: cannot mount a loop device here (\(problem ?? ""))\n".utf8))
     return false
   }
   _ = try? run("/bin/umount", ["-d", probe.path + "/mnt"])

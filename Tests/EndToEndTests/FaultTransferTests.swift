@@ -3,8 +3,8 @@
 // data, the slot free again, and the log tells what happened.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultTransferTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -17,7 +17,9 @@ import TestSupport
     #expect(push.client.wait(within: 10) == 128 + SIGKILL)
 
     let session = setup.settledRecords(push)
-    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    #expect(
+      session.map { $0["event"] as? String } == ["allowed", "transfer-ended"],
+      "log: \(read(setup.auditLog))")
     setup.expectFailedTransfer(try #require(session.last))
     try setup.expectRecovered()
   }
@@ -32,13 +34,17 @@ import TestSupport
     // the account's, after it logged in) carries the connection.
     let ssh = try #require(waitForChild(of: push.client.pid, named: "ssh"))
     let victim = try #require(
-      program == "ssh" ? ssh : waitForChild(of: ssh, named: "sshd").flatMap { waitForChild(of: $0, named: "sshd") })
+      program == "ssh"
+        ? ssh : waitForChild(of: ssh, named: "sshd").flatMap { waitForChild(of: $0, named: "sshd") }
+    )
     kill(victim, SIGKILL)
     let clientStatus = try #require(push.client.wait(within: 30), "client still runs")
     #expect(clientStatus != 0, "client: \(push.client.err)")
 
     let session = setup.settledRecords(push)
-    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    #expect(
+      session.map { $0["event"] as? String } == ["allowed", "transfer-ended"],
+      "log: \(read(setup.auditLog))")
     setup.expectFailedTransfer(try #require(session.last))
     try setup.expectRecovered()
   }
@@ -55,7 +61,9 @@ import TestSupport
     #expect(clientStatus != 0, "client: \(push.client.err)")
 
     let session = setup.settledRecords(push)
-    #expect(session.map { $0["event"] as? String } == ["allowed", "transfer-ended"], "log: \(read(setup.auditLog))")
+    #expect(
+      session.map { $0["event"] as? String } == ["allowed", "transfer-ended"],
+      "log: \(read(setup.auditLog))")
     let ended = try #require(session.last)
     #expect(ended["signal"] as? Int == 9, "log: \(read(setup.auditLog))")
     setup.expectFailedTransfer(ended, reason: "rsync-signaled")
@@ -81,7 +89,8 @@ import TestSupport
     // A killed gate cannot remove its evidence files; the next session in its slot replaces
     // and consumes them.
     let leftovers = setup.files(in: setup.root + "/.pushgate")
-    #expect(leftovers == ["slot-0", "slot-0.transfer"], "the dead session's evidence and transfer log")
+    #expect(
+      leftovers == ["slot-0", "slot-0.transfer"], "the dead session's evidence and transfer log")
     // The gate died before it could decide: the area is not marked pending at all.
     #expect(!FileManager.default.fileExists(atPath: setup.area + "/state/pending"))
     try setup.expectRecovered(rotateReason: "unchanged")

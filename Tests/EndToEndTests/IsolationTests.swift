@@ -4,8 +4,8 @@
 // unprivileged backup account (no chroot: rsync munges symlinks and sanitizes paths).
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Who runs the gate, rsync and rsnapshot.
 enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -18,11 +18,15 @@ enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
   /// A root for keys alice and bob in this deployment; nil (the test skips, loudly) when
   /// accounts cannot be added here.
   func backupRoot(settings: [String] = []) throws -> (BackupRoot, TestAccount?)? {
-    guard self == .account else { return (try BackupRoot(keys: ["alice", "bob"], settings: settings), nil) }
+    guard self == .account else {
+      return (try BackupRoot(keys: ["alice", "bob"], settings: settings), nil)
+    }
     guard canAddAccounts else { return nil }
     let account = try TestAccount()
     do {
-      return (try BackupRoot(keys: ["alice", "bob"], settings: settings, account: account), account)
+      return (
+        try BackupRoot(keys: ["alice", "bob"], settings: settings, account: account), account
+      )
     } catch {
       account.remove()
       throw error
@@ -37,7 +41,8 @@ private let bobHiddenName = "nested-bob-only.txt"
 
 /// Pushes bob's data (twice: two snapshots) and alice's first tree.
 private func pushBothKeys(_ root: BackupRoot) throws {
-  try FileManager.default.createDirectory(atPath: root.source("bob") + "/dir", withIntermediateDirectories: true)
+  try FileManager.default.createDirectory(
+    atPath: root.source("bob") + "/dir", withIntermediateDirectories: true)
   try root.writeSource("bob.txt", "\(bobMarker)-CONTENT\n", key: "bob")
   try root.writeSource("dir/\(bobHiddenName)", "\(bobMarker)-NESTED\n", key: "bob")
   // A file whose lines would be names to rsync, read through --files-from.
@@ -52,7 +57,9 @@ private func pushBothKeys(_ root: BackupRoot) throws {
 }
 
 @Suite(.blocking) struct IsolationTests {
-  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+  @Test(
+    .tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled),
+    arguments: Deployment.allCases)
   func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {
@@ -72,8 +79,10 @@ private func pushBothKeys(_ root: BackupRoot) throws {
         #expect(tree.filesContaining(bobMarker) == [])
       } else {
         #expect(
-          files == ["hourly.0/bob.txt", "hourly.0/dir/\(bobHiddenName)", "hourly.0/list.txt",
-                    "hourly.1/bob.txt", "hourly.1/dir/\(bobHiddenName)", "hourly.1/list.txt"],
+          files == [
+            "hourly.0/bob.txt", "hourly.0/dir/\(bobHiddenName)", "hourly.0/list.txt",
+            "hourly.1/bob.txt", "hourly.1/dir/\(bobHiddenName)", "hourly.1/list.txt",
+          ],
           "bob restored: \(files)")
         #expect(tree.filesContaining("alice's own") == [])
       }
@@ -88,7 +97,9 @@ private func pushBothKeys(_ root: BackupRoot) throws {
     #expect(sessions.filter { $0["key"] as? String == "bob" }.count == 4)
   }
 
-  @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled), arguments: Deployment.allCases)
+  @Test(
+    .tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled),
+    arguments: Deployment.allCases)
   func nothingAliceAsksReachesOrRevealsBobsArea(_ deployment: Deployment) throws {
     guard let (root, account) = try deployment.backupRoot() else { return }
     defer {
@@ -105,7 +116,8 @@ private func pushBothKeys(_ root: BackupRoot) throws {
 
     for (index, attempt) in isolationAttempts(root).enumerated() {
       let destination = root.temporary.path + "/dest-\(index)"
-      try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: destination, withIntermediateDirectories: true)
       // Something new for every push, so dest options and temp files really come into play.
       try root.writeSource("alice-\(index).txt", "alice \(index)\n", key: "alice")
       try root.writeSource("alice.txt", "alice's own, version \(index)\n", key: "alice")
@@ -114,11 +126,19 @@ private func pushBothKeys(_ root: BackupRoot) throws {
       statuses.append("\(attempt.name): \(result.status)")
       let label = "\(deployment) \(attempt.name) (rsync \(result.status)): \(result.err)"
       #expect(result.status != 124, "the client hung: \(label)")
-      #expect(TreeState.of(root.area("bob")).differences(from: bobArea) == [], "bob's area changed: \(label)")
-      #expect(rootOutsideAlice(root).differences(from: outside) == [], "the root outside alice's area changed: \(label)")
-      #expect(root.names(in: root.temporary.path).filter { !$0.hasPrefix("dest-") } == beside, "\(label)")
-      #expect(!(result.out + result.err).contains(bobMarker), "bob's data shown: \(label) \(result.out)")
-      #expect(!(result.out + result.err).contains(bobHiddenName), "bob's file named: \(label) \(result.out)")
+      #expect(
+        TreeState.of(root.area("bob")).differences(from: bobArea) == [],
+        "bob's area changed: \(label)")
+      #expect(
+        rootOutsideAlice(root).differences(from: outside) == [],
+        "the root outside alice's area changed: \(label)")
+      #expect(
+        root.names(in: root.temporary.path).filter { !$0.hasPrefix("dest-") } == beside, "\(label)")
+      #expect(
+        !(result.out + result.err).contains(bobMarker), "bob's data shown: \(label) \(result.out)")
+      #expect(
+        !(result.out + result.err).contains(bobHiddenName),
+        "bob's file named: \(label) \(result.out)")
       let received = TreeState.of(destination)
       #expect(received.filesContaining(bobMarker) == [], "bob's data received: \(label)")
       #expect(!received.entries.keys.contains { $0.contains(bobHiddenName) }, "\(label)")
@@ -126,21 +146,30 @@ private func pushBothKeys(_ root: BackupRoot) throws {
 
     // Whatever alice's area now holds (links, partial files, backups), its restores hold
     // nothing of bob's: neither the tree nor the files its symlinks would lead to.
-    for (index, options) in [["-a"], ["-aL"] + withoutLoops, ["-a", "--copy-unsafe-links"] + withoutLoops].enumerated() {
+    for (index, options) in [
+      ["-a"], ["-aL"] + withoutLoops, ["-a", "--copy-unsafe-links"] + withoutLoops,
+    ].enumerated() {
       let destination = root.temporary.path + "/dest-final\(index)"
-      let restored = try root.client(options + ["localhost::snapshots/", destination + "/"], key: "alice", timeout: 20)
+      let restored = try root.client(
+        options + ["localhost::snapshots/", destination + "/"], key: "alice", timeout: 20)
       #expect(restored.status != 124, "\(options): \(restored.err)")
-      #expect(TreeState.of(destination).filesContaining(bobMarker) == [], "\(deployment) \(options)")
+      #expect(
+        TreeState.of(destination).filesContaining(bobMarker) == [], "\(deployment) \(options)")
     }
     #expect(TreeState.of(root.area("alice")).filesContaining(bobMarker) == [])
     // Nor did alice reach her own area's configuration or the gate's state for her.
     #expect(TreeState.of(root.area("alice") + "/rsnapshot.conf").differences(from: aliceConf) == [])
-    #expect(root.names(in: root.area("alice")) == ["incoming", "rsnapshot.conf", "snapshots", "state"])
+    #expect(
+      root.names(in: root.area("alice")) == ["incoming", "rsnapshot.conf", "snapshots", "state"])
     let state = root.names(in: root.state("alice"))
     #expect(Set(state).isSubset(of: ["lock", "last-snapshot", "pending", "synced"]), "\(state)")
     #expect(TreeState.of(root.area("bob")).differences(from: bobArea) == [])
-    #expect(root.records("allowed").allSatisfy { $0["key"] as? String == "alice" || $0["key"] as? String == "bob" })
-    FileHandle.standardError.write(Data("ISOLATION (\(deployment)): \(statuses.joined(separator: ", "))\n".utf8))
+    #expect(
+      root.records("allowed").allSatisfy {
+        $0["key"] as? String == "alice" || $0["key"] as? String == "bob"
+      })
+    FileHandle.standardError.write(
+      Data("ISOLATION (\(deployment)): \(statuses.joined(separator: ", "))\n".utf8))
   }
 }
 

@@ -13,24 +13,32 @@ func burstThroughARealSSHDAgainstOneSlot() throws {
   defer { setup.remove() }
   let wrappers = try LoadWrappers(directory: setup.path + "/measure")
   // The wrappers run as the backup account and record themselves there.
-  for directory in [wrappers.directory, wrappers.directory + "/running"] { try setup.giveToAccount(directory) }
+  for directory in [wrappers.directory, wrappers.directory + "/running"] {
+    try setup.giveToAccount(directory)
+  }
   try setup.addSettings(wrappers.settings)
   let check = try run(
     Binaries.pushgate,
-    ["check", "--config", setup.config, "--key", "k0", "--", "cd \(setup.root) && rsync --server --daemon ."],
+    [
+      "check", "--config", setup.config, "--key", "k0", "--",
+      "cd \(setup.root) && rsync --server --daemon .",
+    ],
     environment: adminEnvironment)
   #expect(check.status == 0, "check: \(check.out) \(check.err)")
   let keyOf = { (i: Int) in keys[i % keys.count] }
-  try FileManager.default.createDirectory(atPath: setup.path + "/out", withIntermediateDirectories: true)
+  try FileManager.default.createDirectory(
+    atPath: setup.path + "/out", withIntermediateDirectories: true)
   for i in 0..<clients {
-    try FileManager.default.createDirectory(atPath: "\(setup.source)/c\(i)", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: "\(setup.source)/c\(i)", withIntermediateDirectories: true)
     try write("client \(i)\n", to: "\(setup.source)/c\(i)/file.txt")
   }
   let begin = Date()
   let started = try (0..<clients).map { i in
     try SpawnedProcess(
       ["/usr/bin/rsync"]
-        + setup.rsyncArguments(["-a", "\(setup.source)/c\(i)", "\(setup.user)@localhost::push/"], key: keyOf(i)),
+        + setup.rsyncArguments(
+          ["-a", "\(setup.source)/c\(i)", "\(setup.user)@localhost::push/"], key: keyOf(i)),
       environment: setup.clientEnvironment, output: "\(setup.path)/out/\(i)")
   }
   let statuses = started.map { $0.wait() }
@@ -68,7 +76,9 @@ func burstThroughARealSSHDAgainstOneSlot() throws {
     #expect(records.allSatisfy { $0["peer"] as? String == "UNKNOWN" })
     switch events {
     case ["refused"]:
-      #expect(["busy", "key-busy", "snapshot-running"].contains(records[0]["reason"] as? String ?? ""), "\(records)")
+      #expect(
+        ["busy", "key-busy", "snapshot-running"].contains(records[0]["reason"] as? String ?? ""),
+        "\(records)")
       refused += 1
     case ["allowed", "transfer-ended", "snapshot-ended"]:
       #expect(records[0]["pubkey"] as? String != nil)
@@ -80,7 +90,9 @@ func burstThroughARealSSHDAgainstOneSlot() throws {
   }
   #expect(refused == clients - succeeded.count)
   for key in keys {
-    let arrived = ((try? FileManager.default.contentsOfDirectory(atPath: setup.area(key) + "/incoming")) ?? []).sorted()
+    let arrived =
+      ((try? FileManager.default.contentsOfDirectory(atPath: setup.area(key) + "/incoming")) ?? [])
+      .sorted()
     #expect(arrived == succeeded.filter { keyOf($0) == key }.map { "c\($0)" }.sorted(), "\(key)")
   }
 

@@ -5,14 +5,15 @@ import Foundation
 import Glibc
 import TestSupport
 
-/// Wraps `/usr/bin/rsync` (its daemon side only) and `/usr/bin/rsnapshot` (its level runs only)
-/// in `directory` with /bin/sh scripts that count each other: each creates
-/// `running/<kind>-<key>-<pid>` on start, counts the files there (all, and its key's),
-/// appends the counts (and its own descriptors) to `concurrency.log`, runs the real program
-/// with the same argv and environment, removes its file and exits with the program's status.
-/// The file exists strictly inside the time the gate holds the slot (or the area), so two runs
-/// that overlap always see each other: the later one counts after the earlier one's file is
-/// made and before it is removed.
+/// Wraps `/usr/bin/rsync` (its daemon side only) and `/usr/bin/rsnapshot` (its level runs only) in
+/// `directory` with /bin/sh scripts that count each other: each creates
+/// `running/<kind>-<key>-<pid>` on start, counts the files there (all, and its key's), appends the
+/// counts (and its own descriptors) to `concurrency.log`, runs the real program with the same argv
+/// and environment, removes its file and exits with the program's status.
+///
+/// The file exists strictly inside the time the gate holds the slot (or the area), so two runs that
+/// overlap always see each other: the later one counts after the earlier one's file is made and
+/// before it is removed.
 struct LoadWrappers {
   let directory: String
   var rsync: String { directory + "/rsync-wrapper" }
@@ -32,7 +33,8 @@ struct LoadWrappers {
     try write(
       script(
         kind: "snapshot", program: "/usr/bin/rsnapshot", key: #"$(basename "$(dirname "$2")")"#,
-        passThrough: #"[ "$3" = configtest ] && exec /usr/bin/rsnapshot "$@""#), to: rsnapshot, mode: 0o755)
+        passThrough: #"[ "$3" = configtest ] && exec /usr/bin/rsnapshot "$@""#), to: rsnapshot,
+      mode: 0o755)
   }
 
   private func script(kind: String, program: String, key: String, passThrough: String) -> String {
@@ -62,7 +64,9 @@ struct LoadWrappers {
   }
 
   /// What the wrappers measured, in the order they started.
-  func measurements() -> [LoadMeasurement] { LoadMeasurement.all(in: directory + "/concurrency.log") }
+  func measurements() -> [LoadMeasurement] {
+    LoadMeasurement.all(in: directory + "/concurrency.log")
+  }
 
   /// Wrappers still running (their files in `running/`).
   func stillRunning() -> [String] {

@@ -23,7 +23,9 @@ struct ClientBurst: Sendable, CustomTestStringConvertible {
   let keys: Int
   let slots: Int
   var slotWait = 0
-  var testDescription: String { "\(clients) clients of \(keys) keys, \(slots) slots, slot_wait \(slotWait)" }
+  var testDescription: String {
+    "\(clients) clients of \(keys) keys, \(slots) slots, slot_wait \(slotWait)"
+  }
 }
 
 @Test(
@@ -36,7 +38,8 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
   let clients = c.clients
   let keys = (0..<c.keys).map { "k\($0)" }
   let (root, wrappers) = try measuredRoot(
-    ["max_connections = \(c.slots)", "slot_wait = \(c.slotWait)", "snapshot_mode = wait"], keys: keys)
+    ["max_connections = \(c.slots)", "slot_wait = \(c.slotWait)", "snapshot_mode = wait"],
+    keys: keys)
   defer { root.remove() }
   let begin = Date()
   let files = FileManager.default
@@ -44,12 +47,15 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
     atPath: root.temporary.path + "/out", withIntermediateDirectories: false)
   let keyOf = { (i: Int) in keys[i % keys.count] }
   for i in 0..<clients {
-    try files.createDirectory(atPath: "\(root.source(keyOf(i)))/c\(i)", withIntermediateDirectories: false)
+    try files.createDirectory(
+      atPath: "\(root.source(keyOf(i)))/c\(i)", withIntermediateDirectories: false)
     try write("client \(i)\n", to: "\(root.source(keyOf(i)))/c\(i)/file.txt")
   }
   let started = try (0..<clients).map { i in
     try SpawnedProcess(
-      ["/usr/bin/rsync"] + root.clientPrefix() + ["-a", "\(root.source(keyOf(i)))/c\(i)", "localhost::push/"],
+      ["/usr/bin/rsync"] + root.clientPrefix() + [
+        "-a", "\(root.source(keyOf(i)))/c\(i)", "localhost::push/",
+      ],
       environment: root.clientEnvironment(keyOf(i)), output: "\(root.temporary.path)/out/\(i)")
   }
   let statuses = started.map { $0.wait() }
@@ -126,7 +132,9 @@ func burstOfRealClientsNeverExceedsTheSlots(_ c: ClientBurst) throws {
   #expect(snapshots.count == 2 * succeeded.count)
   let most = measured.map { $0.rsyncs + $0.snapshots }.max() ?? 0
   #expect(most <= c.slots, "\(measured)")
-  #expect(measured.allSatisfy { $0.keyRsyncs + $0.keySnapshots == 1 }, "two runs of one key at once: \(measured)")
+  #expect(
+    measured.allSatisfy { $0.keyRsyncs + $0.keySnapshots == 1 },
+    "two runs of one key at once: \(measured)")
   #expect(wrappers.stillRunning() == [])
   #expect(root.names(in: root.path + "/.pushgate") == [])
   // A refused client may end before its gate has quite exited.

@@ -1,13 +1,14 @@
 // The real rsync client pushing through fake-ssh, pushgate-serve, rsync's daemon side and rsnapshot.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking) struct PushTests {
-  /// A file rewritten at the same size within the same second: rsync's quick check (size and
-  /// whole seconds) would call it unchanged and link the old content into the new snapshot.
-  /// The client pushes it with -I (what --checksum or an editor's two saves lead to); the
-  /// snapshot must hold what incoming/ holds.
+  /// A file rewritten at the same size within the same second: rsync's quick check (size and whole
+  /// seconds) would call it unchanged and link the old content into the new snapshot.
+  ///
+  /// The client pushes it with -I (what --checksum or an editor's two saves lead to); the snapshot
+  /// must hold what incoming/ holds.
   @Test(.enabled(if: realProgramsInstalled))
   func aSameSizeSameSecondRewriteIsInTheNextSnapshot() throws {
     let root = try BackupRoot()
@@ -62,7 +63,8 @@ import TestSupport
       let session = push.first?["session"] as? String
       #expect(session?.count == 16)
       #expect(push.allSatisfy { $0["session"] as? String == session })
-      #expect(push.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
+      #expect(
+        push.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
       let ended = push[push.startIndex + 1]
       #expect(ended["snapshot"] as? String == "due")
       #expect(ended["snapshot_reason"] == nil)
@@ -176,7 +178,9 @@ import TestSupport
     #expect(!restore.err.contains("snapshot taken"))
     for name in ["sub/blob.bin", "notes.txt"] {
       let restored = FileManager.default.contents(atPath: destination + "/" + name)
-      #expect(restored != nil && restored == FileManager.default.contents(atPath: root.source + "/" + name), "\(name)")
+      #expect(
+        restored != nil
+          && restored == FileManager.default.contents(atPath: root.source + "/" + name), "\(name)")
     }
 
     let end = try #require(root.records("transfer-ended").last)
@@ -224,7 +228,9 @@ import TestSupport
     }
     #expect(root.records("snapshot-ended").count == 2)
     // A successful session: `pushgate log --failed` lists none of them.
-    let failed = try run(Binaries.pushgate, ["log", "--config", root.config, "--failed", "--json"], environment: adminEnvironment)
+    let failed = try run(
+      Binaries.pushgate, ["log", "--config", root.config, "--failed", "--json"],
+      environment: adminEnvironment)
     #expect(failed.status == 0, "log: \(failed.err)")
     #expect(failed.out.isEmpty, "failed sessions: \(failed.out)")
   }
@@ -244,14 +250,17 @@ import TestSupport
     #expect(root.snapshots == ["hourly.0"])
     #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "detached\n")
     let records = root.records
-    #expect(records.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
+    #expect(
+      records.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
     #expect(Set(records.compactMap { $0["session"] as? String }).count == 1, "one session id")
     #expect(records[1]["snapshot"] as? String == "due")
     let snapshot = try #require(records.last)
     #expect(snapshot["mode"] as? String == "detach")
     #expect(snapshot["result"] as? String == "ok")
     #expect(snapshot["key"] as? String == "laptop")
-    #expect(eventually(within: 10) { root.names(in: root.path + "/.pushgate") == [] }, "evidence files are consumed")
+    #expect(
+      eventually(within: 10) { root.names(in: root.path + "/.pushgate") == [] },
+      "evidence files are consumed")
   }
 
   @Test(.enabled(if: realProgramsInstalled))
@@ -266,14 +275,17 @@ import TestSupport
     #expect(push.status == 69, "client stderr: \(push.err)")
     #expect(
       lines(push.err).contains(
-        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
+        "pushgate: snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"
+      ),
       "client stderr: \(push.err)")
     #expect(read(root.incoming + "/a.txt") == "kept\n")
     #expect(root.snapshots == [])
     let snapshot = try #require(root.records("snapshot-ended").last)
     #expect(snapshot["result"] as? String == "sync-failed")
     #expect(snapshot["status"] as? Int == 1)
-    #expect(read(root.state(root.keys[0]) + "/pending") == "complete\n", "the pushed tree waits for a snapshot")
+    #expect(
+      read(root.state(root.keys[0]) + "/pending") == "complete\n",
+      "the pushed tree waits for a snapshot")
   }
 }
 

@@ -1,7 +1,7 @@
 // Refusals as the real rsync client shows them: busy slots and commands the key may not run.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs the refused push several times, so the race above shows reliably.
 let refusalAttempts = 12
@@ -30,7 +30,8 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
     #expect(root.names(in: root.incoming) == [])
     #expect(root.snapshots == [])
     let records = root.records
-    #expect(records.map { $0["event"] as? String } == Array(repeating: "refused", count: refusalAttempts))
+    #expect(
+      records.map { $0["event"] as? String } == Array(repeating: "refused", count: refusalAttempts))
     #expect(records.allSatisfy { $0["reason"] as? String == "busy" })
 
     held.release()
@@ -70,7 +71,8 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
     let snapshot = try HeldLock.snapshot(of: "laptop", in: root)
     defer { snapshot.release() }
     let refused = try (0..<refusalAttempts).map { _ in try root.push() }
-    expectDaemonRefusal(refused, line: "@ERROR: a snapshot of this key's backups is running -- try again later")
+    expectDaemonRefusal(
+      refused, line: "@ERROR: a snapshot of this key's backups is running -- try again later")
     #expect(root.names(in: root.incoming) == [])
     #expect(
       root.records.map { $0["reason"] as? String }
@@ -88,7 +90,8 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
     let session = try HeldLock.session(of: "laptop", in: root)
     defer { session.release() }
     let busy = try (0..<3).map { _ in try root.push() }
-    expectDaemonRefusal(busy, line: "@ERROR: another session of this key is running -- try again later")
+    expectDaemonRefusal(
+      busy, line: "@ERROR: another session of this key is running -- try again later")
     #expect(root.records("refused").suffix(3).allSatisfy { $0["reason"] as? String == "key-busy" })
     #expect(root.names(in: root.incoming) == [])
     session.release()
@@ -119,10 +122,12 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
     #expect(root.records.last?["reason"] as? String == "no-area")
 
     // No --key at all: a server failure (78), never a session in some shared place.
-    let unlabelled = try root.client(["-a"] + source, forcedCommand: "\(Binaries.serve) --config \(root.config)")
+    let unlabelled = try root.client(
+      ["-a"] + source, forcedCommand: "\(Binaries.serve) --config \(root.config)")
     #expect(unlabelled.status == 5, "client stderr: \(unlabelled.err)")
     #expect(
-      lines(unlabelled.err).contains("pushgate: server error: this key has no --key label; the administrator must fix it"),
+      lines(unlabelled.err).contains(
+        "pushgate: server error: this key has no --key label; the administrator must fix it"),
       "client stderr: \(unlabelled.err)")
     #expect(root.records.last?["event"] as? String == "failed")
     #expect(root.records.last?["reason"] as? String == "key-missing")
@@ -134,7 +139,8 @@ func expectDaemonRefusal(_ attempts: [Finished], line: String) {
     #expect(unsafe.status == 5, "client stderr: \(unsafe.err)")
     #expect(
       lines(unsafe.err).contains(
-        "pushgate: server error: the rsync daemon's settings are unsafe; the administrator must fix them"),
+        "pushgate: server error: the rsync daemon's settings are unsafe; the administrator must fix them"
+      ),
       "client stderr: \(unsafe.err)")
     let failed = try #require(root.records.last)
     #expect(failed["reason"] as? String == "rsyncd-conf")

@@ -4,12 +4,13 @@
 // push midway.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `pushgate rotate LEVEL --config ROOT/pushgate.conf` as cron would.
 func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
-  try run(Binaries.pushgate, ["rotate", level, "--config", root.config], environment: adminEnvironment)
+  try run(
+    Binaries.pushgate, ["rotate", level, "--config", root.config], environment: adminEnvironment)
 }
 
 @Suite(.blocking) struct RotateTests {
@@ -68,7 +69,9 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
     #expect(read(root.snapshotFile("hourly.1", "a.txt")) == "first\n")
     #expect(!FileManager.default.fileExists(atPath: state + "/pending"))
     let newTime = read(state + "/last-snapshot")
-    #expect(newTime.count == 21 && newTime != "2026-01-01T00:00:00Z\n" && newTime >= firstTime, "\(newTime)")
+    #expect(
+      newTime.count == 21 && newTime != "2026-01-01T00:00:00Z\n" && newTime >= firstTime,
+      "\(newTime)")
 
     // Nothing left to take; the next change waits for the interval again.
     #expect(try rotate("hourly", root).status == 0)
@@ -85,7 +88,8 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
     let rounds = 6
     // detach: a push's snapshot runs on after its client returned, beside the next rotate.
     let root = try BackupRoot(
-      keys: keys, settings: ["slot_wait = 120", "snapshot_mode = detach"], retain: ["hourly=3", "daily=2"])
+      keys: keys, settings: ["slot_wait = 120", "snapshot_mode = detach"],
+      retain: ["hourly=3", "daily=2"])
     defer { root.remove() }
     let wrappers = try LoadWrappers(directory: root.temporary.path + "/measure")
     // beta's push-triggered snapshots fail (the gate sets PUSHGATE_SESSION for them, rotate
@@ -100,7 +104,8 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
 
       """, to: failing, mode: 0o755)
     try root.addSettings(["rsync = \(wrappers.rsync)", "rsnapshot = \(failing)"])
-    try FileManager.default.createDirectory(atPath: root.temporary.path + "/out", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: root.temporary.path + "/out", withIntermediateDirectories: true)
     var pushed: [String: [[String: Data]]] = [:]
     var rotations: [(String, Finished)] = []
 
@@ -122,8 +127,11 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
         pushed[key, default: []].append(state)
         clients.append(
           try SpawnedProcess(
-            ["/usr/bin/rsync"] + root.clientPrefix() + ["-a", "--bwlimit=1000", root.source(key) + "/", "localhost::push"],
-            environment: root.clientEnvironment(key), output: root.temporary.path + "/out/\(key)-\(round)"))
+            ["/usr/bin/rsync"] + root.clientPrefix() + [
+              "-a", "--bwlimit=1000", root.source(key) + "/", "localhost::push",
+            ],
+            environment: root.clientEnvironment(key),
+            output: root.temporary.path + "/out/\(key)-\(round)"))
       }
       // cron, impatient: hourly and daily in turn for as long as the pushes run (twice at least).
       var turn = 0
@@ -138,42 +146,63 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
       }
     }
     // The last detached snapshots end; then cron runs once more.
-    #expect(eventually(within: 60) { processesMentioning(root.path).isEmpty }, "\(processesMentioning(root.path))")
+    #expect(
+      eventually(within: 60) { processesMentioning(root.path).isEmpty },
+      "\(processesMentioning(root.path))")
     for level in ["daily", "hourly"] { rotations.append((level, try rotate(level, root))) }
 
     // No lost or failed level: every run of rotate ended 0 and silent, one record per area.
     for (level, finished) in rotations {
-      #expect(finished.status == 0 && finished.out.isEmpty && finished.err.isEmpty, "rotate \(level): \(finished.err)")
+      #expect(
+        finished.status == 0 && finished.out.isEmpty && finished.err.isEmpty,
+        "rotate \(level): \(finished.err)")
     }
     let rotated = root.records("rotate-ended")
     #expect(rotated.count == rotations.count * keys.count)
     for record in rotated {
       #expect(["ok", "skipped"].contains(record["result"] as? String ?? ""), "\(record)")
     }
-    #expect(rotated.contains { $0["level"] as? String == "daily" && $0["result"] as? String == "ok" })
+    #expect(
+      rotated.contains { $0["level"] as? String == "daily" && $0["result"] as? String == "ok" })
     let waited = rotated.filter { ($0["wait_ms"] as? Int ?? 0) > 0 }.count
-    let results = Dictionary(grouping: rotated) { "\($0["level"] ?? "") \($0["result"] ?? "")" }.mapValues(\.count)
-    loadReport("rotate beside \(rounds) rounds of pushes: \(results.sorted { $0.key < $1.key }), \(waited) waited for an area")
+    let results = Dictionary(grouping: rotated) { "\($0["level"] ?? "") \($0["result"] ?? "")" }
+      .mapValues(\.count)
+    loadReport(
+      "rotate beside \(rounds) rounds of pushes: \(results.sorted { $0.key < $1.key }), \(waited) waited for an area"
+    )
     for key in keys {
       let ended = root.records("transfer-ended", key: key)
       #expect(ended.count == rounds)
-      let decisions = ended.map { "\($0["activity"] ?? "-") \($0["snapshot"] ?? "-") \($0["snapshot_reason"] ?? "")" }
+      let decisions = ended.map {
+        "\($0["activity"] ?? "-") \($0["snapshot"] ?? "-") \($0["snapshot_reason"] ?? "")"
+      }
       #expect(decisions == Array(repeating: "pushed due ", count: rounds), "\(key)")
-      let snapshots = root.records("snapshot-ended", key: key).map { $0["result"] as? String ?? "-" }
+      let snapshots = root.records("snapshot-ended", key: key).map {
+        $0["result"] as? String ?? "-"
+      }
       // beta's wrapper fails the sync, the first step: the level never runs.
-      #expect(snapshots == Array(repeating: key == "beta" ? "sync-failed" : "ok", count: rounds), "\(key)")
-      let hourly = rotated.filter { $0["key"] as? String == key && $0["level"] as? String == "hourly" }
-      #expect(hourly.contains { $0["result"] as? String == "ok" } == (key == "beta"), "\(key): \(hourly)")
+      #expect(
+        snapshots == Array(repeating: key == "beta" ? "sync-failed" : "ok", count: rounds), "\(key)"
+      )
+      let hourly = rotated.filter {
+        $0["key"] as? String == key && $0["level"] as? String == "hourly"
+      }
+      #expect(
+        hourly.contains { $0["result"] as? String == "ok" } == (key == "beta"), "\(key): \(hourly)")
       #expect(!FileManager.default.fileExists(atPath: root.state(key) + "/pending"), "\(key)")
       // Every level holds something, and every snapshot is one whole pushed round.
       // (The last daily run moved hourly.2, if there was one, to daily.0.)
       #expect(root.snapshots(key).prefix(2) == ["hourly.0", "hourly.1"])
       #expect(!root.snapshots(key, level: "daily").isEmpty, "no daily snapshot of \(key)")
       for snapshot in root.snapshots(key) + root.snapshots(key, level: "daily") {
-        let files = TreeState.of(root.snapshotFile(snapshot, "", key: key)).entries.compactMapValues(\.contents)
-        #expect(pushed[key, default: []].contains(files), "\(key) \(snapshot) is no pushed round: \(files.keys.sorted())")
+        let files = TreeState.of(root.snapshotFile(snapshot, "", key: key)).entries
+          .compactMapValues(\.contents)
+        #expect(
+          pushed[key, default: []].contains(files),
+          "\(key) \(snapshot) is no pushed round: \(files.keys.sorted())")
       }
-      let latest = TreeState.of(root.snapshotFile("hourly.0", "", key: key)).entries.compactMapValues(\.contents)
+      let latest = TreeState.of(root.snapshotFile("hourly.0", "", key: key)).entries
+        .compactMapValues(\.contents)
       #expect(latest == pushed[key]?.last, "\(key) hourly.0 is not the last round")
     }
 
@@ -181,7 +210,9 @@ func rotate(_ level: String, _ root: BackupRoot) throws -> Finished {
     let measured = wrappers.measurements()
     #expect(measured.filter { $0.kind == "rsync" }.count == rounds * keys.count)
     #expect(measured.filter { $0.kind == "snapshot" && $0.key == "alpha" }.count >= rounds)
-    #expect(measured.allSatisfy { $0.keyRsyncs + $0.keySnapshots == 1 }, "\(measured.filter { $0.keyRsyncs + $0.keySnapshots != 1 })")
+    #expect(
+      measured.allSatisfy { $0.keyRsyncs + $0.keySnapshots == 1 },
+      "\(measured.filter { $0.keyRsyncs + $0.keySnapshots != 1 })")
     #expect(wrappers.stillRunning() == [])
   }
 }

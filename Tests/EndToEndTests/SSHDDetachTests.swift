@@ -1,8 +1,8 @@
 // snapshot_mode = detach through a real sshd: the client returns while the snapshot still runs.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking) struct SSHDDetachTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -27,7 +27,8 @@ import TestSupport
     #expect(eventually(within: 10) { isGone(pid_t(gate)) })
 
     try setup.release()
-    let snapshot = try #require(setup.waitForRecord("snapshot-ended"), "audit log: \(read(setup.auditLog))")
+    let snapshot = try #require(
+      setup.waitForRecord("snapshot-ended"), "audit log: \(read(setup.auditLog))")
     #expect(snapshot["result"] as? String == "ok")
     #expect(snapshot["mode"] as? String == "detach")
     #expect(snapshot["status"] as? Int == 0)

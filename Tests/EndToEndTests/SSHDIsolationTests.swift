@@ -3,8 +3,8 @@
 // data, and alice's attempts at bob's area change and reveal nothing of it.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking) struct SSHDIsolationTests {
   @Test(.tags(.slow), .skippedInQuickRun, .enabled(if: sshdAndRealProgramsInstalled))
@@ -14,7 +14,8 @@ import TestSupport
     let user = "\(setup.user)@localhost::"
     let sources = ["alice": setup.path + "/src-alice", "bob": setup.path + "/src-bob"]
     for (key, text) in [("alice", "alice's own\n"), ("bob", "BOB-SECRET-CONTENT\n")] {
-      try FileManager.default.createDirectory(atPath: sources[key] ?? "", withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: sources[key] ?? "", withIntermediateDirectories: true)
       try write(text, to: (sources[key] ?? "") + "/\(key).txt")
       let pushed = try setup.push(sources[key], key: key)
       #expect(pushed.status == 0, "\(key): \(pushed.err)")
@@ -39,9 +40,18 @@ import TestSupport
     let attempts: [(String, [String])] = [
       ("push/../../bob/incoming/", ["-a", alice, user + "push/../../bob/incoming/"]),
       ("module bob", ["-a", alice, user + "bob/"]),
-      ("--link-dest into bob", ["-a", "--link-dest=" + setup.area("bob") + "/incoming", alice, user + "push/"]),
-      ("--backup-dir into bob", ["-a", "-b", "--delete", "--backup-dir=../../bob/incoming", alice, user + "push/"]),
-      ("pull snapshots/../../bob/snapshots/", ["-a", user + "snapshots/../../bob/snapshots/", "DEST"]),
+      (
+        "--link-dest into bob",
+        ["-a", "--link-dest=" + setup.area("bob") + "/incoming", alice, user + "push/"]
+      ),
+      (
+        "--backup-dir into bob",
+        ["-a", "-b", "--delete", "--backup-dir=../../bob/incoming", alice, user + "push/"]
+      ),
+      (
+        "pull snapshots/../../bob/snapshots/",
+        ["-a", user + "snapshots/../../bob/snapshots/", "DEST"]
+      ),
       ("symlinks out of the area", ["-a", attack + "/links/", user + "push/"]),
       ("restore through abssnap", ["-a", user + "snapshots/hourly.0/abssnap/", "DEST"]),
       ("restore through relsnap", ["-a", user + "snapshots/hourly.0/relsnap/", "DEST"]),
@@ -50,11 +60,15 @@ import TestSupport
     ]
     for (index, (name, arguments)) in attempts.enumerated() {
       let destination = setup.path + "/dest-\(index)"
-      try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: destination, withIntermediateDirectories: true)
       try write("alice \(index)\n", to: alice + "alice.txt")
-      let result = try setup.rsync(arguments.map { $0 == "DEST" ? destination + "/" : $0 }, key: "alice")
+      let result = try setup.rsync(
+        arguments.map { $0 == "DEST" ? destination + "/" : $0 }, key: "alice")
       let label = "\(name) (rsync \(result.status)): \(result.err)"
-      #expect(TreeState.of(setup.area("bob")).differences(from: bob) == [], "bob's area changed: \(label)")
+      #expect(
+        TreeState.of(setup.area("bob")).differences(from: bob) == [], "bob's area changed: \(label)"
+      )
       #expect(!(result.out + result.err).contains("BOB-SECRET"), "\(label)")
       #expect(TreeState.of(destination).filesContaining("BOB-SECRET") == [], "\(label)")
     }
@@ -65,7 +79,9 @@ import TestSupport
     let allowed = setup.records("allowed")
     #expect(allowed.count == 4 + attempts.count)
     for key in ["alice", "bob"] {
-      let publicKey = String(read(setup.path + "/" + SSHDSetup.identity(key, first: "alice") + ".pub").split(separator: " ")[1])
+      let publicKey = String(
+        read(setup.path + "/" + SSHDSetup.identity(key, first: "alice") + ".pub").split(
+          separator: " ")[1])
       let mine = allowed.filter { $0["pubkey"] as? String == publicKey }
       #expect(mine.count == (key == "bob" ? 2 : 2 + attempts.count))
       #expect(mine.allSatisfy { $0["key"] as? String == key }, "\(key): \(mine)")

@@ -2,12 +2,14 @@
 // tells about processes (children, groups, sessions), for finding and killing what a test started.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
-/// A program started in the background the way a user starts it: no signal blocked, every
-/// signal at its default, its own process group, stdin from /dev/null, stdout and stderr into
-/// `<output>.out` and `<output>.err`. Killed (SIGKILL) and reaped when released.
+/// A program started in the background the way a user starts it: no signal blocked, every signal at
+/// its default, its own process group, stdin from /dev/null, stdout and stderr into `<output>.out`
+/// and `<output>.err`.
+///
+/// Killed (SIGKILL) and reaped when released.
 final class Background {
   let pid: pid_t
   private let output: String
@@ -15,7 +17,8 @@ final class Background {
 
   init(_ argv: [String], environment: [String: String], output: String) throws {
     self.output = output
-    pid = try spawnAsSSHDWould(argv, environment: environment, output: output, ownProcessGroup: true)
+    pid = try spawnAsSSHDWould(
+      argv, environment: environment, output: output, ownProcessGroup: true)
   }
 
   deinit {
@@ -84,7 +87,7 @@ func programName(_ pid: pid_t) -> String {
   read("/proc/\(pid)/comm").trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-/// Waits for a live child of `parent` named `name` (e.g. "rsync", "ssh").
+/// Waits for a live child of `parent` named `name`, such as "rsync" or "ssh".
 func waitForChild(of parent: pid_t, named name: String, within seconds: Double = 30) -> pid_t? {
   var found: pid_t?
   _ = eventually(within: seconds) {
@@ -94,15 +97,18 @@ func waitForChild(of parent: pid_t, named name: String, within seconds: Double =
   return found
 }
 
-/// SIGKILLs every process (but this one) whose command line names `path` or whose working
-/// directory is below it: the ssh, sshd -i, gate, rsync and snapshot processes of one test's
-/// temporary directory, which no other test shares. Repeats until none is left (10 s at most).
+/// SIGKILLs every process (but this one) whose command line names `path` or whose working directory
+/// is below it: the ssh, sshd -i, gate, rsync and snapshot processes of one test's temporary
+/// directory, which no other test shares.
+///
+/// Repeats until none is left (10 s at most).
 func killProcesses(under path: String) {
   let me = getpid()
   _ = eventually(within: 10) {
     let left = allPids().filter { pid in
       guard pid != me, !isGone(pid) else { return false }
-      let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
+      let cwd =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
       return commandLine(pid).contains(path) || cwd == path || cwd.hasPrefix(path + "/")
     }
     left.forEach { kill($0, SIGKILL) }
@@ -127,7 +133,9 @@ let tmpfsMountWorks: Bool = {
   let mounted = try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path])
   guard mounted?.status == 0 else {
     FileHandle.standardError.write(
-      Data("SKIPPING: cannot mount a tmpfs here (\(mounted?.err ?? "no /bin/mount")); the out-of-space test needs it\n".utf8))
+      Data(
+        "SKIPPING: cannot mount a tmpfs here (\(mounted?.err ?? "no /bin/mount")); the out-of-space test needs it\n"
+          .utf8))
     return false
   }
   _ = try? run("/bin/umount", [probe.path])

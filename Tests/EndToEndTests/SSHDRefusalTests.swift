@@ -2,11 +2,12 @@
 // a push while the only slot is held.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The line the gate writes for a refused command.
-let notAllowedLine = "pushgate: refused: command not allowed for this key; it only runs backups (rsync daemon mode)"
+let notAllowedLine =
+  "pushgate: refused: command not allowed for this key; it only runs backups (rsync daemon mode)"
 
 /// The non-empty lines of a client's output; CR LF ends (ssh's) count as one line end.
 func textLines(_ text: String) -> [String] {
@@ -15,24 +16,31 @@ func textLines(_ text: String) -> [String] {
 }
 
 @Suite(.blocking) struct SSHDRefusalTests {
-  @Test(.enabled(if: sshdAndRealProgramsInstalled && installed("/usr/bin/scp")), arguments: [false, true])
+  @Test(
+    .enabled(if: sshdAndRealProgramsInstalled && installed("/usr/bin/scp")),
+    arguments: [false, true])
   func scpIsRefusedAndNothingRuns(legacyProtocol: Bool) throws {
     let setup = try SSHDSetup()
     defer { setup.remove() }
     try write("secret\n", to: setup.path + "/file")
     let target = setup.path + "/copied"
     let copied = try run(
-      "/usr/bin/scp", (legacyProtocol ? ["-O"] : []) + setup.sshOptions + [setup.path + "/file", "\(setup.user)@localhost:\(target)"],
+      "/usr/bin/scp",
+      (legacyProtocol ? ["-O"] : []) + setup.sshOptions + [
+        setup.path + "/file", "\(setup.user)@localhost:\(target)",
+      ],
       environment: setup.clientEnvironment)
     if legacyProtocol {
       // Legacy scp runs `scp -t TARGET`: the gate's one line reaches the client.
       #expect(copied.status == 1, "scp stderr: \(copied.err)")
-      #expect(textLines(copied.err) == [notAllowedLine, "lost connection"], "scp stderr: \(copied.err)")
+      #expect(
+        textLines(copied.err) == [notAllowedLine, "lost connection"], "scp stderr: \(copied.err)")
     } else {
       // The sftp protocol is a subsystem: sshd discards a subsystem's stderr, so the client
       // cannot show the gate's line; it sees the channel close.
       #expect(copied.status == 255, "scp stderr: \(copied.err)")
-      #expect(textLines(copied.err) == ["/usr/bin/scp: Connection closed"], "scp stderr: \(copied.err)")
+      #expect(
+        textLines(copied.err) == ["/usr/bin/scp: Connection closed"], "scp stderr: \(copied.err)")
     }
     #expect(!FileManager.default.fileExists(atPath: target))
     let records = setup.records
@@ -40,7 +48,9 @@ func textLines(_ text: String) -> [String] {
     #expect(records[0]["event"] as? String == "refused")
     #expect(records[0]["reason"] as? String == "not-allowed")
     // The new protocol is sftp: sshd hands the gate the subsystem's command instead.
-    #expect(records[0]["command"] as? String == (legacyProtocol ? "scp -t \(target)" : SSHDSetup.sftpServer))
+    #expect(
+      records[0]["command"] as? String
+        == (legacyProtocol ? "scp -t \(target)" : SSHDSetup.sftpServer))
     #expect(setup.files(in: setup.incoming).isEmpty)
   }
 
@@ -48,7 +58,8 @@ func textLines(_ text: String) -> [String] {
   func sftpIsRefusedBecauseTheForcedCommandOverridesTheSubsystem() throws {
     let setup = try SSHDSetup()
     defer { setup.remove() }
-    try write("put \(setup.path)/sshd_config \(setup.path)/uploaded\nls /\n", to: setup.path + "/batch")
+    try write(
+      "put \(setup.path)/sshd_config \(setup.path)/uploaded\nls /\n", to: setup.path + "/batch")
     let session = try run(
       "/usr/bin/sftp", setup.sshOptions + ["-b", setup.path + "/batch", "\(setup.user)@localhost"],
       environment: setup.clientEnvironment)
@@ -62,7 +73,9 @@ func textLines(_ text: String) -> [String] {
     #expect(records[0]["event"] as? String == "refused")
     #expect(records[0]["reason"] as? String == "not-allowed")
     #expect(records[0]["command"] as? String == SSHDSetup.sftpServer)
-    #expect(records[0]["pubkey"] as? String == String(read(setup.path + "/client.pub").split(separator: " ")[1]))
+    #expect(
+      records[0]["pubkey"] as? String
+        == String(read(setup.path + "/client.pub").split(separator: " ")[1]))
   }
 
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -77,7 +90,9 @@ func textLines(_ text: String) -> [String] {
     defer { held.release() }
     let refused = try setup.push()
     #expect(refused.status == 5, "client: \(refused.err)")
-    #expect(lines(refused.err).contains("@ERROR: max connections (1) reached -- try again later"), "client: \(refused.err)")
+    #expect(
+      lines(refused.err).contains("@ERROR: max connections (1) reached -- try again later"),
+      "client: \(refused.err)")
     #expect(setup.files(in: setup.incoming).isEmpty)
     #expect(setup.snapshots == [])
     let records = setup.records

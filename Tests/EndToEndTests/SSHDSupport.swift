@@ -2,8 +2,8 @@
 // root made by `pushgate init` with a line from `pushgate authorize`, the clients, audit records.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Whether sshd, the ssh client tools, rsync and rsnapshot are here, and a backup account can
 /// be added (each missing one prints SKIPPING).
@@ -11,9 +11,10 @@ let sshdAndRealProgramsInstalled =
   installed("/usr/sbin/sshd") && installed("/usr/bin/ssh") && installed("/usr/bin/ssh-keygen")
   && realProgramsInstalled && canAddAccounts
 
-/// A throwaway sshd configuration, a client key per label and a backup root for a non-root
-/// backup account made by the test, as in a real deployment (and sshd then runs no root
-/// dotfiles): `pushgate init`, then `pushgate authorize` for each label (its area and its line).
+/// A throwaway sshd configuration, a client key per label and a backup root for a non-root backup
+/// account made by the test, as in a real deployment (and sshd then runs no root dotfiles):
+/// `pushgate init`, then `pushgate authorize` for each label (its area and its line).
+///
 /// The clients run as root.
 struct SSHDSetup {
   let temporary: TemporaryDirectory
@@ -38,7 +39,8 @@ struct SSHDSetup {
 
   /// Builds the setup; `settings` are appended to the pushgate.conf `init` wrote (after every
   /// key is authorized).
-  init(settings: [String] = [], keys: [String] = ["laptop"], retain: [String] = ["hourly=5"]) throws {
+  init(settings: [String] = [], keys: [String] = ["laptop"], retain: [String] = ["hourly=5"]) throws
+  {
     temporary = try TemporaryDirectory()
     self.keys = keys
     // sshd changes to the home and says so on the client's stderr when it cannot: / is there.
@@ -79,8 +81,12 @@ struct SSHDSetup {
     for key in keys {
       let authorized = try run(
         Binaries.pushgate,
-        ["authorize", "--key", key, "--authorized-keys", path + "/authorized_keys", "--config", config,
-         "--account", user, "--serve", Binaries.serve, "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub"],
+        [
+          "authorize", "--key", key, "--authorized-keys", path + "/authorized_keys", "--config",
+          config,
+          "--account", user, "--serve", Binaries.serve,
+          "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub",
+        ],
         environment: adminEnvironment)
       #expect(authorized.status == 0, "authorize: \(authorized.err)")
     }
@@ -91,7 +97,9 @@ struct SSHDSetup {
   }
 
   /// The client key file of `key`: `client` for the first key (as before areas), else `client-KEY`.
-  static func identity(_ key: String, first: String) -> String { key == first ? "client" : "client-" + key }
+  static func identity(_ key: String, first: String) -> String {
+    key == first ? "client" : "client-" + key
+  }
 
   /// The area `ROOT/keys/KEY`.
   func area(_ key: String) -> String { root + "/keys/" + key }
@@ -110,8 +118,10 @@ struct SSHDSetup {
   /// The `-o` options with `key`'s identity.
   func sshOptions(for key: String) -> [String] {
     [
-      "-i", path + "/" + SSHDSetup.identity(key, first: keys[0]), "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-      "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ProxyCommand=/usr/sbin/sshd -i -f \(path)/sshd_config",
+      "-i", path + "/" + SSHDSetup.identity(key, first: keys[0]), "-o",
+      "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
+      "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o",
+      "ProxyCommand=/usr/sbin/sshd -i -f \(path)/sshd_config",
     ]
   }
 
@@ -126,14 +136,18 @@ struct SSHDSetup {
   /// rsync's arguments for a session through sshd and the gate, then `arguments`.
   func rsyncArguments(_ arguments: [String], key: String? = nil) -> [String] {
     // rsync splits -e on blanks but honours quotes.
-    ["-e", ssh(for: key ?? keys[0]).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
-     "--rsync-path=cd \(root) && rsync"] + arguments
+    [
+      "-e",
+      ssh(for: key ?? keys[0]).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "),
+      "--rsync-path=cd \(root) && rsync",
+    ] + arguments
   }
 
   /// Runs the rsync client with `key`'s identity; returns once the session's gate is gone too
   /// (a client that fails may leave before its gate).
   func rsync(_ arguments: [String], key: String? = nil) throws -> Finished {
-    let finished = try run("/usr/bin/rsync", rsyncArguments(arguments, key: key), environment: clientEnvironment)
+    let finished = try run(
+      "/usr/bin/rsync", rsyncArguments(arguments, key: key), environment: clientEnvironment)
     #expect(eventually(within: 15) { gatesRunning.isEmpty }, "a gate still runs: \(gatesRunning)")
     return finished
   }
@@ -144,7 +158,9 @@ struct SSHDSetup {
   }
 
   /// Pushes `directory` (default: the source directory) into the push module.
-  func push(_ directory: String? = nil, options: [String] = ["-a"], key: String? = nil) throws -> Finished {
+  func push(_ directory: String? = nil, options: [String] = ["-a"], key: String? = nil) throws
+    -> Finished
+  {
     try rsync(options + [(directory ?? source) + "/", "\(user)@localhost::push"], key: key)
   }
 
@@ -153,12 +169,15 @@ struct SSHDSetup {
     _ directory: String, options: [String] = ["-a"], name: String = "client", key: String? = nil
   ) throws -> Background {
     try Background(
-      ["/usr/bin/rsync"] + rsyncArguments(options + [directory + "/", "\(user)@localhost::push"], key: key),
+      ["/usr/bin/rsync"]
+        + rsyncArguments(options + [directory + "/", "\(user)@localhost::push"], key: key),
       environment: clientEnvironment, output: path + "/" + name)
   }
 
   func sshCommand(_ words: [String]) throws -> Finished {
-    try run(ssh[0], Array(ssh.dropFirst()) + ["\(user)@localhost"] + words, environment: clientEnvironment)
+    try run(
+      ssh[0], Array(ssh.dropFirst()) + ["\(user)@localhost"] + words, environment: clientEnvironment
+    )
   }
 
   /// Appends settings to pushgate.conf (each name at most once in the file).
@@ -179,7 +198,8 @@ struct SSHDSetup {
   }
 
   /// Waits up to `seconds` for the `count`-th record of `event`; returns it.
-  func waitForRecord(_ event: String, count: Int = 1, within seconds: Double = 30) -> [String: Any]? {
+  func waitForRecord(_ event: String, count: Int = 1, within seconds: Double = 30) -> [String: Any]?
+  {
     var found: [[String: Any]] = []
     _ = eventually(within: seconds) {
       found = records(event)
@@ -240,4 +260,3 @@ struct SSHDSetup {
     return words.count > 1 ? String(words[1]) : nil
   }
 }
-

@@ -3,8 +3,8 @@
 // client's ProxyCommand (`sshd -i`), so no port is opened. Helpers: SSHDSupport.swift.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.blocking) struct SSHDTests {
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -41,7 +41,9 @@ import TestSupport
     #expect(setup.records("snapshot-ended").count == 2)
 
     // A restore from the read-only module takes no snapshot.
-    let restored = try setup.rsync(["-a", "\(setup.user)@localhost::snapshots/hourly.1/a.txt", setup.path + "/restored"])
+    let restored = try setup.rsync([
+      "-a", "\(setup.user)@localhost::snapshots/hourly.1/a.txt", setup.path + "/restored",
+    ])
     #expect(restored.status == 0, "client: \(restored.err)")
     #expect(read(setup.path + "/restored") == "first\n")
     #expect(setup.records("snapshot-ended").count == 2)
@@ -73,8 +75,9 @@ import TestSupport
     #expect(ended["snapshot"] as? String == "skipped")
     #expect(ended["snapshot_reason"] as? String == "unchanged")
     #expect(setup.records("snapshot-ended").count == 1)
-    #expect(setup.records.map { $0["event"] as? String }
-      == ["allowed", "transfer-ended", "snapshot-ended", "allowed", "transfer-ended"])
+    #expect(
+      setup.records.map { $0["event"] as? String }
+        == ["allowed", "transfer-ended", "snapshot-ended", "allowed", "transfer-ended"])
   }
 
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
@@ -116,7 +119,9 @@ import TestSupport
     let interactive = try setup.sshCommand([])
     #expect(interactive.status == 77)
     #expect(interactive.err.contains("pushgate: refused: this key only runs backups"))
-    let nonDaemon = try setup.rsync(["-a", setup.source + "/", "\(setup.user)@localhost:\(setup.root)/incoming/"])
+    let nonDaemon = try setup.rsync([
+      "-a", setup.source + "/", "\(setup.user)@localhost:\(setup.root)/incoming/",
+    ])
     #expect(nonDaemon.status != 0)
     #expect(nonDaemon.err.contains("pushgate: refused: command not allowed for this key"))
     let reasons = setup.records.compactMap { $0["reason"] as? String }

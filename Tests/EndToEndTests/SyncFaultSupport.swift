@@ -4,8 +4,8 @@
 // the area's lock file), and a probe of the area lock with F_OFD_SETLK.
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// A checksummed manifest of a tree: relative path → FNV-1a 64 of the content.
 typealias Manifest = [String: UInt64]
@@ -40,7 +40,9 @@ func newFiles(in directory: String) -> Int {
   var count = 0
   while let name = walker.nextObject() as? String {
     var info = stat()
-    if lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 {
+    if lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+      info.st_nlink == 1
+    {
       count += 1
     }
   }
@@ -54,7 +56,8 @@ func writeTree(_ directory: String, state: String, count: Int) throws {
     if index % 100 == 0 {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
-    try write("file \(index) of state \(state)\n", to: folder + String(format: "/f%03d", index % 100))
+    try write(
+      "file \(index) of state \(state)\n", to: folder + String(format: "/f%03d", index % 100))
   }
 }
 
@@ -63,7 +66,9 @@ func processesHolding(_ path: String) -> [pid_t] {
   allPids().filter { pid in
     guard !isGone(pid) else { return false }
     let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-    return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path }
+    return fds.contains {
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path
+    }
   }
 }
 
@@ -81,10 +86,14 @@ func areaLockIsFree(_ path: String) -> Bool {
   return fcntl(fd, 37, &lock) == 0
 }
 
-/// Watches the area lock until no process holds the lock file any more (at most `seconds`):
-/// records every probe that found the lock free while a process of the snapshot was alive
-/// before and after it. Returns those violations' holders and whether everything ended.
-func watchAreaLock(_ lockFile: String, within seconds: Double = 60) -> (violations: [[pid_t]], ended: Bool) {
+/// Watches the area lock until no process holds the lock file any more (at most `seconds`): records
+/// every probe that found the lock free while a process of the snapshot was alive before and after
+/// it.
+///
+/// Returns those violations' holders and whether everything ended.
+func watchAreaLock(_ lockFile: String, within seconds: Double = 60) -> (
+  violations: [[pid_t]], ended: Bool
+) {
   var violations: [[pid_t]] = []
   let ended = eventually(within: seconds) {
     let before = processesHolding(lockFile)
@@ -102,8 +111,10 @@ func watchAreaLock(_ lockFile: String, within seconds: Double = 60) -> (violatio
 extension BackupRoot {
   /// Starts pushing the key's source directory in the background, as `push` would.
   func startPush(name: String) throws -> Background {
-    let argv = ["/usr/bin/rsync"] + clientPrefix() + ["-a", "--delete", source + "/", "localhost::push"]
-    return try Background(argv, environment: clientEnvironment(), output: temporary.path + "/" + name)
+    let argv =
+      ["/usr/bin/rsync"] + clientPrefix() + ["-a", "--delete", source + "/", "localhost::push"]
+    return try Background(
+      argv, environment: clientEnvironment(), output: temporary.path + "/" + name)
   }
 
   /// The area's rsnapshot.conf with `extra` appended to its rsync_long_args (test-only
@@ -112,7 +123,9 @@ extension BackupRoot {
     let conf = area(keys[0]) + "/rsnapshot.conf"
     var lines = read(conf).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     for index in lines.indices where lines[index].hasPrefix("rsync_long_args\t") {
-      lines[index] = "rsync_long_args\t--delete --numeric-ids --delete-excluded --modify-window=-1" + (extra.map { " " + $0 } ?? "")
+      lines[index] =
+        "rsync_long_args\t--delete --numeric-ids --delete-excluded --modify-window=-1"
+        + (extra.map { " " + $0 } ?? "")
     }
     try write(lines.joined(separator: "\n"), to: conf)
   }

@@ -26,7 +26,8 @@ private let context = SessionContext(
 }
 
 @Test func readsBooleansAndNumbers() throws {
-  let entry = try #require(AuditEntry(Array(#"{"a":true,"b":false,"c":-12,"d":null,"e":"x"}"#.utf8)))
+  let entry = try #require(
+    AuditEntry(Array(#"{"a":true,"b":false,"c":-12,"d":null,"e":"x"}"#.utf8)))
   #expect(entry.bool("a") == true)
   #expect(entry.bool("b") == false)
   #expect(entry.int("c") == -12)

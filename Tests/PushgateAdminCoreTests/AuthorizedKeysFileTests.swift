@@ -5,7 +5,8 @@ import Testing
 
 private let new = "AAAAC3NzaC1lZDI1NTE5AAAAINEWNEWNEWNEW"
 private let other = "AAAAC3NzaC1lZDI1NTE5AAAAIOTHEROTHER"
-private let line = #"restrict,command="/s/pushgate-serve --config /c.conf --key laptop" ssh-ed25519 \#(new) laptop"#
+private let line =
+  #"restrict,command="/s/pushgate-serve --config /c.conf --key laptop" ssh-ed25519 \#(new) laptop"#
 private func pushgate(_ label: String, _ key: String) -> String {
   #"restrict,command="/s/pushgate-serve --config /c.conf --key \#(label)" ssh-ed25519 \#(key) \#(label)"#
 }
@@ -34,12 +35,14 @@ let editCases: [EditCase] = [
     before: "ssh-rsa AAAAB3x a", after: "ssh-rsa AAAAB3x a\n" + line + "\n"),
   EditCase(
     name: "other options and odd spacing are kept",
-    before: "no-pty,from=\"1.2.3.4\",command=\"echo  \\\"x\\\"\"   ssh-rsa\tAAAAB3x  two  spaces \n",
+    before:
+      "no-pty,from=\"1.2.3.4\",command=\"echo  \\\"x\\\"\"   ssh-rsa\tAAAAB3x  two  spaces \n",
     after: "no-pty,from=\"1.2.3.4\",command=\"echo  \\\"x\\\"\"   ssh-rsa\tAAAAB3x  two  spaces \n"
       + line + "\n"),
   EditCase(
     name: "unreadable lines are kept and ignored",
-    before: "command=\"unterminated ssh-ed25519 \(new)\n", after: "command=\"unterminated ssh-ed25519 \(new)\n" + line + "\n"),
+    before: "command=\"unterminated ssh-ed25519 \(new)\n",
+    after: "command=\"unterminated ssh-ed25519 \(new)\n" + line + "\n"),
   EditCase(
     name: "the key in a comment is no conflict",
     before: "# ssh-ed25519 \(new) old\n", after: "# ssh-ed25519 \(new) old\n" + line + "\n"),
@@ -48,7 +51,8 @@ let editCases: [EditCase] = [
     before: "command=\"/bin/other --key laptop\" ssh-ed25519 \(other)\n",
     after: "command=\"/bin/other --key laptop\" ssh-ed25519 \(other)\n" + line + "\n"),
   EditCase(
-    name: "the same label for another key is refused", before: "# x\n" + pushgate("laptop", other) + "\n",
+    name: "the same label for another key is refused",
+    before: "# x\n" + pushgate("laptop", other) + "\n",
     after: nil, conflicts: [.sameLabel(lineNumber: 2)]),
   EditCase(
     name: "the same key under another label is refused", before: pushgate("desktop", new) + "\n",
@@ -65,7 +69,8 @@ let editCases: [EditCase] = [
     after: "# a\n" + line + "\n# b\n", conflicts: [.sameLabel(lineNumber: 2)]),
   EditCase(
     name: "replacing two lines puts the new one at the first and removes the second",
-    before: "ssh-ed25519 \(new) me\n# keep\n" + pushgate("laptop", other) + "\n# end", replacing: true,
+    before: "ssh-ed25519 \(new) me\n# keep\n" + pushgate("laptop", other) + "\n# end",
+    replacing: true,
     after: line + "\n# keep\n# end",
     conflicts: [.sameKey(lineNumber: 1, label: nil), .sameLabel(lineNumber: 3)]),
   EditCase(
@@ -102,7 +107,8 @@ let editCases: [EditCase] = [
   }
 
   @Test func listsPushgateLinesWithTheirNumbers() {
-    let text = "# keys\r\nssh-rsa AAAAB3x admin\r\n" + pushgate("laptop", new) + "\r\n\n"
+    let text =
+      "# keys\r\nssh-rsa AAAAB3x admin\r\n" + pushgate("laptop", new) + "\r\n\n"
       + #"from="10.*",command="/opt/pushgate-serve --key nas" ssh-ed25519 \#(other)"#
     let entries = AuthorizedKeysFile(Array(text.utf8)).pushgateEntries
     #expect(entries.map(\.lineNumber) == [3, 5])
@@ -113,11 +119,14 @@ let editCases: [EditCase] = [
   }
 
   @Test func conflictMessagesNameTheLine() {
-    #expect(AuthorizedKeysConflict.sameKey(lineNumber: 3, label: "nas").message
-      == "line 3 already holds this key (label 'nas')")
-    #expect(AuthorizedKeysConflict.sameKey(lineNumber: 1, label: nil).message
-      == "line 1 already holds this key (not a pushgate line)")
-    #expect(AuthorizedKeysConflict.sameLabel(lineNumber: 7).message
-      == "line 7 already uses this label for another key")
+    #expect(
+      AuthorizedKeysConflict.sameKey(lineNumber: 3, label: "nas").message
+        == "line 3 already holds this key (label 'nas')")
+    #expect(
+      AuthorizedKeysConflict.sameKey(lineNumber: 1, label: nil).message
+        == "line 1 already holds this key (not a pushgate line)")
+    #expect(
+      AuthorizedKeysConflict.sameLabel(lineNumber: 7).message
+        == "line 7 already uses this label for another key")
   }
 }

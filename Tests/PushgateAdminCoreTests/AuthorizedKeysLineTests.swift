@@ -31,12 +31,15 @@ let lineCases: [LineCase] = [
     expected: AuthorizedKeysLine(keyType: "ssh-ed25519", base64: key, comment: "c")),
   LineCase(
     name: "one flag option", input: "restrict ssh-ed25519 \(key)",
-    expected: AuthorizedKeysLine(options: [option("restrict")], keyType: "ssh-ed25519", base64: key)),
+    expected: AuthorizedKeysLine(options: [option("restrict")], keyType: "ssh-ed25519", base64: key)
+  ),
   LineCase(
     name: "quoted values with spaces and commas",
     input: #"restrict,from="10.0.0.1,10.0.0.2",command="/bin/x --a b" ssh-ed25519 \#(key) c"#,
     expected: AuthorizedKeysLine(
-      options: [option("restrict"), option("from", "10.0.0.1,10.0.0.2"), option("command", "/bin/x --a b")],
+      options: [
+        option("restrict"), option("from", "10.0.0.1,10.0.0.2"), option("command", "/bin/x --a b"),
+      ],
       keyType: "ssh-ed25519", base64: key, comment: "c")),
   LineCase(
     name: "escaped quote inside a value; other backslashes are themselves",
@@ -84,12 +87,14 @@ let lineCases: [LineCase] = [
     #expect(entry.serve == "/usr/local/bin/pushgate-serve")
     #expect(entry.config == "/backup/pushgate.conf")
     #expect(entry.key == "laptop")
-    #expect(entry.isRestricted && entry.from == "203.0.113.7,10.0.0.0/8" && entry.otherWords.isEmpty)
+    #expect(
+      entry.isRestricted && entry.from == "203.0.113.7,10.0.0.0/8" && entry.otherWords.isEmpty)
     #expect(
       PushgateKeyEntry.render(
         serve: "/usr/local/bin/pushgate-serve", config: "/b/p.conf", label: "laptop", from: nil,
         keyType: "ssh-ed25519", base64: key)
-        == #"restrict,command="/usr/local/bin/pushgate-serve --config /b/p.conf --key laptop" ssh-ed25519 \#(key) laptop"#)
+        == #"restrict,command="/usr/local/bin/pushgate-serve --config /b/p.conf --key laptop" ssh-ed25519 \#(key) laptop"#
+    )
   }
 
   struct RenderRefusal: Sendable, CustomTestStringConvertible {
@@ -136,7 +141,9 @@ let lineCases: [LineCase] = [
 
   @Test(arguments: [
     EntryCase(
-      name: "the example line", input: #"restrict,from="203.0.113.7",command="/usr/local/bin/pushgate-serve --config /backup/pushgate.conf --key laptop" ssh-ed25519 \#(key) laptop"#,
+      name: "the example line",
+      input:
+        #"restrict,from="203.0.113.7",command="/usr/local/bin/pushgate-serve --config /backup/pushgate.conf --key laptop" ssh-ed25519 \#(key) laptop"#,
       serve: "/usr/local/bin/pushgate-serve", config: "/backup/pushgate.conf", key: "laptop",
       isRestricted: true),
     EntryCase(
@@ -146,8 +153,12 @@ let lineCases: [LineCase] = [
     EntryCase(
       name: "no arguments", input: #"restrict,command="/opt/pushgate-serve" ssh-ed25519 \#(key)"#,
       serve: "/opt/pushgate-serve", isRestricted: true),
-    EntryCase(name: "another forced command", input: #"command="/usr/bin/rrsync /x" ssh-ed25519 \#(key)"#, serve: nil),
-    EntryCase(name: "a look-alike name", input: #"command="/bin/pushgate-serve2 --key a" ssh-ed25519 \#(key)"#, serve: nil),
+    EntryCase(
+      name: "another forced command", input: #"command="/usr/bin/rrsync /x" ssh-ed25519 \#(key)"#,
+      serve: nil),
+    EntryCase(
+      name: "a look-alike name",
+      input: #"command="/bin/pushgate-serve2 --key a" ssh-ed25519 \#(key)"#, serve: nil),
     EntryCase(name: "no command", input: "restrict ssh-ed25519 \(key)", serve: nil),
   ])
   func readsPushgateCommandWords(_ c: EntryCase) throws {

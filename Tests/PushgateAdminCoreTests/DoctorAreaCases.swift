@@ -198,7 +198,8 @@ let doctorRsnapshotCases: [DoctorCase] = [
   row(
     "rsync compares whole seconds (an area from before --modify-window=-1)", .fail, "areas",
     "laptop: \(conf) does not pass --modify-window=-1 to rsync -- a file rewritten at the same size within the same second would keep its old content in the next snapshot",
-    fix: "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"
+    fix:
+      "set 'rsync_long_args<TAB>--delete --numeric-ids --delete-excluded --modify-window=-1' in \(conf)"
   ) { laptopConf(&$0, " --modify-window=-1", "") },
   row(
     "no sync_first (an area from before sync-first)", .fail, "areas",

@@ -98,11 +98,15 @@ let doctorRsyncdCases: [DoctorCase] = [
   policy(
     "a push module without incoming chmod (from before sync-first)",
     "/backup/rsyncd.conf: module 'push' must end its 'incoming chmod' with 'Du+rwx,Fu+rw': a pushed file the backup account cannot read fails every snapshot",
-    global + ["[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no", "write only = yes"]),
+    global + [
+      "[push]", "path = /backup/keys/%PUSHGATE_KEY%/incoming", "read only = no", "write only = yes",
+    ]),
   policy(
     "a snapshots module without the .sync exclude (from before sync-first)",
     "/backup/rsyncd.conf: module 'snapshots' must have 'exclude = /.sync/': a client must never restore the half-made next snapshot",
-    global + healthyPush + ["[snapshots]", "path = /backup/keys/%PUSHGATE_KEY%/snapshots", "read only = yes"]),
+    global + healthyPush + [
+      "[snapshots]", "path = /backup/keys/%PUSHGATE_KEY%/snapshots", "read only = yes",
+    ]),
   policy(
     "another module outside the areas",
     "/backup/rsyncd.conf: module 'etc' has 'path = /etc', outside /backup/keys/%PUSHGATE_KEY%/: every module must stay inside the key's own area",
@@ -146,7 +150,8 @@ let doctorRsyncdCases: [DoctorCase] = [
   row(
     "a writable snapshots module", .fail, "rsyncd",
     "/backup/rsyncd.conf: module 'snapshots' is writable: only 'push' may be; set 'read only = yes'",
-    fix: "correct /backup/rsyncd.conf; until then pushgate-serve refuses every session (rsyncd-conf)"
+    fix:
+      "correct /backup/rsyncd.conf; until then pushgate-serve refuses every session (rsyncd-conf)"
   ) {
     withRsyncd(
       &$0,

@@ -36,7 +36,8 @@ let logrotateCases: [LogrotateCase] = [
       DoctorResult(
         .warn, "logrotate", "no logrotate stanza names \(log) -- it grows without bound",
         fix:
-          "add the stanza in docs/audit-log.md (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)")
+          "add the stanza in docs/audit-log.md (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)"
+      )
     ]),
   LogrotateCase(
     name: "copytruncate", main: debianMain,
@@ -57,7 +58,8 @@ let logrotateCases: [LogrotateCase] = [
         fix: "replace copytruncate with 'create 0640 backup GROUP'")
     ]),
   LogrotateCase(
-    name: "nocopytruncate in the stanza overrides the global one", main: "copytruncate\n" + debianMain,
+    name: "nocopytruncate in the stanza overrides the global one",
+    main: "copytruncate\n" + debianMain,
     included: "/backup/pushgate.log {\n  nocopytruncate\n}\n",
     expected: [DoctorResult(.ok, "logrotate", "/etc/logrotate.d/pushgate:1 rotates \(log)")]),
   LogrotateCase(
@@ -71,7 +73,8 @@ let logrotateCases: [LogrotateCase] = [
     ]),
   LogrotateCase(
     name: "compress without delaycompress", main: debianMain,
-    included: "/backup/pushgate.log {\n  compress\n  postrotate\n    copytruncate\n  endscript\n}\n",
+    included:
+      "/backup/pushgate.log {\n  compress\n  postrotate\n    copytruncate\n  endscript\n}\n",
     expected: [
       DoctorResult(
         .warn, "logrotate",

@@ -17,14 +17,19 @@ struct RotateCase: Sendable, CustomTestStringConvertible {
 
 let rotateCases: [RotateCase] = [
   RotateCase(name: "a higher level always runs", level: "daily", area: AreaState(), expected: .run),
-  RotateCase(name: "the lowest level with nothing pending", level: "hourly", area: AreaState(), expected: .skip(reason: "unchanged")),
-  RotateCase(name: "the lowest level with a whole tree pending", level: "hourly", area: complete, expected: .run),
+  RotateCase(
+    name: "the lowest level with nothing pending", level: "hourly", area: AreaState(),
+    expected: .skip(reason: "unchanged")),
+  RotateCase(
+    name: "the lowest level with a whole tree pending", level: "hourly", area: complete,
+    expected: .run),
   RotateCase(
     name: "the lowest level never snapshots a push cut short", level: "hourly", area: incomplete,
     expected: .skip(reason: "incomplete")),
   RotateCase(
     name: "the lowest level within the interval", level: "hourly",
-    area: AreaState(pending: .complete, lastSnapshot: now - 600), expected: .skip(reason: "min-interval")),
+    area: AreaState(pending: .complete, lastSnapshot: now - 600),
+    expected: .skip(reason: "min-interval")),
   RotateCase(
     name: "the lowest level past the interval", level: "hourly",
     area: AreaState(pending: .complete, lastSnapshot: now - 3600), expected: .run),
@@ -34,5 +39,6 @@ let rotateCases: [RotateCase] = [
 func decidesRotate(_ c: RotateCase) {
   var settings = Settings(root: "/backup")
   settings.snapshotMinInterval = 3600
-  #expect(RotateDecision.decide(level: c.level, area: c.area, now: now, settings: settings) == c.expected)
+  #expect(
+    RotateDecision.decide(level: c.level, area: c.area, now: now, settings: settings) == c.expected)
 }

@@ -9,7 +9,10 @@ func logRecord(
   _ id: String, _ event: String, _ extra: String = "", time: String = "2026-11-27T12:00:00Z",
   key: String = "laptop"
 ) -> AuditEntry? {
-  AuditEntry(Array((#"{"v":1,"time":"\#(time)","session":"\#(id)","event":"\#(event)","key":"\#(key)","peer":"203.0.113.7","port":1"# + extra + "}").utf8))
+  AuditEntry(
+    Array(
+      (#"{"v":1,"time":"\#(time)","session":"\#(id)","event":"\#(event)","key":"\#(key)","peer":"203.0.113.7","port":1"#
+        + extra + "}").utf8))
 }
 
 /// Groups `entries` and returns the emitted summaries, in order, after the end of input.
@@ -23,8 +26,10 @@ func groupSessions(_ entries: [AuditEntry?], limit: Int = 100) -> [SessionSummar
   return emitted
 }
 
-let logAllowedExtra = #","pubkey_type":"ssh-ed25519","pubkey":"AAAA","command":"cd /backup && rsync --server --daemon .","reason":"allowed""#
-let logPushedExtra = #","status":0,"duration_ms":197012,"module":"push","request":"push/","dry_run":false,"pull":false,"activity":"pushed","created":12,"changed":3,"deleted":1,"bytes_received":1234567,"snapshot":"due""#
+let logAllowedExtra =
+  #","pubkey_type":"ssh-ed25519","pubkey":"AAAA","command":"cd /backup && rsync --server --daemon .","reason":"allowed""#
+let logPushedExtra =
+  #","status":0,"duration_ms":197012,"module":"push","request":"push/","dry_run":false,"pull":false,"activity":"pushed","created":12,"changed":3,"deleted":1,"bytes_received":1234567,"snapshot":"due""#
 let logSnapshotExtra = #","result":"ok","status":0,"mode":"wait","duration_ms":12034"#
 
 struct SessionFailureCase: Sendable, CustomTestStringConvertible {
@@ -35,26 +40,56 @@ struct SessionFailureCase: Sendable, CustomTestStringConvertible {
 }
 
 /// A transfer-ended record's fields after the session id: `activity` and rsync's end.
-private func ended(_ activity: String, _ end: String, snapshot: String = #""snapshot":"skipped""#) -> String {
+private func ended(_ activity: String, _ end: String, snapshot: String = #""snapshot":"skipped""#)
+  -> String
+{
   #",\#(end),"activity":"\#(activity)",\#(snapshot)"#
 }
 
 let sessionFailureCases: [SessionFailureCase] = [
-  SessionFailureCase(name: "a push with rsync 0 and snapshot ok", records: [logPushedExtra, logSnapshotExtra], hasFailed: false),
-  SessionFailureCase(name: "a snapshot warning", records: [logPushedExtra, #","result":"warning","status":2"#], hasFailed: false),
-  SessionFailureCase(name: "a failed snapshot", records: [logPushedExtra, #","result":"failed","status":1"#], hasFailed: true),
-  SessionFailureCase(name: "a snapshot timeout", records: [logPushedExtra, #","result":"timeout""#], hasFailed: true),
-  SessionFailureCase(name: "a push with rsync 24", records: [ended("pushed", #""status":24"#, snapshot: #""snapshot":"pending""#)], hasFailed: true),
-  SessionFailureCase(name: "a push killed", records: [ended("pushed", #""signal":9"#, snapshot: #""snapshot":"pending""#)], hasFailed: true),
-  SessionFailureCase(name: "an unchanged push with rsync 23", records: [ended("unchanged", #""status":23"#)], hasFailed: true),
-  SessionFailureCase(name: "an unchanged push", records: [ended("unchanged", #""status":0"#)], hasFailed: false),
-  SessionFailureCase(name: "a dry run", records: [ended("dry-run", #""status":0"#)], hasFailed: false),
-  SessionFailureCase(name: "a bare module listing with rsync 255", records: [ended("listed", #""status":255"#)], hasFailed: false),
-  SessionFailureCase(name: "a pull from the write-only module with rsync 1", records: [ended("listed", #""status":1"#)], hasFailed: false),
-  SessionFailureCase(name: "a restore with rsync 23", records: [ended("restored", #""status":23"#)], hasFailed: false),
-  SessionFailureCase(name: "rsync ended before any module with 5", records: [ended("none", #""status":5"#)], hasFailed: false),
-  SessionFailureCase(name: "an older record with rsync 24", records: [#","status":24,"snapshot":"skipped""#], hasFailed: true),
-  SessionFailureCase(name: "an older dry run", records: [#","status":0,"dry_run":true,"snapshot":"skipped""#], hasFailed: false),
+  SessionFailureCase(
+    name: "a push with rsync 0 and snapshot ok", records: [logPushedExtra, logSnapshotExtra],
+    hasFailed: false),
+  SessionFailureCase(
+    name: "a snapshot warning", records: [logPushedExtra, #","result":"warning","status":2"#],
+    hasFailed: false),
+  SessionFailureCase(
+    name: "a failed snapshot", records: [logPushedExtra, #","result":"failed","status":1"#],
+    hasFailed: true),
+  SessionFailureCase(
+    name: "a snapshot timeout", records: [logPushedExtra, #","result":"timeout""#], hasFailed: true),
+  SessionFailureCase(
+    name: "a push with rsync 24",
+    records: [ended("pushed", #""status":24"#, snapshot: #""snapshot":"pending""#)], hasFailed: true
+  ),
+  SessionFailureCase(
+    name: "a push killed",
+    records: [ended("pushed", #""signal":9"#, snapshot: #""snapshot":"pending""#)], hasFailed: true),
+  SessionFailureCase(
+    name: "an unchanged push with rsync 23", records: [ended("unchanged", #""status":23"#)],
+    hasFailed: true),
+  SessionFailureCase(
+    name: "an unchanged push", records: [ended("unchanged", #""status":0"#)], hasFailed: false),
+  SessionFailureCase(
+    name: "a dry run", records: [ended("dry-run", #""status":0"#)], hasFailed: false),
+  SessionFailureCase(
+    name: "a bare module listing with rsync 255", records: [ended("listed", #""status":255"#)],
+    hasFailed: false),
+  SessionFailureCase(
+    name: "a pull from the write-only module with rsync 1",
+    records: [ended("listed", #""status":1"#)], hasFailed: false),
+  SessionFailureCase(
+    name: "a restore with rsync 23", records: [ended("restored", #""status":23"#)], hasFailed: false
+  ),
+  SessionFailureCase(
+    name: "rsync ended before any module with 5", records: [ended("none", #""status":5"#)],
+    hasFailed: false),
+  SessionFailureCase(
+    name: "an older record with rsync 24", records: [#","status":24,"snapshot":"skipped""#],
+    hasFailed: true),
+  SessionFailureCase(
+    name: "an older dry run", records: [#","status":0,"dry_run":true,"snapshot":"skipped""#],
+    hasFailed: false),
 ]
 
 /// Grouping records into sessions.
@@ -64,7 +99,10 @@ let sessionFailureCases: [SessionFailureCase] = [
       logRecord("a", "allowed", logAllowedExtra),
       logRecord("b", "allowed", logAllowedExtra),
       logRecord("r", "refused", #","command":"ls /","reason":"not-allowed""#),
-      logRecord("b", "transfer-ended", #","status":0,"dry_run":true,"activity":"dry-run","snapshot":"skipped","snapshot_reason":"unchanged""#),
+      logRecord(
+        "b", "transfer-ended",
+        #","status":0,"dry_run":true,"activity":"dry-run","snapshot":"skipped","snapshot_reason":"unchanged""#
+      ),
       logRecord("a", "transfer-ended", logPushedExtra),
       logRecord("a", "snapshot-ended", logSnapshotExtra),
     ])
@@ -123,7 +161,9 @@ let sessionFailureCases: [SessionFailureCase] = [
     let emitted = groupSessions([
       logRecord("a", "allowed", logAllowedExtra + #","future":{"x":[1,2]},"also":"new""#),
       logRecord("a", "heartbeat", #","n":1"#),
-      logRecord("a", "transfer-ended", #","status":24,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
+      logRecord(
+        "a", "transfer-ended",
+        #","status":24,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
     ])
     #expect(emitted.count == 1)
     #expect(emitted[0].ending == .complete)
@@ -131,7 +171,10 @@ let sessionFailureCases: [SessionFailureCase] = [
   }
 
   @Test func startsASessionFromALaterRecordWhenItsFirstIsInALostRotation() {
-    let emitted = groupSessions([logRecord("a", "transfer-ended", logPushedExtra), logRecord("a", "snapshot-ended", logSnapshotExtra)])
+    let emitted = groupSessions([
+      logRecord("a", "transfer-ended", logPushedExtra),
+      logRecord("a", "snapshot-ended", logSnapshotExtra),
+    ])
     #expect(emitted.count == 1)
     #expect(emitted[0].decision == .unknown)
     #expect(emitted[0].snapshot?.result == "ok")
@@ -165,7 +208,12 @@ let sessionFailureCases: [SessionFailureCase] = [
     var grouper = SessionSummaryGrouper()
     for event in ["allowed", "allowed"] {
       if let entry = logRecord("a", event, logAllowedExtra) {
-        grouper.add(entry, fingerprint: { _, _ in calls += 1; return "fp" }) { _ in }
+        grouper.add(
+          entry,
+          fingerprint: { _, _ in
+            calls += 1; return "fp"
+          }
+        ) { _ in }
       }
     }
     #expect(calls == 1)
@@ -187,15 +235,23 @@ let sessionFailureCases: [SessionFailureCase] = [
   @Test func readsWhatAPushChangedAndWhatARestoreAsked() {
     let emitted = groupSessions([
       logRecord("p", "transfer-ended", logPushedExtra),
-      logRecord("r", "transfer-ended", #","status":0,"module":"snapshots","request":"snapshots/hourly.0/docs/","activity":"restored","created":0,"changed":0,"deleted":0,"bytes_received":0,"sent":42,"snapshot":"skipped","snapshot_reason":"restored""#),
-      logRecord("u", "transfer-ended", #","status":0,"activity":"pushed","created":0,"changed":0,"deleted":0,"bytes_received":0,"transfer_log":"unreadable","snapshot":"pending","snapshot_reason":"min-interval""#),
+      logRecord(
+        "r", "transfer-ended",
+        #","status":0,"module":"snapshots","request":"snapshots/hourly.0/docs/","activity":"restored","created":0,"changed":0,"deleted":0,"bytes_received":0,"sent":42,"snapshot":"skipped","snapshot_reason":"restored""#
+      ),
+      logRecord(
+        "u", "transfer-ended",
+        #","status":0,"activity":"pushed","created":0,"changed":0,"deleted":0,"bytes_received":0,"transfer_log":"unreadable","snapshot":"pending","snapshot_reason":"min-interval""#
+      ),
     ])
     #expect(emitted.map(\.session) == ["r", "u", "p"])
-    var pushed = SessionSummary.Transfer(status: 0, milliseconds: 197012, activity: .pushed, snapshot: "due")
+    var pushed = SessionSummary.Transfer(
+      status: 0, milliseconds: 197012, activity: .pushed, snapshot: "due")
     (pushed.hasCounts, pushed.created, pushed.changed, pushed.deleted) = (true, 12, 3, 1)
     pushed.bytesReceived = 1_234_567
     #expect(emitted[2].transfer == pushed)
-    var restored = SessionSummary.Transfer(status: 0, activity: .restored, snapshot: "skipped", snapshotReason: "restored")
+    var restored = SessionSummary.Transfer(
+      status: 0, activity: .restored, snapshot: "skipped", snapshotReason: "restored")
     (restored.sent, restored.request) = (42, "snapshots/hourly.0/docs/")
     #expect(emitted[0].transfer == restored)
     #expect(emitted[1].transfer?.isTransferLogUnreadable == true)
@@ -205,14 +261,20 @@ let sessionFailureCases: [SessionFailureCase] = [
   @Test func aRotationIsASessionOfItsOwn() {
     let emitted = groupSessions([
       logRecord("a", "allowed", logAllowedExtra),
-      logRecord("r", "rotate-ended", #","level":"daily","result":"failed","status":1,"wait_ms":5,"duration_ms":200,"output":"ERROR""#),
-      logRecord("s", "rotate-ended", #","level":"hourly","result":"skipped","reason":"unchanged","wait_ms":0,"duration_ms":0"#),
+      logRecord(
+        "r", "rotate-ended",
+        #","level":"daily","result":"failed","status":1,"wait_ms":5,"duration_ms":200,"output":"ERROR""#
+      ),
+      logRecord(
+        "s", "rotate-ended",
+        #","level":"hourly","result":"skipped","reason":"unchanged","wait_ms":0,"duration_ms":0"#),
     ])
     #expect(emitted.map(\.session) == ["r", "s", "a"])
     #expect(emitted[0].ending == .complete)
     #expect(
       emitted[0].rotation
-        == SessionSummary.Rotation(level: "daily", result: "failed", status: 1, milliseconds: 200, waitedMilliseconds: 5))
+        == SessionSummary.Rotation(
+          level: "daily", result: "failed", status: 1, milliseconds: 200, waitedMilliseconds: 5))
     #expect(emitted[0].hasFailed)
     #expect(emitted[1].rotation?.isIdle == true)
     #expect(!emitted[1].hasFailed)
@@ -227,7 +289,9 @@ let sessionFailureCases: [SessionFailureCase] = [
     #expect(emitted.count == 1)
     #expect(emitted[0].decision == .allowed)
     #expect(emitted[0].transfer?.activity == .pushed)
-    #expect(emitted[0].lateFailure == SessionSummary.LateFailure(reason: "key-missing", detail: "no area for key 'laptop'"))
+    #expect(
+      emitted[0].lateFailure
+        == SessionSummary.LateFailure(reason: "key-missing", detail: "no area for key 'laptop'"))
     #expect(emitted[0].hasFailed)
     #expect(emitted[0].ending == .complete)
   }
@@ -235,7 +299,9 @@ let sessionFailureCases: [SessionFailureCase] = [
   @Test func aFailureAfterTheSessionsLastRecordIsASessionOfItsOwn() {
     // The gate could not record the pending changes: the session had already ended.
     let emitted = groupSessions([
-      logRecord("a", "transfer-ended", #","status":0,"activity":"pushed","snapshot":"pending","snapshot_reason":"min-interval""#),
+      logRecord(
+        "a", "transfer-ended",
+        #","status":0,"activity":"pushed","snapshot":"pending","snapshot_reason":"min-interval""#),
       logRecord("a", "failed", #","reason":"area","detail":"rename: No space left on device""#),
     ])
     #expect(emitted.map(\.decision) == [.unknown, .failed])

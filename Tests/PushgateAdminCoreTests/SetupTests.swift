@@ -149,7 +149,8 @@ extension SetupTests {
 
   @Test func anAreasRsnapshotConfWithOtherLevels() throws {
     var settings = Settings(root: "/backup")
-    settings.retain = try RetainLevel.levels(interval: "often", retain: ["often=2", "daily=1", "monthly=12"])
+    settings.retain = try RetainLevel.levels(
+      interval: "often", retain: ["often=2", "daily=1", "monthly=12"])
     let expected =
       rsnapshotExpected
       .replacingFirst("first level (hourly)", "first level (often)")
@@ -171,7 +172,8 @@ extension SetupTests {
       #expect(fields.allSatisfy { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasSuffix(" ") })
     }
     #expect(!lines.contains { $0.contains("--relative") })
-    #expect(lines.filter { $0.hasPrefix("backup\t") } == ["backup\t/backup/keys/laptop/incoming/\t./"])
+    #expect(
+      lines.filter { $0.hasPrefix("backup\t") } == ["backup\t/backup/keys/laptop/incoming/\t./"])
   }
 
   @Test func pushgateConfParsesToTheDefaults() throws {
@@ -269,8 +271,10 @@ extension SetupTests {
   @Test func anAreaOfTheInvokingUser() {
     let me = SetupAccount(name: "alice", uid: 1000, gid: 100, group: "users")
     let alice = SetupOwner(uid: 1000, gid: 100, description: "alice:users")
-    let steps = SetupPlan(area: laptop, settings: Settings(root: "/backup"), account: me, runsAsRoot: false)
-      .steps
+    let steps = SetupPlan(
+      area: laptop, settings: Settings(root: "/backup"), account: me, runsAsRoot: false
+    )
+    .steps
     #expect(steps.map(\.owner) == Array(repeating: alice, count: 6))
     #expect(steps.map(\.mode) == [0o750, 0o750, 0o750, 0o750, 0o700, 0o644])
   }

@@ -48,22 +48,34 @@ let dayLimitWithWarning = AgeThresholds(critical: 93600, warning: 86400)
 let freshnessCases: [FreshnessCase] = [
   FreshnessCase(name: "never", age: nil, thresholds: dayLimit, expected: .critical),
   FreshnessCase(name: "just now", age: 0, thresholds: dayLimit, expected: .ok),
-  FreshnessCase(name: "exactly max-age is still ok", age: 93600, thresholds: dayLimit, expected: .ok),
-  FreshnessCase(name: "one second past max-age", age: 93601, thresholds: dayLimit, expected: .critical),
-  FreshnessCase(name: "no warn-age: never warning", age: 93000, thresholds: dayLimit, expected: .ok),
-  FreshnessCase(name: "exactly warn-age", age: 86400, thresholds: dayLimitWithWarning, expected: .ok),
-  FreshnessCase(name: "past warn-age", age: 86401, thresholds: dayLimitWithWarning, expected: .warning),
-  FreshnessCase(name: "past both", age: 93601, thresholds: dayLimitWithWarning, expected: .critical),
-  FreshnessCase(name: "a snapshot in the future", age: -60, thresholds: dayLimitWithWarning, expected: .ok),
+  FreshnessCase(
+    name: "exactly max-age is still ok", age: 93600, thresholds: dayLimit, expected: .ok),
+  FreshnessCase(
+    name: "one second past max-age", age: 93601, thresholds: dayLimit, expected: .critical),
+  FreshnessCase(
+    name: "no warn-age: never warning", age: 93000, thresholds: dayLimit, expected: .ok),
+  FreshnessCase(
+    name: "exactly warn-age", age: 86400, thresholds: dayLimitWithWarning, expected: .ok),
+  FreshnessCase(
+    name: "past warn-age", age: 86401, thresholds: dayLimitWithWarning, expected: .warning),
+  FreshnessCase(
+    name: "past both", age: 93601, thresholds: dayLimitWithWarning, expected: .critical),
+  FreshnessCase(
+    name: "a snapshot in the future", age: -60, thresholds: dayLimitWithWarning, expected: .ok),
 ]
 
 @Test(arguments: freshnessCases)
 func judgesFreshness(_ c: FreshnessCase) {
   let now = 1_795_000_000
-  #expect(Freshness.of(lastSuccess: c.age.map { now - $0 }, now: now, thresholds: c.thresholds) == c.expected)
+  #expect(
+    Freshness.of(lastSuccess: c.age.map { now - $0 }, now: now, thresholds: c.thresholds)
+      == c.expected)
 }
 
 @Test func usesThePluginExitStatuses() {
   #expect([Freshness.ok, .warning, .critical, .unknown].map(\.rawValue) == [0, 1, 2, 3])
-  #expect([Freshness.ok, .warning, .critical, .unknown].map(\.word) == ["OK", "WARNING", "CRITICAL", "UNKNOWN"])
+  #expect(
+    [Freshness.ok, .warning, .critical, .unknown].map(\.word) == [
+      "OK", "WARNING", "CRITICAL", "UNKNOWN",
+    ])
 }

@@ -2,9 +2,11 @@
 import PushgateAdminCore
 import Testing
 
-@Test(arguments: [(0, "success"), (23, "partial transfer due to error"),
+@Test(arguments: [
+  (0, "success"), (23, "partial transfer due to error"),
   (24, "partial transfer due to vanished source files"), (30, "timeout in data send/receive"),
-  (75, "busy"), (77, "refused")])
+  (75, "busy"), (77, "refused"),
+])
 func namesExitStatuses(_ status: Int, _ text: String) {
   #expect(StatusMeaning.text(status) == text)
 }

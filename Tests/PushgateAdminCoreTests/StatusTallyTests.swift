@@ -4,7 +4,9 @@ import PushgateCore
 import Testing
 
 /// One audit line with the fields the tally reads.
-func statusLine(_ time: String, _ event: String, key: String = "laptop", _ extra: String = "") -> String {
+func statusLine(_ time: String, _ event: String, key: String = "laptop", _ extra: String = "")
+  -> String
+{
   #"{"v":1,"time":"\#(time)","session":"0b77d2aa5f3a9c1e","event":"\#(event)","key":"\#(key)""#
     + (extra.isEmpty ? "" : "," + extra) + "}"
 }
@@ -14,22 +16,28 @@ func transferLine(
   _ time: String, _ activity: String, status: Int = 0, snapshot: String = "skipped",
   reason: String? = nil, key: String = "laptop"
 ) -> String {
-  var extra = #""status":\#(status),"duration_ms":1000,"activity":"\#(activity)","created":0,"#
+  var extra =
+    #""status":\#(status),"duration_ms":1000,"activity":"\#(activity)","created":0,"#
     + #""changed":0,"deleted":0,"bytes_received":0,"snapshot":"\#(snapshot)""#
   if let reason { extra += #","snapshot_reason":"\#(reason)""# }
   return statusLine(time, "transfer-ended", key: key, extra)
 }
 
 /// A `rotate-ended` line.
-func rotateLine(_ time: String, _ level: String, _ result: String, key: String = "laptop", _ extra: String = "") -> String {
-  statusLine(time, "rotate-ended", key: key, #""level":"\#(level)","result":"\#(result)""# + (extra.isEmpty ? "" : "," + extra))
+func rotateLine(
+  _ time: String, _ level: String, _ result: String, key: String = "laptop", _ extra: String = ""
+) -> String {
+  statusLine(
+    time, "rotate-ended", key: key,
+    #""level":"\#(level)","result":"\#(result)""# + (extra.isEmpty ? "" : "," + extra))
 }
 
 func statusTally(
   _ lines: [String], now: String = "2026-11-27T12:00:00Z", lowestLevel: String = "hourly",
   keyLimit: Int = 10_000
 ) -> StatusTally {
-  var tally = StatusTally(now: Timestamp.parse(now) ?? 0, lowestLevel: lowestLevel, keyLimit: keyLimit)
+  var tally = StatusTally(
+    now: Timestamp.parse(now) ?? 0, lowestLevel: lowestLevel, keyLimit: keyLimit)
   for line in lines {
     if let entry = AuditEntry(Array(line.utf8)) { tally.add(entry) }
   }
@@ -46,13 +54,18 @@ struct EventCase: Sendable, CustomTestStringConvertible {
 private let at = "2026-11-27T10:00:00Z"
 
 let eventCases: [EventCase] = [
-  EventCase(name: "a refusal", line: statusLine(at, "refused"), expected: StatusEvent(isRefusal: true)),
-  EventCase(name: "an allowed session alone is not a push yet", line: statusLine(at, "allowed"), expected: StatusEvent()),
+  EventCase(
+    name: "a refusal", line: statusLine(at, "refused"), expected: StatusEvent(isRefusal: true)),
+  EventCase(
+    name: "an allowed session alone is not a push yet", line: statusLine(at, "allowed"),
+    expected: StatusEvent()),
   EventCase(
     name: "a server failure names its reason",
-    line: statusLine(at, "failed", #""reason":"key-missing""#), expected: StatusEvent(failure: "server error: key-missing")),
+    line: statusLine(at, "failed", #""reason":"key-missing""#),
+    expected: StatusEvent(failure: "server error: key-missing")),
   EventCase(
-    name: "a push that changed the area, snapshot due", line: transferLine(at, "pushed", snapshot: "due"),
+    name: "a push that changed the area, snapshot due",
+    line: transferLine(at, "pushed", snapshot: "due"),
     expected: StatusEvent(changedArea: true)),
   EventCase(
     name: "a push whose snapshot waits for snapshot_min_interval is a backup",
@@ -61,9 +74,11 @@ let eventCases: [EventCase] = [
   EventCase(
     name: "a push cut short by vanished files is a failure, not a backup",
     line: transferLine(at, "pushed", status: 24, snapshot: "pending", reason: "rsync-status"),
-    expected: StatusEvent(changedArea: true, failure: "rsync exit 24 (partial transfer due to vanished source files)")),
+    expected: StatusEvent(
+      changedArea: true, failure: "rsync exit 24 (partial transfer due to vanished source files)")),
   EventCase(
-    name: "a push killed by a signal", line: statusLine(at, "transfer-ended", #""signal":9,"activity":"pushed""#),
+    name: "a push killed by a signal",
+    line: statusLine(at, "transfer-ended", #""signal":9,"activity":"pushed""#),
     expected: StatusEvent(changedArea: true, failure: "rsync killed by signal 9")),
   EventCase(
     name: "an unchanged push is a backup", line: transferLine(at, "unchanged", reason: "unchanged"),
@@ -72,7 +87,9 @@ let eventCases: [EventCase] = [
     name: "an unchanged push that ended 23 is a failure",
     line: transferLine(at, "unchanged", status: 23, reason: "rsync-status"),
     expected: StatusEvent(failure: "rsync exit 23 (partial transfer due to error)")),
-  EventCase(name: "a dry run is neither a push nor a backup", line: transferLine(at, "dry-run"), expected: StatusEvent()),
+  EventCase(
+    name: "a dry run is neither a push nor a backup", line: transferLine(at, "dry-run"),
+    expected: StatusEvent()),
   EventCase(
     name: "a bare module listing (rsync 255) is not a failure",
     line: transferLine(at, "listed", status: 255, reason: "rsync-status"), expected: StatusEvent()),
@@ -87,38 +104,49 @@ let eventCases: [EventCase] = [
     line: transferLine(at, "none", status: 5, reason: "rsync-status"), expected: StatusEvent()),
   EventCase(
     name: "an older record without activity: a due snapshot was a push",
-    line: statusLine(at, "transfer-ended", #""status":0,"dry_run":false,"pull":false,"snapshot":"due""#),
+    line: statusLine(
+      at, "transfer-ended", #""status":0,"dry_run":false,"pull":false,"snapshot":"due""#),
     expected: StatusEvent(changedArea: true)),
   EventCase(
     name: "an older record without activity: status 23 is a failure",
-    line: statusLine(at, "transfer-ended", #""status":23,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
+    line: statusLine(
+      at, "transfer-ended", #""status":23,"snapshot":"skipped","snapshot_reason":"rsync-status""#),
     expected: StatusEvent(failure: "rsync exit 23 (partial transfer due to error)")),
   EventCase(
     name: "an older record without activity: an unknown status",
-    line: statusLine(at, "transfer-ended", #""status":99"#), expected: StatusEvent(failure: "rsync exit 99")),
+    line: statusLine(at, "transfer-ended", #""status":99"#),
+    expected: StatusEvent(failure: "rsync exit 99")),
   EventCase(
     name: "an older dry run is not a push",
-    line: statusLine(at, "transfer-ended", #""status":0,"dry_run":true,"snapshot":"skipped","snapshot_reason":"dry-run""#),
+    line: statusLine(
+      at, "transfer-ended",
+      #""status":0,"dry_run":true,"snapshot":"skipped","snapshot_reason":"dry-run""#),
     expected: StatusEvent()),
   EventCase(
-    name: "a snapshot ok", line: statusLine(at, "snapshot-ended", #""result":"ok""#), expected: StatusEvent(tookSnapshot: true)),
+    name: "a snapshot ok", line: statusLine(at, "snapshot-ended", #""result":"ok""#),
+    expected: StatusEvent(tookSnapshot: true)),
   EventCase(
     name: "a snapshot warning counts as taken",
-    line: statusLine(at, "snapshot-ended", #""result":"warning","status":2"#), expected: StatusEvent(tookSnapshot: true)),
+    line: statusLine(at, "snapshot-ended", #""result":"warning","status":2"#),
+    expected: StatusEvent(tookSnapshot: true)),
   EventCase(
     name: "a snapshot failed with its status",
-    line: statusLine(at, "snapshot-ended", #""result":"failed","status":1"#), expected: StatusEvent(failure: "snapshot failed (exit 1)")),
+    line: statusLine(at, "snapshot-ended", #""result":"failed","status":1"#),
+    expected: StatusEvent(failure: "snapshot failed (exit 1)")),
   EventCase(
     name: "a snapshot killed by a signal",
-    line: statusLine(at, "snapshot-ended", #""result":"failed","signal":15"#), expected: StatusEvent(failure: "snapshot killed by signal 15")),
+    line: statusLine(at, "snapshot-ended", #""result":"failed","signal":15"#),
+    expected: StatusEvent(failure: "snapshot killed by signal 15")),
   EventCase(
     name: "a snapshot timeout", line: statusLine(at, "snapshot-ended", #""result":"timeout""#),
     expected: StatusEvent(failure: "snapshot timed out")),
   EventCase(
-    name: "a snapshot of an area that stayed busy", line: statusLine(at, "snapshot-ended", #""result":"tree-busy""#),
+    name: "a snapshot of an area that stayed busy",
+    line: statusLine(at, "snapshot-ended", #""result":"tree-busy""#),
     expected: StatusEvent(failure: "snapshot not taken: area busy")),
   EventCase(
-    name: "a snapshot that could not start", line: statusLine(at, "snapshot-ended", #""result":"not-started""#),
+    name: "a snapshot that could not start",
+    line: statusLine(at, "snapshot-ended", #""result":"not-started""#),
     expected: StatusEvent(failure: "snapshot not started")),
   EventCase(
     name: "a snapshot whose sync failed left the history unchanged",
@@ -137,16 +165,20 @@ let eventCases: [EventCase] = [
     line: rotateLine(at, "hourly", "sync-failed", #""sync":"failed","status":1"#),
     expected: StatusEvent(failure: "rotate hourly sync failed (exit 1), history unchanged")),
   EventCase(
-    name: "a rotation of the lowest level is a snapshot", line: rotateLine(at, "hourly", "ok", #""status":0"#),
+    name: "a rotation of the lowest level is a snapshot",
+    line: rotateLine(at, "hourly", "ok", #""status":0"#),
     expected: StatusEvent(tookSnapshot: true)),
   EventCase(
     name: "a rotation of the lowest level with warnings is a snapshot",
-    line: rotateLine(at, "hourly", "warning", #""status":2"#), expected: StatusEvent(tookSnapshot: true)),
+    line: rotateLine(at, "hourly", "warning", #""status":2"#),
+    expected: StatusEvent(tookSnapshot: true)),
   EventCase(
-    name: "a rotation of a higher level only moves snapshots up", line: rotateLine(at, "daily", "ok", #""status":0"#),
+    name: "a rotation of a higher level only moves snapshots up",
+    line: rotateLine(at, "daily", "ok", #""status":0"#),
     expected: StatusEvent()),
   EventCase(
-    name: "a skipped rotation changes nothing", line: rotateLine(at, "hourly", "skipped", #""reason":"incomplete""#),
+    name: "a skipped rotation changes nothing",
+    line: rotateLine(at, "hourly", "skipped", #""reason":"incomplete""#),
     expected: StatusEvent()),
   EventCase(
     name: "a rotation that found the area busy", line: rotateLine(at, "daily", "busy"),
@@ -158,9 +190,12 @@ let eventCases: [EventCase] = [
     name: "a rotation that timed out", line: rotateLine(at, "hourly", "timeout"),
     expected: StatusEvent(failure: "rotate hourly timed out")),
   EventCase(
-    name: "a rotation that could not start", line: rotateLine(at, "hourly", "not-started", #""detail":"x""#),
+    name: "a rotation that could not start",
+    line: rotateLine(at, "hourly", "not-started", #""detail":"x""#),
     expected: StatusEvent(failure: "rotate hourly not started")),
-  EventCase(name: "an unknown event changes nothing", line: statusLine(at, "rebooted"), expected: StatusEvent()),
+  EventCase(
+    name: "an unknown event changes nothing", line: statusLine(at, "rebooted"),
+    expected: StatusEvent()),
 ]
 
 /// The tally of one key's records.
@@ -178,7 +213,8 @@ let eventCases: [EventCase] = [
   }
 
   @Test func takesTheLatestBackupFromSnapshotsUnchangedPushesAndDeferredSnapshots() {
-    func backup(_ lines: [String], lowestLevel: String = "hourly") -> (backup: Int?, snapshot: Int?) {
+    func backup(_ lines: [String], lowestLevel: String = "hourly") -> (backup: Int?, snapshot: Int?)
+    {
       let summary = statusTally(lines, lowestLevel: lowestLevel).keys["laptop"]
       return (summary?.lastBackup, summary?.lastSnapshot)
     }
@@ -186,18 +222,30 @@ let eventCases: [EventCase] = [
     let ten = Timestamp.parse("2026-11-25T10:00:00Z")
     let later = Timestamp.parse("2026-11-26T10:00:00Z")
     #expect(backup([snapshot]) == (ten, ten))
-    #expect(backup([snapshot, transferLine("2026-11-26T10:00:00Z", "unchanged", reason: "unchanged")]) == (later, ten))
     #expect(
-      backup([snapshot, transferLine("2026-11-26T10:00:00Z", "pushed", snapshot: "pending", reason: "min-interval")])
+      backup([snapshot, transferLine("2026-11-26T10:00:00Z", "unchanged", reason: "unchanged")])
         == (later, ten))
-    #expect(backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "hourly", "ok")]) == (later, later))
-    #expect(backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "alpha", "ok")], lowestLevel: "alpha") == (later, later))
-    #expect(backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "hourly", "ok")], lowestLevel: "alpha") == (ten, ten))
+    #expect(
+      backup([
+        snapshot,
+        transferLine("2026-11-26T10:00:00Z", "pushed", snapshot: "pending", reason: "min-interval"),
+      ])
+        == (later, ten))
+    #expect(
+      backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "hourly", "ok")]) == (later, later))
+    #expect(
+      backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "alpha", "ok")], lowestLevel: "alpha")
+        == (later, later))
+    #expect(
+      backup([snapshot, rotateLine("2026-11-26T10:00:00Z", "hourly", "ok")], lowestLevel: "alpha")
+        == (ten, ten))
     // Neither a dry run, a listing, a restore nor a push that ended badly proves anything.
     let nothing = [
-      transferLine("2026-11-26T10:00:00Z", "dry-run"), transferLine("2026-11-26T10:00:00Z", "listed"),
+      transferLine("2026-11-26T10:00:00Z", "dry-run"),
+      transferLine("2026-11-26T10:00:00Z", "listed"),
       transferLine("2026-11-26T10:00:00Z", "restored"),
-      transferLine("2026-11-26T10:00:00Z", "pushed", status: 23, snapshot: "pending", reason: "rsync-status"),
+      transferLine(
+        "2026-11-26T10:00:00Z", "pushed", status: 23, snapshot: "pending", reason: "rsync-status"),
       transferLine("2026-11-26T10:00:00Z", "unchanged", status: 24, reason: "rsync-status"),
       transferLine("2026-11-26T10:00:00Z", "pushed", snapshot: "due"),
     ]
@@ -207,7 +255,8 @@ let eventCases: [EventCase] = [
 
   @Test func keepsTheLatestFailureWhateverTheOrderAndNeverTheClientsOwnMistakes() {
     let summary = statusTally([
-      transferLine("2026-11-20T03:00:00Z", "pushed", status: 23, snapshot: "pending", reason: "rsync-status"),
+      transferLine(
+        "2026-11-20T03:00:00Z", "pushed", status: 23, snapshot: "pending", reason: "rsync-status"),
       statusLine("2026-11-19T03:00:00Z", "failed", #""reason":"spawn""#),
       transferLine("2026-11-21T03:00:00Z", "listed", status: 255, reason: "rsync-status"),
       transferLine("2026-11-21T04:00:00Z", "restored", status: 23, reason: "rsync-status"),
@@ -221,10 +270,12 @@ let eventCases: [EventCase] = [
 
   @Test func countsPushesThatChangedTheAreaAndRefusalsOfTheLast24HoursExactly() {
     let summary = statusTally([
-      transferLine("2026-11-26T12:00:00Z", "pushed", snapshot: "due"),  // exactly 24 h before: outside
+      // Exactly 24 h before: outside.
+      transferLine("2026-11-26T12:00:00Z", "pushed", snapshot: "due"),
       transferLine("2026-11-26T12:00:01Z", "pushed", snapshot: "due"),
       transferLine("2026-11-27T12:00:00Z", "pushed", snapshot: "due"),  // exactly now: inside
-      transferLine("2026-11-27T12:00:01Z", "pushed", snapshot: "due"),  // after now: ignored altogether
+      // After now: ignored altogether.
+      transferLine("2026-11-27T12:00:01Z", "pushed", snapshot: "due"),
       transferLine("2026-11-27T11:00:00Z", "unchanged", reason: "unchanged"),
       transferLine("2026-11-27T11:00:00Z", "dry-run"),
       transferLine("2026-11-27T11:00:00Z", "listed", status: 255),
@@ -240,17 +291,19 @@ let eventCases: [EventCase] = [
   }
 
   @Test func marksEachDayWithWhatHappened() {
-    let days = statusTally([
-      transferLine("2026-11-27T01:00:00Z", "pushed", snapshot: "due"),
-      statusLine("2026-11-27T02:00:00Z", "snapshot-ended", #""result":"ok""#),
-      transferLine("2026-11-26T23:59:59Z", "pushed", status: 12, snapshot: "pending", reason: "rsync-status"),
-      transferLine("2026-11-25T05:00:00Z", "unchanged", reason: "unchanged"),
-      statusLine("2026-11-24T05:00:00Z", "refused"),
-      transferLine("2026-11-24T06:00:00Z", "dry-run"),
-      rotateLine("2026-11-23T05:00:00Z", "hourly", "ok"),
-      statusLine("2026-11-23T06:00:00Z", "snapshot-ended", #""result":"timeout""#),
-      statusLine("2026-10-28T05:00:00Z", "snapshot-ended", #""result":"ok""#),
-    ]).keys["laptop"]?.days ?? []
+    let days =
+      statusTally([
+        transferLine("2026-11-27T01:00:00Z", "pushed", snapshot: "due"),
+        statusLine("2026-11-27T02:00:00Z", "snapshot-ended", #""result":"ok""#),
+        transferLine(
+          "2026-11-26T23:59:59Z", "pushed", status: 12, snapshot: "pending", reason: "rsync-status"),
+        transferLine("2026-11-25T05:00:00Z", "unchanged", reason: "unchanged"),
+        statusLine("2026-11-24T05:00:00Z", "refused"),
+        transferLine("2026-11-24T06:00:00Z", "dry-run"),
+        rotateLine("2026-11-23T05:00:00Z", "hourly", "ok"),
+        statusLine("2026-11-23T06:00:00Z", "snapshot-ended", #""result":"timeout""#),
+        statusLine("2026-10-28T05:00:00Z", "snapshot-ended", #""result":"ok""#),
+      ]).keys["laptop"]?.days ?? []
     #expect(days.count == 30)
     #expect(days[29] == [.pushed, .snapshotted])
     #expect(days[28] == [.pushed, .failed])

@@ -209,7 +209,8 @@ let recordCases: [RecordCase] = [
       decision: .skipped(reason: "unchanged"), time: time),
     expected: head("transfer-ended")
       + #","status":0,"duration_ms":10,"activity":"restored","created":0,"changed":0,"#
-      + #""deleted":0,"bytes_received":0,"sent":12,"snapshot":"skipped","snapshot_reason":"unchanged"}"#),
+      + #""deleted":0,"bytes_received":0,"sent":12,"snapshot":"skipped","snapshot_reason":"unchanged"}"#
+  ),
   .init(
     name: "snapshot ended: rsnapshot's warning (2) is a failure, with output",
     line: AuditRecord.snapshotEnded(

@@ -232,9 +232,10 @@ struct SplitMix64: RandomNumberGenerator {
   }
 }
 
-/// Random edits that change the command by construction (substitutions at distinct positions
-/// with a different byte, and sometimes a length change) are all refused; the unedited command
-/// is allowed. The oracle is how each candidate was made, not a comparison with the command.
+/// Random edits that change the command by construction (substitutions at distinct positions with a
+/// different byte, and sometimes a length change) are all refused; the unedited command is allowed.
+///
+/// The oracle is how each candidate was made, not a comparison with the command.
 @Test func randomChangesAreRefused() {
   var random = SplitMix64(state: 0x7075_7368_6761_7465)
   let gate = AllowedCommand(root: "/backup")
@@ -251,7 +252,10 @@ struct SplitMix64: RandomNumberGenerator {
       candidate[at] = byte
     }
     switch Int.random(in: 0..<3, using: &random) {
-    case 0: candidate.insert(UInt8.random(in: 0...255, using: &random), at: Int.random(in: 0...candidate.count, using: &random))
+    case 0:
+      candidate.insert(
+        UInt8.random(in: 0...255, using: &random),
+        at: Int.random(in: 0...candidate.count, using: &random))
     case 1: candidate.remove(at: Int.random(in: 0..<candidate.count, using: &random))
     default: break
     }

@@ -36,21 +36,37 @@ let transferLogCases: [TransferLogCase] = [
       prefix + "connect from UNKNOWN (0.0.0.0)", prefix + "rsync to push/ from UNKNOWN (0.0.0.0)",
       prefix + "receiving file list", prefix + "sent 17 bytes  received 93 bytes  total size 5",
     ], TransferChanges()),
-  logged("a new file", [ours("push recv >f+++++++++ 43")], TransferChanges(created: 1, bytesReceived: 43)),
+  logged(
+    "a new file", [ours("push recv >f+++++++++ 43")], TransferChanges(created: 1, bytesReceived: 43)
+  ),
   logged(
     "a new directory, link and device",
-    [ours("push recv cd+++++++++ 0"), ours("push recv cL+++++++++ 0"), ours("push recv cD+++++++++ 0")],
+    [
+      ours("push recv cd+++++++++ 0"), ours("push recv cL+++++++++ 0"),
+      ours("push recv cD+++++++++ 0"),
+    ],
     TransferChanges(created: 3)),
   logged("a hard link", [ours("push recv hf+++++++++ 0")], TransferChanges(created: 1)),
-  logged("content and time changed", [ours("push recv >f.st...... 274")], TransferChanges(changed: 1, bytesReceived: 274)),
-  logged("only the mtime changed", [ours("push recv >f..t...... 40")], TransferChanges(changed: 1, bytesReceived: 40)),
+  logged(
+    "content and time changed", [ours("push recv >f.st...... 274")],
+    TransferChanges(changed: 1, bytesReceived: 274)),
+  logged(
+    "only the mtime changed", [ours("push recv >f..t...... 40")],
+    TransferChanges(changed: 1, bytesReceived: 40)),
   logged("only the mode changed", [ours("push recv .f...p..... 0")], TransferChanges(changed: 1)),
-  logged("only the directory's time", [ours("push recv .d..t...... 0")], TransferChanges(changed: 1)),
-  logged("a symlink's target changed", [ours("push recv cLc.t...... 0")], TransferChanges(changed: 1)),
-  logged("an ACL or xattr changed", [ours("push recv .f........a 0"), ours("push recv .f.......x. 0")], TransferChanges(changed: 2)),
+  logged(
+    "only the directory's time", [ours("push recv .d..t...... 0")], TransferChanges(changed: 1)),
+  logged(
+    "a symlink's target changed", [ours("push recv cLc.t...... 0")], TransferChanges(changed: 1)),
+  logged(
+    "an ACL or xattr changed", [ours("push recv .f........a 0"), ours("push recv .f.......x. 0")],
+    TransferChanges(changed: 2)),
   logged(
     "-ii reports unchanged items: not a change",
-    [ours("push recv .d          0"), ours("push recv .f          0"), ours("push recv .L          0")],
+    [
+      ours("push recv .d          0"), ours("push recv .f          0"),
+      ours("push recv .L          0"),
+    ],
     TransferChanges()),
   logged(
     "deletions", [ours("push del. *deleting   0"), ours("push del. *deleting   0")],
@@ -59,24 +75,34 @@ let transferLogCases: [TransferLogCase] = [
   logged(
     "another module's writes do not count",
     [ours("other recv >f+++++++++ 43"), ours("other del. *deleting   0")], TransferChanges()),
-  logged("a module whose name starts like push", [ours("pushx recv >f+++++++++ 43")], TransferChanges()),
-  logged("another session's tag", [prefix + "pushgate-99999999 push recv >f+++++++++ 43"], TransferChanges()),
+  logged(
+    "a module whose name starts like push", [ours("pushx recv >f+++++++++ 43")], TransferChanges()),
+  logged(
+    "another session's tag", [prefix + "pushgate-99999999 push recv >f+++++++++ 43"],
+    TransferChanges()),
   logged("a line without rsync's prefix", [tag + " push recv >f+++++++++ 43"], TransferChanges()),
-  logged("the tag later in the line", [prefix + "x " + tag + " push recv >f+++++++++ 43"], TransferChanges()),
+  logged(
+    "the tag later in the line", [prefix + "x " + tag + " push recv >f+++++++++ 43"],
+    TransferChanges()),
   logged(
     "rsync's escape of a newline in a request cannot forge a line",
     [prefix + "rsync to push/\\#012" + tag + " push recv >f+++++++++ 1 from UNKNOWN"],
     TransferChanges()),
   logged(
-    "malformed counted fields", [
-      ours("push recv >f+++++++++ "), ours("push recv >f+++++++++ 4x"), ours("push recv >f+++++++ 4"),
+    "malformed counted fields",
+    [
+      ours("push recv >f+++++++++ "), ours("push recv >f+++++++++ 4x"),
+      ours("push recv >f+++++++ 4"),
       ours("push recv  >f+++++++++ 4"), ours("push recv >f+++++++++ -4"), ours("push send"),
       ours("push recv >f+++++++++ 1234567890123456789"),
     ], TransferChanges()),
   logged("an unknown operation", [ours("push copy >f+++++++++ 43")], TransferChanges()),
   logged(
     "an overlong line is skipped whole",
-    [ours("push recv >f+++++++++ 43" + String(repeating: " ", count: 600)), ours("push recv >f+++++++++ 1")],
+    [
+      ours("push recv >f+++++++++ 43" + String(repeating: " ", count: 600)),
+      ours("push recv >f+++++++++ 1"),
+    ],
     TransferChanges(created: 1, bytesReceived: 1)),
 ]
 
@@ -90,7 +116,9 @@ func readsTheTransferLog(_ c: TransferLogCase) {
 
 @Test func aLastLineWithoutANewlineIsNotCounted() {
   let text = ours("push recv >f+++++++++ 43") + "\n" + ours("push recv >f+++++++++ 43")
-  #expect(TransferLog.read(b(text), tag: "0123abcd", pushModule: "push") == TransferChanges(created: 1, bytesReceived: 43))
+  #expect(
+    TransferLog.read(b(text), tag: "0123abcd", pushModule: "push")
+      == TransferChanges(created: 1, bytesReceived: 43))
 }
 
 @Test func chunksOfAnySizeCountTheSame() {
@@ -147,8 +175,11 @@ let activityCases: [ActivityCase] = [
   activity("a push of an unchanged tree", .unchanged),
   activity("a deletion only", changes: TransferChanges(deleted: 1), .pushed),
   activity("an unreadable transfer log", changes: TransferChanges(isUnknown: true), .pushed),
-  activity("dry run", pre: [pre(["rsyncd", "--server", "-nlogDtpre.iLsfxCIvu", ".", "."])], .dryRun),
-  activity("--dry-run", pre: [pre(["rsyncd", "--server", "--dry-run", "-logDtpre.iLsfxCIvu", ".", "."])], .dryRun),
+  activity(
+    "dry run", pre: [pre(["rsyncd", "--server", "-nlogDtpre.iLsfxCIvu", ".", "."])], .dryRun),
+  activity(
+    "--dry-run", pre: [pre(["rsyncd", "--server", "--dry-run", "-logDtpre.iLsfxCIvu", ".", "."])],
+    .dryRun),
   activity(
     "-M--out-format -M-n%f claims a dry run but wrote",
     changes: TransferChanges(created: 2),
@@ -158,20 +189,36 @@ let activityCases: [ActivityCase] = [
     "-M--out-format -M-n%f with nothing to write is no dry run",
     pre: [pre(["rsyncd", "--server", "-logDtpre.iLsfxCIvu", "--out-format", "-n%f", ".", "."])],
     .dryRun),
-  activity("n after e is a capability", pre: [pre(["rsyncd", "--server", "-logDtpre.iLsfxCIvnu", ".", "."])], .unchanged),
-  activity("--only-write-batch", pre: [pre(["rsyncd", "--server", "--only-write-batch=x", "-logDtpre.iLsfxCIvu", ".", "."])], .dryRun),
-  activity("--list-only", pre: [pre(["rsyncd", "--server", "--list-only", "-logDtpre.iLsfxCIvu", ".", "."])], .listed),
+  activity(
+    "n after e is a capability",
+    pre: [pre(["rsyncd", "--server", "-logDtpre.iLsfxCIvnu", ".", "."])], .unchanged),
+  activity(
+    "--only-write-batch",
+    pre: [pre(["rsyncd", "--server", "--only-write-batch=x", "-logDtpre.iLsfxCIvu", ".", "."])],
+    .dryRun),
+  activity(
+    "--list-only",
+    pre: [pre(["rsyncd", "--server", "--list-only", "-logDtpre.iLsfxCIvu", ".", "."])], .listed),
   activity(
     "a pull from the write-only push module",
     pre: [pre(["rsyncd", "--server", "--sender", "-logDtpre.iLsfxCIvu", ".", "push/"])],
     end: .exited(1), .listed),
   activity(
     "a restore from the snapshots module",
-    pre: [pre(["rsyncd", "--server", "--sender", "-logDtpre.iLsfxCIvu", ".", "snapshots/"], module: "snapshots")],
+    pre: [
+      pre(
+        ["rsyncd", "--server", "--sender", "-logDtpre.iLsfxCIvu", ".", "snapshots/"],
+        module: "snapshots")
+    ],
     .restored),
   activity(
     "a listing of the snapshots module",
-    pre: [pre(["rsyncd", "--server", "--sender", "--list-only", "-logDtpre.iLsfxCIvu", ".", "snapshots/"], module: "snapshots")],
+    pre: [
+      pre(
+        [
+          "rsyncd", "--server", "--sender", "--list-only", "-logDtpre.iLsfxCIvu", ".", "snapshots/",
+        ], module: "snapshots")
+    ],
     .listed),
   activity("the bare module list", pre: [], .listed),
   activity("rsync ended before any module", pre: [], end: .exited(5), .none),
@@ -181,7 +228,8 @@ let activityCases: [ActivityCase] = [
 @Test(arguments: activityCases)
 func classifiesWhatTheSessionDid(_ c: ActivityCase) {
   let got = SessionActivity.classify(
-    changes: c.changes, evidence: HookEvidence(pre: c.pre), transfer: c.transfer, pushModule: "push")
+    changes: c.changes, evidence: HookEvidence(pre: c.pre), transfer: c.transfer, pushModule: "push"
+  )
   #expect(got == c.expected, sourceLocation: c.sourceLocation)
 }
 
@@ -219,36 +267,62 @@ private let none = TransferChanges()
 
 let decisionCases: [DecisionCase] = [
   decision("a push that changed something", .due),
-  decision("an unchanged push, nothing pending", changes: none, activity: .unchanged, skipped("unchanged")),
+  decision(
+    "an unchanged push, nothing pending", changes: none, activity: .unchanged, skipped("unchanged")),
   decision("a dry run", changes: none, activity: .dryRun, skipped("unchanged")),
   decision("a restore", changes: none, activity: .restored, skipped("unchanged")),
-  decision("an unchanged push, a whole tree pending", changes: none, activity: .unchanged, area: complete, .due),
-  decision("an unchanged push after one cut short", changes: none, activity: .unchanged, area: incomplete, .due),
-  decision("a dry run while a cut-short push is pending", changes: none, activity: .dryRun, area: incomplete, skipped("dry-run")),
-  decision("a restore while changes are pending", changes: none, activity: .restored, area: complete, skipped("restored")),
-  decision("a listing while changes are pending", changes: none, activity: .listed, area: complete, skipped("listed")),
-  decision("status 23 with changes", end: .exited(23), .pending(reason: "rsync-status", complete: false)),
-  decision("status 23 without changes", end: .exited(23), changes: none, activity: .unchanged, skipped("rsync-status")),
-  decision("status 24 not in snapshot_on", end: .exited(24), .pending(reason: "rsync-status", complete: false)),
+  decision(
+    "an unchanged push, a whole tree pending", changes: none, activity: .unchanged, area: complete,
+    .due),
+  decision(
+    "an unchanged push after one cut short", changes: none, activity: .unchanged, area: incomplete,
+    .due),
+  decision(
+    "a dry run while a cut-short push is pending", changes: none, activity: .dryRun,
+    area: incomplete, skipped("dry-run")),
+  decision(
+    "a restore while changes are pending", changes: none, activity: .restored, area: complete,
+    skipped("restored")),
+  decision(
+    "a listing while changes are pending", changes: none, activity: .listed, area: complete,
+    skipped("listed")),
+  decision(
+    "status 23 with changes", end: .exited(23), .pending(reason: "rsync-status", complete: false)),
+  decision(
+    "status 23 without changes", end: .exited(23), changes: none, activity: .unchanged,
+    skipped("rsync-status")),
+  decision(
+    "status 24 not in snapshot_on", end: .exited(24),
+    .pending(reason: "rsync-status", complete: false)),
   decision("status 24 with snapshot_on 0 24", end: .exited(24), on: [0, 24], .due),
-  decision("killed with changes", end: .signaled(9), .pending(reason: "rsync-signaled", complete: false)),
-  decision("signal 24 is not status 24", end: .signaled(24), on: [0, 24], .pending(reason: "rsync-signaled", complete: false)),
-  decision("killed without changes", end: .signaled(15), changes: none, activity: .none, skipped("rsync-signaled")),
-  decision("an unreadable transfer log counts as a change", changes: TransferChanges(isUnknown: true), .due),
+  decision(
+    "killed with changes", end: .signaled(9), .pending(reason: "rsync-signaled", complete: false)),
+  decision(
+    "signal 24 is not status 24", end: .signaled(24), on: [0, 24],
+    .pending(reason: "rsync-signaled", complete: false)),
+  decision(
+    "killed without changes", end: .signaled(15), changes: none, activity: .none,
+    skipped("rsync-signaled")),
+  decision(
+    "an unreadable transfer log counts as a change", changes: TransferChanges(isUnknown: true), .due
+  ),
   decision(
     "within the interval", area: AreaState(lastSnapshot: now - 1800), interval: 3600,
     .pending(reason: "min-interval", complete: true)),
   decision(
-    "within the interval, after a push cut short", area: AreaState(pending: .incomplete, lastSnapshot: now - 1800),
+    "within the interval, after a push cut short",
+    area: AreaState(pending: .incomplete, lastSnapshot: now - 1800),
     interval: 3600, .pending(reason: "min-interval", complete: true)),
-  decision("just past the interval", area: AreaState(lastSnapshot: now - 3600), interval: 3600, .due),
+  decision(
+    "just past the interval", area: AreaState(lastSnapshot: now - 3600), interval: 3600, .due),
   decision("interval 0 never waits", area: AreaState(lastSnapshot: now), .due),
   decision("no snapshot recorded yet", interval: 3600, .due),
   decision(
     "a last snapshot in the future (clock stepped back) does not block for ever",
     area: AreaState(lastSnapshot: now + 7200), interval: 3600, .due),
   decision(
-    "an unchanged push with changes pending, within the interval", changes: none, activity: .unchanged,
+    "an unchanged push with changes pending, within the interval", changes: none,
+    activity: .unchanged,
     area: AreaState(pending: .complete, lastSnapshot: now - 60), interval: 3600,
     .pending(reason: "min-interval", complete: true)),
 ]
@@ -352,7 +426,9 @@ func decidesTheSnapshot(_ c: DecisionCase) {
     " pre-xfer\tpush\tpush/", "", "\t\t", "pre-xfer\tpush\tpush/\trsyncd",
   ].joined(separator: "\n")
   let evidence = HookEvidence.parse(b(text + "\n") + [0xFF, 0x0A])
-  #expect(evidence == HookEvidence(pre: [PreTransfer(module: "push", request: "push/", arguments: ["rsyncd"])]))
+  #expect(
+    evidence
+      == HookEvidence(pre: [PreTransfer(module: "push", request: "push/", arguments: ["rsyncd"])]))
   #expect(HookEvidence.parse([]) == HookEvidence())
 }
 

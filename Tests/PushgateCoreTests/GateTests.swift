@@ -57,8 +57,10 @@ struct PolicyCase: Sendable, CustomTestStringConvertible {
 }
 
 private let conf = "/backup/rsyncd.conf"
-private let push = "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nread only = no\nincoming chmod = Du+rwx,Fu+rw\n"
-private let snapshots = "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\n"
+private let push =
+  "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nread only = no\nincoming chmod = Du+rwx,Fu+rw\n"
+private let snapshots =
+  "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\n"
 
 private func policy(
   _ name: String, _ text: String, _ expected: [String] = [],
@@ -95,8 +97,11 @@ let policyCases: [PolicyCase] = [
   policy(
     "a trailing slash on the path",
     "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming/\nincoming chmod = Du+rwx,Fu+rw\n"),
-  policy("global settings are overridden by --dparam", "transfer logging = no\nlog file = /x\n" + push),
-  policy("a deeper module inside the snapshots", push + "[old]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/daily.0\n"),
+  policy(
+    "global settings are overridden by --dparam", "transfer logging = no\nlog file = /x\n" + push),
+  policy(
+    "a deeper module inside the snapshots",
+    push + "[old]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/daily.0\n"),
   policy(
     "a writable restore module", push + snapshots + "read only = no\n",
     ["\(conf): module 'snapshots' is writable: only 'push' may be; set 'read only = yes'"]),
@@ -120,41 +125,49 @@ let policyCases: [PolicyCase] = [
   policy(
     "incoming chmod with more items before, and blanks",
     "[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\nincoming chmod = go-w, Du+rwx, Fu+rw\n"),
-  policy("incoming chmod set globally", "incoming chmod = Du+rwx,Fu+rw\n[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\n"),
+  policy(
+    "incoming chmod set globally",
+    "incoming chmod = Du+rwx,Fu+rw\n[push]\npath = /backup/keys/%PUSHGATE_KEY%/incoming\n"),
   policy(
     "a snapshots module without the .sync exclude (rsyncd.conf from before sync-first)",
     push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\n", [syncShown("snapshots")]),
   policy(
     "a snapshots module excluding something else",
-    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/\nexclude = *.tmp\n", [syncShown("snapshots")]),
+    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/\nexclude = *.tmp\n",
+    [syncShown("snapshots")]),
   policy(
     "the .sync exclude among others, unanchored",
     push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = *.tmp .sync/\n"),
   policy(
     "an include that rsync applies before the .sync exclude",
-    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\ninclude = /.sync/\nexclude = /.sync/\n",
+    push
+      + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\ninclude = /.sync/\nexclude = /.sync/\n",
     [
       "\(conf): module 'snapshots' sets 'include', which rsync applies before 'exclude' and so "
         + "could show the half-made next snapshot (.sync); remove it"
     ]),
   policy(
     "a filter rule on the snapshots module",
-    push + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\nfilter = + /.sync/\n",
+    push
+      + "[snapshots]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots\nexclude = /.sync/\nfilter = + /.sync/\n",
     [
       "\(conf): module 'snapshots' sets 'filter', which rsync applies before 'exclude' and so "
         + "could show the half-made next snapshot (.sync); remove it"
     ]),
   policy(
-    "a module on .sync itself", push + "[next]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync\n",
+    "a module on .sync itself",
+    push + "[next]\npath = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync\n",
     [
       "\(conf): module 'next' has 'path = /backup/keys/%PUSHGATE_KEY%/snapshots/.sync': "
         + "snapshots/.sync/ is the half-made next snapshot, never a module"
     ]),
   policy(
-    "the old single-area layout", "[push]\npath = /backup/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
+    "the old single-area layout",
+    "[push]\npath = /backup/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
     [pushPath("/backup/incoming"), outside("push", "/backup/incoming")]),
   policy(
-    "the push module in another area", "[push]\npath = /backup/keys/bob/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
+    "the push module in another area",
+    "[push]\npath = /backup/keys/bob/incoming\nincoming chmod = Du+rwx,Fu+rw\n",
     [pushPath("/backup/keys/bob/incoming"), outside("push", "/backup/keys/bob/incoming")]),
   policy(
     "a shared module", push + "[shared]\npath = /srv/share\n", [outside("shared", "/srv/share")]),
@@ -174,17 +187,26 @@ let policyCases: [PolicyCase] = [
   policy(
     "a module path from the global section", "path = /srv\n" + push + "[nopath]\nread only = yes\n",
     [outside("nopath", "/srv")]),
-  policy("a module with no path at all", push + "[nopath]\nread only = yes\n", ["\(conf): module 'nopath' has no path"]),
+  policy(
+    "a module with no path at all", push + "[nopath]\nread only = yes\n",
+    ["\(conf): module 'nopath' has no path"]),
   policy(
     "the push module turns transfer logging off", push + "transfer logging = no\n",
     [hides(5, "push", "transfer logging")]),
-  policy("the push module logs elsewhere", push + "log file = /tmp/x\n", [hides(5, "push", "log file")]),
-  policy("the push module's own log format", push + "log format = %o\n", [hides(5, "push", "log format")]),
+  policy(
+    "the push module logs elsewhere", push + "log file = /tmp/x\n", [hides(5, "push", "log file")]),
+  policy(
+    "the push module's own log format", push + "log format = %o\n", [hides(5, "push", "log format")]
+  ),
   policy(
     "spelled with other case and blanks", push + "Transfer  Logging = no\n",
     [hides(5, "push", "transfer logging")]),
-  policy("the push module's own pre-xfer hook", push + "pre-xfer exec = /bin/true\n", [hides(5, "push", "pre-xfer exec")]),
-  policy("the push module's own post-xfer hook", push + "post-xfer exec = /bin/true\n", [hides(5, "push", "post-xfer exec")]),
+  policy(
+    "the push module's own pre-xfer hook", push + "pre-xfer exec = /bin/true\n",
+    [hides(5, "push", "pre-xfer exec")]),
+  policy(
+    "the push module's own post-xfer hook", push + "post-xfer exec = /bin/true\n",
+    [hides(5, "push", "post-xfer exec")]),
   policy(
     "a restore module's own log file", push + snapshots + "log file = /tmp/x\n",
     [hides(8, "snapshots", "log file")]),
@@ -229,9 +251,13 @@ private func gate(
 let gateCases: [GateCase] = [
   gate("the allowed command with an area", "allow /backup/keys/laptop"),
   gate("a shell command", command: "ls /", "refuse not-allowed"),
-  gate("a shell command of a key without area", command: "ls /", facts: GateFacts(areaExists: false, rsyncdConf: .success([])), "refuse not-allowed"),
+  gate(
+    "a shell command of a key without area", command: "ls /",
+    facts: GateFacts(areaExists: false, rsyncdConf: .success([])), "refuse not-allowed"),
   gate("no --key", key: "", "fail key-missing"),
-  gate("a key without area", facts: GateFacts(areaExists: false, rsyncdConf: goodConf.rsyncdConf), "refuse no-area"),
+  gate(
+    "a key without area", facts: GateFacts(areaExists: false, rsyncdConf: goodConf.rsyncdConf),
+    "refuse no-area"),
   gate(
     "rsyncd.conf unreadable",
     facts: GateFacts(areaExists: true, rsyncdConf: .failure(.init("open: Permission denied"))),

@@ -19,7 +19,8 @@ let refusalCases: [RefusalCase] = [
     message: "refused: this key only runs backups (rsync daemon mode); no command was given"),
   .init(
     refusal: .interactive, code: "interactive", exitStatus: 77,
-    message: "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"),
+    message:
+      "refused: this key only runs backups (rsync daemon mode); interactive logins are not allowed"),
   .init(
     refusal: .notAllowed, code: "not-allowed", exitStatus: 77,
     message: "refused: command not allowed for this key; it only runs backups (rsync daemon mode)"),
@@ -141,7 +142,8 @@ func describesFailure(_ c: FailureCase) {
       == b("@RSYNCD: 31.0\n@ERROR: max connections (1) reached -- try again later\n"))
   #expect(
     DaemonReply.refusal(Refusal.snapshotRunning.message)
-      == b("@RSYNCD: 31.0\n@ERROR: a snapshot of this key's backups is running -- try again later\n"))
+      == b(
+        "@RSYNCD: 31.0\n@ERROR: a snapshot of this key's backups is running -- try again later\n"))
 }
 
 struct PeerCase: Sendable, CustomTestStringConvertible {
@@ -281,28 +283,42 @@ let outcomeCases: [OutcomeCase] = [
     message: "snapshot failed (status 128); your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .timedOut, code: "timeout", isSuccess: false,
-    message: "snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot timed out and was stopped; your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .treeBusy, code: "tree-busy", isSuccess: false,
-    message: "snapshot not taken: the area stayed busy; your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot not taken: the area stayed busy; your data arrived and is kept for the next snapshot"
+  ),
   .init(
     outcome: .notStarted(detail: "ENOENT"), code: "not-started", isSuccess: false,
     message: "snapshot could not be started; your data arrived and is kept for the next snapshot"),
   .init(
     outcome: .syncFailed(.ended(.exited(1))), code: "sync-failed", isSuccess: false,
-    message: "snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot not taken: its sync failed (status 1); the history is unchanged and your data arrived and is kept for the next snapshot"
+  ),
   .init(
     outcome: .syncFailed(.ended(.exited(2))), code: "sync-failed", isSuccess: false,
-    message: "snapshot not taken: its sync failed (status 2); the history is unchanged and your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot not taken: its sync failed (status 2); the history is unchanged and your data arrived and is kept for the next snapshot"
+  ),
   .init(
     outcome: .syncFailed(.ended(.signaled(9))), code: "sync-failed", isSuccess: false,
-    message: "snapshot not taken: its sync failed (status 137); the history is unchanged and your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot not taken: its sync failed (status 137); the history is unchanged and your data arrived and is kept for the next snapshot"
+  ),
   .init(
     outcome: .syncFailed(.timedOut), code: "sync-failed", isSuccess: false,
-    message: "snapshot not taken: its sync timed out and was stopped; the history is unchanged and your data arrived and is kept for the next snapshot"),
+    message:
+      "snapshot not taken: its sync timed out and was stopped; the history is unchanged and your data arrived and is kept for the next snapshot"
+  ),
   .init(
-    outcome: .syncFailed(.notStarted(detail: "unlink: EACCES")), code: "sync-failed", isSuccess: false,
-    message: "snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot"),
+    outcome: .syncFailed(.notStarted(detail: "unlink: EACCES")), code: "sync-failed",
+    isSuccess: false,
+    message:
+      "snapshot not taken: its sync could not be started; the history is unchanged and your data arrived and is kept for the next snapshot"
+  ),
 ]
 
 @Test(arguments: outcomeCases)

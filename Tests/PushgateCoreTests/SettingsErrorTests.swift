@@ -193,13 +193,17 @@ let settingsErrorCases: [SettingsErrorCase] = [
   bad(
     "retain without counts", r + "retain = hourly daily",
     retain("--retain expects LEVEL=COUNT, such as 'daily=7', not 'hourly'")),
-  bad("retain with a level twice", r + "retain = hourly=24 hourly=3", retain("level 'hourly' is given twice in --retain")),
+  bad(
+    "retain with a level twice", r + "retain = hourly=24 hourly=3",
+    retain("level 'hourly' is given twice in --retain")),
   bad(
     "retain with an rsnapshot command as a level", r + "retain = sync=3",
     retain("level name 'sync' is an rsnapshot command; choose another name")),
   bad(
     "retain first level 1 feeding another", r + "retain = hourly=1 daily=7",
-    retain("--retain hourly=1 cannot feed 'daily': rsnapshot needs at least 2 snapshots of the first level when a higher level follows")),
+    retain(
+      "--retain hourly=1 cannot feed 'daily': rsnapshot needs at least 2 snapshots of the first level when a higher level follows"
+    )),
   bad(
     "retain count 0", r + "retain = hourly=0",
     retain("--retain count for 'hourly' must be a whole number from 1 to 999, not '0'")),

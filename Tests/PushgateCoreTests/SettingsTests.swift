@@ -98,7 +98,9 @@ let settingsCases: [SettingsCase] = [
     "lower bounds",
     "root = /backup\nmax_connections = 1\nslot_wait = 0\nsnapshot_timeout = 1\n"
       + "snapshot_min_interval = 0\n",
-    settings { $0.maxConnections = 1; $0.snapshotTimeout = 1 }),
+    settings {
+      $0.maxConnections = 1; $0.snapshotTimeout = 1
+    }),
   ok("snapshot_mode wait", "root = /backup\nsnapshot_mode = wait", Settings(root: "/backup")),
   ok(
     "root set after other settings", "push_module = p\nroot = /x\n",

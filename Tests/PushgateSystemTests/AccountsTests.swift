@@ -1,8 +1,8 @@
 // Accounts, SelfPath, Executable and Identity against this machine: its password and group
 // databases (root is in every one), /proc/self/exe, access(2), the ids of this process.
 import Glibc
-import PushgateSystem
 import PushgateAdminSystem
+import PushgateSystem
 import Testing
 
 @Test func looksUpRootByNameAndByUid() throws {

@@ -1,15 +1,17 @@
 // An area's state files, its transfer log read as a stream, and its lock handed to a child.
 import Foundation
 import Glibc
+import PushgateAdminSystem
 import PushgateCore
 import PushgateSystem
-import PushgateAdminSystem
 import Testing
 
 private struct Areas {
   let path = NSTemporaryDirectory() + "pushgate-areas-" + UUID().uuidString
   var settings: Settings { Settings(root: path) }
-  init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+  init() throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+  }
   func make(_ label: String) throws -> Area {
     let area = settings.area(label)
     for directory in [area.incoming, area.snapshots, area.state] {
@@ -31,7 +33,8 @@ private struct Areas {
   #expect(AreaFiles.state(area) == AreaState(pending: .complete))
   try AreaFiles.recordSnapshot(area, at: 1_796_000_000)
   #expect(AreaFiles.state(area) == AreaState(pending: .none, lastSnapshot: 1_796_000_000))
-  #expect(try String(contentsOfFile: area.snapshotTimeFile, encoding: .utf8) == "2026-11-30T00:53:20Z\n")
+  #expect(
+    try String(contentsOfFile: area.snapshotTimeFile, encoding: .utf8) == "2026-11-30T00:53:20Z\n")
   let leftovers = try FileManager.default.contentsOfDirectory(atPath: area.state)
   #expect(leftovers == ["last-snapshot"])
 }
@@ -40,7 +43,8 @@ private struct Areas {
   let areas = try Areas()
   defer { areas.remove() }
   let area = try areas.make("laptop")
-  try FileManager.default.createSymbolicLink(atPath: area.pendingFile, withDestinationPath: "/etc/hostname")
+  try FileManager.default.createSymbolicLink(
+    atPath: area.pendingFile, withDestinationPath: "/etc/hostname")
   #expect(AreaFiles.state(area).pending == .incomplete)
 }
 
@@ -50,8 +54,10 @@ private struct Areas {
   _ = try areas.make("laptop")
   _ = try areas.make("desktop")
   let keys = areas.settings.keysDirectory
-  try FileManager.default.createDirectory(atPath: keys + "/.hidden", withIntermediateDirectories: false)
-  try FileManager.default.createSymbolicLink(atPath: keys + "/elsewhere", withDestinationPath: "/tmp")
+  try FileManager.default.createDirectory(
+    atPath: keys + "/.hidden", withIntermediateDirectories: false)
+  try FileManager.default.createSymbolicLink(
+    atPath: keys + "/elsewhere", withDestinationPath: "/tmp")
   try Data().write(to: URL(fileURLWithPath: keys + "/file"))
   #expect(try AreaFiles.labels(areas.settings) == ["desktop", "laptop"])
   #expect(AreaFiles.exists(areas.settings.area("elsewhere")) == false)

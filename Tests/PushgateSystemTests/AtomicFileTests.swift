@@ -1,16 +1,23 @@
 // AtomicFile.replace against real files in a temporary directory.
 import Foundation
 import Glibc
-@testable import PushgateSystem
 import Testing
+
+@testable import PushgateSystem
 
 private struct Directory {
   let path = NSTemporaryDirectory() + "pushgate-atomic-" + UUID().uuidString
-  init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+  init() throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+  }
   func remove() { try? FileManager.default.removeItem(atPath: path) }
-  func names() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+  func names() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+  }
   func text(_ name: String) -> String? {
-    (try? Data(contentsOf: URL(fileURLWithPath: path + "/" + name))).map { String(decoding: $0, as: UTF8.self) }
+    (try? Data(contentsOf: URL(fileURLWithPath: path + "/" + name))).map {
+      String(decoding: $0, as: UTF8.self)
+    }
   }
   func write(_ name: String, _ text: String) throws {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + name))
@@ -29,7 +36,8 @@ private struct Directory {
   let owner = geteuid() == 0 ? AtomicFile.Owner(uid: 65534, gid: 65534) : nil
   let saved = umask(0o077)
   defer { umask(saved) }
-  try AtomicFile.replace(path: directory.path + "/state", bytes: Array("new\n".utf8), mode: 0o640, owner: owner)
+  try AtomicFile.replace(
+    path: directory.path + "/state", bytes: Array("new\n".utf8), mode: 0o640, owner: owner)
   #expect(directory.text("state") == "new\n")
   let info = directory.info("state")
   #expect(info.st_mode & 0o7777 == 0o640)
@@ -61,14 +69,19 @@ private struct Directory {
   defer { close(fd) }
 
   // Only the planted name to try: the replacement fails and touches nothing.
-  #expect(throws: AtomicFile.Failure(step: .create, error: SystemError(number: EEXIST, operation: "open '\(planted)'"))) {
-    try AtomicFile.replace("state", in: fd, bytes: Array("new\n".utf8), mode: 0o600, owner: nil, suffixes: [1])
+  #expect(
+    throws: AtomicFile.Failure(
+      step: .create, error: SystemError(number: EEXIST, operation: "open '\(planted)'"))
+  ) {
+    try AtomicFile.replace(
+      "state", in: fd, bytes: Array("new\n".utf8), mode: 0o600, owner: nil, suffixes: [1])
   }
   #expect(outside.text("target") == "keep\n")
   #expect(directory.text("state") == "old\n")
 
   // The next name is used instead; the symlink and its target stay as they were.
-  try AtomicFile.replace("state", in: fd, bytes: Array("new\n".utf8), mode: 0o600, owner: nil, suffixes: [1, 2])
+  try AtomicFile.replace(
+    "state", in: fd, bytes: Array("new\n".utf8), mode: 0o600, owner: nil, suffixes: [1, 2])
   #expect(outside.text("target") == "keep\n")
   #expect(directory.text("state") == "new\n")
   #expect(directory.info(planted).st_mode & S_IFMT == S_IFLNK)
@@ -80,7 +93,8 @@ private struct Directory {
   defer { directory.remove() }
   // rename(2) of a file over a non-empty directory fails (EISDIR) after the temporary file
   // was written, given its mode and synced.
-  try FileManager.default.createDirectory(atPath: directory.path + "/state", withIntermediateDirectories: false)
+  try FileManager.default.createDirectory(
+    atPath: directory.path + "/state", withIntermediateDirectories: false)
   try directory.write("state/inside", "kept\n")
   do {
     try AtomicFile.replace(path: directory.path + "/state", bytes: Array("new\n".utf8), mode: 0o600)

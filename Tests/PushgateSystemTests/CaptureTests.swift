@@ -1,9 +1,9 @@
 // Spawn.capture, the runner root's tools use for what the backup account controls: the
 // child's user, its working directory, its session, its stdin, and its group at the timeout.
 import Glibc
+import PushgateAdminSystem
 import PushgateCore
 import PushgateSystem
-import PushgateAdminSystem
 import Testing
 
 private func shell(_ script: String, directory: String = "/", environment: [String] = [])
@@ -25,9 +25,11 @@ private let nobody = Spawn.Credentials(uid: 65534, gid: 65534, groups: [65534, 4
   let lines = text(result.output).split(separator: "\n").map {
     $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init)
   }
-  #expect(lines == [
-    ["65534", "65534", "65534", "65534"], ["65534", "65534", "65534", "65534"], ["4242", "65534"],
-  ])
+  #expect(
+    lines == [
+      ["65534", "65534", "65534", "65534"], ["65534", "65534", "65534", "65534"],
+      ["4242", "65534"],
+    ])
 }
 
 @Test(.enabled(if: geteuid() == 0)) func entersItsDirectoryAsTheChildsUser() throws {
@@ -47,8 +49,10 @@ private let nobody = Spawn.Credentials(uid: 65534, gid: 65534, groups: [65534, 4
   #expect(throws: SystemError(number: EACCES, operation: "chdir '\(closed)'")) {
     try Spawn.capture(shell("pwd", directory: closed), as: nobody, timeoutSeconds: 10)
   }
-  #expect(text(try Spawn.capture(shell("pwd", directory: closed), as: nil, timeoutSeconds: 10)
-    .output) == closed + "\n")
+  #expect(
+    text(
+      try Spawn.capture(shell("pwd", directory: closed), as: nil, timeoutSeconds: 10)
+        .output) == closed + "\n")
 }
 
 @Test func changesDirectoryInTheChildNotInTheCaller() throws {

@@ -8,7 +8,9 @@ import Testing
 
 private struct Scratch {
   let path = NSTemporaryDirectory() + "pushgate-files-" + UUID().uuidString
-  init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+  init() throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+  }
   func remove() { try? FileManager.default.removeItem(atPath: path) }
   func file(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
     let file = path + "/" + name
@@ -38,7 +40,8 @@ private func loadError(_ path: String) -> SettingsError? {
   let link = scratch.path + "/link.conf"
   try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
   let error = try #require(loadError(link))
-  #expect(error.description == "settings '\(link)' is a symbolic link; point --config at the real file")
+  #expect(
+    error.description == "settings '\(link)' is a symbolic link; point --config at the real file")
   #expect(error.isAboutTheFile && error.line == nil)
   // Never where an untrusted file says: beside it.
   #expect(error.auditLog == scratch.path + "/pushgate.log")
@@ -48,9 +51,12 @@ private func loadError(_ path: String) -> SettingsError? {
 func refusesSettingsWritableByOthers(_ mode: Int) throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
-  let file = try scratch.file("pushgate.conf", "root = /backup\naudit_log = /elsewhere.log\n", mode: mode)
+  let file = try scratch.file(
+    "pushgate.conf", "root = /backup\naudit_log = /elsewhere.log\n", mode: mode)
   let error = try #require(loadError(file))
-  #expect(error.description == "settings '\(file)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(file)'")
+  #expect(
+    error.description
+      == "settings '\(file)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(file)'")
   #expect(error.failure == .settings(detail: error.description))
   #expect(error.auditLog == scratch.path + "/pushgate.log")
 }
@@ -58,7 +64,8 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
 @Test func refusesADirectoryAsSettings() throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
-  #expect(loadError(scratch.path)?.description == "settings '\(scratch.path)' is not a regular file")
+  #expect(
+    loadError(scratch.path)?.description == "settings '\(scratch.path)' is not a regular file")
 }
 
 @Test func refusesSettingsLargerThanTheLimit() throws {
@@ -87,7 +94,8 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   _ = try AuditLogFile.open(path)
   let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
   #expect(mode == 0o640)
-  try FileManager.default.createSymbolicLink(atPath: scratch.path + "/link.log", withDestinationPath: path)
+  try FileManager.default.createSymbolicLink(
+    atPath: scratch.path + "/link.log", withDestinationPath: path)
   #expect(throws: SystemError.self) { try AuditLogFile.open(scratch.path + "/link.log") }
 }
 
@@ -144,7 +152,9 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
 }
 
 @Test func readingABadDescriptorThrowsAndWritingOneFails() {
-  #expect(throws: SystemError(number: EBADF, operation: "read")) { try Descriptors.readAll(-1, limit: 10) }
+  #expect(throws: SystemError(number: EBADF, operation: "read")) {
+    try Descriptors.readAll(-1, limit: 10)
+  }
   #expect(!Descriptors.writeAll(-1, [1]))
   #expect(Descriptors.writeAll(-1, []))
 }
@@ -153,10 +163,14 @@ func refusesSettingsWritableByOthers(_ mode: Int) throws {
   let scratch = try Scratch()
   defer { scratch.remove() }
   let open = try scratch.file("rsyncd.conf", "[push]\n", mode: 0o646)
-  #expect(throws: SystemError.refused("writable by others")) { try TrustedFile.readConfig(open, limit: 100) }
+  #expect(throws: SystemError.refused("writable by others")) {
+    try TrustedFile.readConfig(open, limit: 100)
+  }
   #expect(SystemError.refused("writable by others").text == "writable by others")
   let big = try scratch.file("big.conf", String(repeating: "#\n", count: 100))
-  #expect(throws: SystemError.refused("larger than 100 bytes")) { try TrustedFile.readConfig(big, limit: 100) }
+  #expect(throws: SystemError.refused("larger than 100 bytes")) {
+    try TrustedFile.readConfig(big, limit: 100)
+  }
   #expect(mkfifo(scratch.path + "/fifo", 0o600) == 0)
   #expect(throws: SystemError.refused("not a regular file")) {
     try TrustedFile.openOwned(scratch.path + "/fifo", flags: O_RDONLY, mode: 0o600)

@@ -2,15 +2,17 @@
 // may write, a wider mode of ours narrowed, and never a wait on a reader's lock.
 import Foundation
 import Glibc
+import PushgateAdminSystem
 import PushgateCore
 import PushgateSystem
-import PushgateAdminSystem
 import Testing
 
 private func holdersPath() throws -> (String, () -> Void) {
   let directory = NSTemporaryDirectory() + "pushgate-holders-" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-  return (directory + "/pushgate.holders", { try? FileManager.default.removeItem(atPath: directory) })
+  return (
+    directory + "/pushgate.holders", { try? FileManager.default.removeItem(atPath: directory) }
+  )
 }
 
 private func mode(_ path: String) -> mode_t {

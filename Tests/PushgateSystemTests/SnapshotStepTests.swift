@@ -2,12 +2,14 @@
 // state/synced tracks a complete sync, and whatever the steps start holds the area lock.
 import Foundation
 import Glibc
+import PushgateAdminSystem
 import PushgateCore
 import PushgateSystem
-import PushgateAdminSystem
 import Testing
 
-private func step(_ name: String, _ status: Int32, in area: Area, then extra: String = "") -> ProgramRun {
+private func step(_ name: String, _ status: Int32, in area: Area, then extra: String = "")
+  -> ProgramRun
+{
   ProgramRun(
     path: "/bin/sh",
     arguments: ["sh", "-c", "echo \(name) >> \(area.state)/runs; \(extra) exit \(status)"],
@@ -25,7 +27,8 @@ private func makeArea() throws -> Area {
 
 /// Removes the temporary root of `area` (ROOT/keys/LABEL).
 private func removeRoot(of area: Area) {
-  let root = URL(fileURLWithPath: area.directory).deletingLastPathComponent().deletingLastPathComponent()
+  let root = URL(fileURLWithPath: area.directory).deletingLastPathComponent()
+    .deletingLastPathComponent()
   try? FileManager.default.removeItem(at: root)
 }
 
@@ -40,8 +43,10 @@ struct StepCase: Sendable, CustomTestStringConvertible {
 
 let stepCases = [
   StepCase(sync: 0, level: 0, outcome: .ended(.exited(0)), runs: "sync\nlevel\n", synced: false),
-  StepCase(sync: 1, level: 0, outcome: .syncFailed(.ended(.exited(1))), runs: "sync\n", synced: false),
-  StepCase(sync: 2, level: 0, outcome: .syncFailed(.ended(.exited(2))), runs: "sync\n", synced: false),
+  StepCase(
+    sync: 1, level: 0, outcome: .syncFailed(.ended(.exited(1))), runs: "sync\n", synced: false),
+  StepCase(
+    sync: 2, level: 0, outcome: .syncFailed(.ended(.exited(2))), runs: "sync\n", synced: false),
   StepCase(sync: 0, level: 1, outcome: .ended(.exited(1)), runs: "sync\nlevel\n", synced: true),
 ]
 
@@ -71,7 +76,8 @@ func runsTheLevelOnlyAfterACompleteSync(_ row: StepCase) throws {
   // The sync leaves a child behind (as rsnapshot leaves its rsyncs when it is killed).
   let run = lock.runSnapshot(
     sync: step("sync", 1, in: area, then: "sleep 2 & echo $! > \(area.state)/child;"),
-    level: step("level", 0, in: area), of: area, holder: [], timeoutSeconds: 10, isNewSnapshot: true)
+    level: step("level", 0, in: area), of: area, holder: [], timeoutSeconds: 10, isNewSnapshot: true
+  )
   #expect(run.outcome == .syncFailed(.ended(.exited(1))))
   lock.close()
   let other = try AreaLock.open(area)

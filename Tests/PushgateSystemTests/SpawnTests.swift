@@ -5,7 +5,8 @@ import PushgateSystem
 import Testing
 
 private func shell(_ script: String, environment: [String] = []) -> ProgramRun {
-  ProgramRun(path: "/bin/sh", arguments: ["sh", "-c", script], environment: environment, directory: "/")
+  ProgramRun(
+    path: "/bin/sh", arguments: ["sh", "-c", script], environment: environment, directory: "/")
 }
 
 private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -45,8 +46,10 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
   #expect(mask.map { $0 & 0x7fff_ffff } == 0)
 }
 
-@Test(arguments: [("exit 0", ProcessEnd.exited(0)), ("exit 3", .exited(3)), ("exit 255", .exited(255)),
-  ("kill -TERM $$", .signaled(15)), ("kill -KILL $$", .signaled(9))])
+@Test(arguments: [
+  ("exit 0", ProcessEnd.exited(0)), ("exit 3", .exited(3)), ("exit 255", .exited(255)),
+  ("kill -TERM $$", .signaled(15)), ("kill -KILL $$", .signaled(9)),
+])
 func mapsExitStatusesAndSignals(_ script: String, _ expected: ProcessEnd) throws {
   #expect(try Spawn.runCapturing(shell(script), timeoutSeconds: 10).end == expected)
 }
@@ -68,7 +71,9 @@ func mapsExitStatusesAndSignals(_ script: String, _ expected: ProcessEnd) throws
   #expect(throws: SystemError.self) { try Spawn.runCapturing(run, timeoutSeconds: 1) }
 }
 
-@Test(arguments: [(Int32(0), ProcessEnd.exited(0)), (0x0300, .exited(3)), (9, .signaled(9)), (0x8b, .signaled(11))])
+@Test(arguments: [
+  (Int32(0), ProcessEnd.exited(0)), (0x0300, .exited(3)), (9, .signaled(9)), (0x8b, .signaled(11)),
+])
 func decodesWaitStatuses(_ status: Int32, _ expected: ProcessEnd) {
   #expect(Spawn.decode(status) == expected)
 }

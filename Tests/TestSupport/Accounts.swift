@@ -8,23 +8,31 @@ import Testing
 /// Whether this machine lets a test add a non-root account (root, useradd, userdel, runuser).
 public let canAddAccounts: Bool = {
   guard geteuid() == 0 else {
-    FileHandle.standardError.write(Data("SKIPPING: non-root account deployments need root (useradd)\n".utf8))
+    FileHandle.standardError.write(
+      Data("SKIPPING: non-root account deployments need root (useradd)\n".utf8))
     return false
   }
-  return installed("/usr/sbin/useradd") && installed("/usr/sbin/userdel") && installed("/usr/sbin/runuser")
+  return installed("/usr/sbin/useradd") && installed("/usr/sbin/userdel")
+    && installed("/usr/sbin/runuser")
 }()
 
 /// A non-root account made with useradd for one test (login shell /bin/sh, as `pushgate init`
 /// asks; no home is created), removed again with userdel.
 public final class TestAccount: Sendable {
+  /// The login name, `pgt` and random digits.
   public let name: String
+  /// Its uid.
   public let uid: uid_t
+  /// Its primary gid.
   public let gid: gid_t
+  /// Its home in the password database; never created (`/nonexistent/NAME` unless given).
   public let home: String
 
-  /// Adds the account, with `groups` as supplementary groups. `home` is not created (default:
-  /// `/nonexistent/NAME`). `loginWithKey` sets the password to `*` instead of useradd's locked
-  /// `!`: sshd without PAM refuses a locked account, as the README's `usermod -p '*'` says.
+  /// Adds the account, with `groups` as supplementary groups.
+  ///
+  /// `home` is not created (default: `/nonexistent/NAME`). `loginWithKey` sets the password to `*`
+  /// instead of useradd's locked `!`: sshd without PAM refuses a locked account, as the README's
+  /// `usermod -p '*'` says.
   public init(groups: [String] = [], home: String? = nil, loginWithKey: Bool = false) throws {
     name = "pgt\(getpid() % 10000)x\(UInt32.random(in: 0..<100_000))"
     self.home = home ?? "/nonexistent/\(name)"

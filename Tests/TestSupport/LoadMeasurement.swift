@@ -9,16 +9,19 @@ public struct LoadMeasurement: Equatable, CustomStringConvertible, Sendable {
   public let kind: String
   /// The key of its session (rsync: PUSHGATE_KEY) or area (rsnapshot: its -c file).
   public let key: String
-  /// Running rsyncs and snapshots of every key, itself included.
+  /// Running rsyncs of every key, itself included.
   public let rsyncs: Int
+  /// Running snapshots of every key, itself included.
   public let snapshots: Int
-  /// Running rsyncs and snapshots of its own key, itself included.
+  /// Running rsyncs of its own key, itself included.
   public let keyRsyncs: Int
+  /// Running snapshots of its own key, itself included.
   public let keySnapshots: Int
   /// The descriptor numbers the wrapper shell itself had at start (space-separated; the
   /// fakes leave it empty).
   public let descriptors: String
 
+  /// The log line's fields, for failure messages.
   public var description: String {
     "\(kind) \(key) \(rsyncs) \(snapshots) \(keyRsyncs) \(keySnapshots) [\(descriptors)]"
   }

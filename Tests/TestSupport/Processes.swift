@@ -38,15 +38,18 @@ public func writeExecutable(_ bytes: [UInt8], to path: String) throws {
   guard fchmod(fd, 0o755) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 }
 
-/// A classic (process-associated) fcntl lock on one byte of a lock file, held by the test
-/// process: a write lock, or a read lock (`shared`, as a running push holds the tree).
+/// A classic (process-associated) fcntl lock on one byte of a lock file, held by the test process:
+/// a write lock, or a read lock (`shared`, as a running push holds the tree).
+///
 /// Classic and open-file-description locks conflict on Linux.
 public struct ByteLock: Sendable {
   /// The lock file's descriptor (close-on-exec).
   public let fd: Int32
 
-  /// Locks `byte` of `path`. One ByteLock per file: classic fcntl locks belong to the
-  /// process, so closing one descriptor of a file drops every lock the process holds on it.
+  /// Locks `byte` of `path`.
+  ///
+  /// One ByteLock per file: classic fcntl locks belong to the process, so closing one descriptor of
+  /// a file drops every lock the process holds on it.
   public init(_ path: String, byte: Int, shared: Bool = false) throws {
     try self.init(path, bytes: [byte], shared: shared)
   }
@@ -92,4 +95,3 @@ public struct ByteLock: Sendable {
     return fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type == Int16(F_WRLCK)
   }
 }
-

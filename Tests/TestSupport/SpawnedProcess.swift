@@ -3,13 +3,14 @@
 import Foundation
 import Glibc
 
-/// A child started with posix_spawn (no fork of the big test process): no signal blocked,
-/// every signal at its default (as sshd starts a forced command; Foundation's Process passes the
-/// test runner's blocked signals on), stdout and stderr in `<output>.out` and `<output>.err`.
-/// stdin is /dev/null — at EOF, so a refused daemon-form session does not wait for a client —
-/// or, with `holdingInput`, a pipe the test holds (`write`, `closeInput`), as the ssh channel.
-/// No pipe for the output: a pipe's write end could leak into a child a parallel test starts
-/// and hold a stream open. Killed and reaped when released.
+/// A child started with posix_spawn (no fork of the big test process): no signal blocked, every
+/// signal at its default (as sshd starts a forced command; Foundation's Process passes the test
+/// runner's blocked signals on), stdout and stderr in `<output>.out` and `<output>.err`.
+///
+/// stdin is /dev/null — at EOF, so a refused daemon-form session does not wait for a client — or,
+/// with `holdingInput`, a pipe the test holds (`write`, `closeInput`), as the ssh channel. No pipe
+/// for the output: a pipe's write end could leak into a child a parallel test starts and hold a
+/// stream open. Killed and reaped when released.
 public final class SpawnedProcess {
   /// The child's pid.
   public let pid: pid_t
@@ -86,10 +87,11 @@ public final class SpawnedProcess {
   }
 }
 
-/// Starts `argv` as sshd starts a forced command: no signal blocked, every signal at its
-/// default, exactly `environment`, stdin from `input` (a descriptor to dup) or /dev/null,
-/// stdout and stderr into `<output>.out` and `<output>.err`, optionally in its own process
-/// group. Returns the pid.
+/// Starts `argv` as sshd starts a forced command: no signal blocked, every signal at its default,
+/// exactly `environment`, stdin from `input` (a descriptor to dup) or /dev/null, stdout and stderr
+/// into `<output>.out` and `<output>.err`, optionally in its own process group.
+///
+/// Returns the pid.
 public func spawnAsSSHDWould(
   _ argv: [String], environment: [String: String], output: String, input: Int32? = nil,
   ownProcessGroup: Bool = false
@@ -102,8 +104,10 @@ public func spawnAsSSHDWould(
   } else {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
   }
-  posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-  posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(
+    &actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(
+    &actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
   var attributes = posix_spawnattr_t()
   posix_spawnattr_init(&attributes)
   defer { posix_spawnattr_destroy(&attributes) }

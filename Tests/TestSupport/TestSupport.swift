@@ -27,7 +27,8 @@ public enum Binaries {
 public func installed(_ path: String) -> Bool {
   let found = FileManager.default.isExecutableFile(atPath: path)
   if !found {
-    FileHandle.standardError.write(Data("SKIPPING: \(path) is not installed; CI installs it\n".utf8))
+    FileHandle.standardError.write(
+      Data("SKIPPING: \(path) is not installed; CI installs it\n".utf8))
   }
   return found
 }

@@ -4,8 +4,10 @@ import Foundation
 import Testing
 
 extension Tag {
-  /// A test that takes more than about 5 s (bursts, load, contention, the fault matrix,
-  /// rotation during sessions). `scripts/test --quick` skips it, saying so; `scripts/test` runs it.
+  /// A test that takes more than about 5 s (bursts, load, contention, the fault matrix, rotation
+  /// during sessions).
+  ///
+  /// `scripts/test --quick` skips it, saying so; `scripts/test` runs it.
   @Tag public static var slow: Self
 }
 
@@ -19,11 +21,13 @@ extension Trait where Self == ConditionTrait {
   }
 }
 
-/// A task executor with a fixed number of threads of its own. Swift Testing runs tests on the
-/// cooperative pool, which has one thread per core (2 here); a synchronous test that blocks in
-/// waitpid, poll, read or usleep holds such a thread, and a few of them stall the whole run.
-/// Tests with `.blocking` run their body here instead, so they wait side by side (at most
-/// `width` at once, which also bounds how many process-heavy tests share the 2 cores).
+/// A task executor with a fixed number of threads of its own.
+///
+/// Swift Testing runs tests on the cooperative pool, which has one thread per core (2 here); a
+/// synchronous test that blocks in waitpid, poll, read or usleep holds such a thread, and a few of
+/// them stall the whole run. Tests with `.blocking` run their body here instead, so they wait side
+/// by side (at most `width` at once, which also bounds how many process-heavy tests share the 2
+/// cores).
 public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
   /// The one instance every `.blocking` test uses: `PUSHGATE_TEST_WIDTH` threads, 6 unless set.
   public static let shared = BlockingExecutor(
