@@ -31,8 +31,32 @@ public struct AuditLogFile: Sendable {
   public static func open(_ path: String, lock lockPath: String? = nil) throws(SystemError)
     -> AuditLogFile
   {
-    close(try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640))
+    close(try openForAppend(path))
     return AuditLogFile(path: path, lockPath: lockPath)
+  }
+
+  /// How long a writer that finds no log waits for another process to create it.
+  public static let creationWaitMilliseconds = 100
+
+  /// Opens the log for appending (O_APPEND, owner and mode checked, never through a link).
+  ///
+  /// A missing log is created (mode 0640) only after it stayed missing for
+  /// ``creationWaitMilliseconds``: logrotate renames the log first and creates the new one after,
+  /// and a file made by us in between would be renamed by its `create` to `NAME-DATE.backup`, where
+  /// no reader of the log looks.
+  static func openForAppend(_ path: String) throws(SystemError) -> Int32 {
+    let deadline = Clock.monotonicMilliseconds() + creationWaitMilliseconds
+    while true {
+      do {
+        return try TrustedFile.openOwned(
+          path, flags: O_WRONLY | O_APPEND, mode: 0o640, creates: false)
+      } catch {
+        guard error.number == ENOENT else { throw error }
+        if Clock.monotonicMilliseconds() >= deadline { break }
+        Clock.sleep(milliseconds: 5)
+      }
+    }
+    return try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640)
   }
 
   /// Appends one record: whole, or not at all with the error (ENOSPC when it did not fit).
@@ -79,7 +103,7 @@ public struct AuditLogFile: Sendable {
   ///
   /// `true` when the record is in the file still at the path.
   private func appendOnce(_ record: [UInt8], mayCutBack: Bool) throws(SystemError) -> Bool {
-    let fd = try TrustedFile.openOwned(path, flags: O_WRONLY | O_APPEND, mode: 0o640)
+    let fd = try Self.openForAppend(path)
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }

@@ -53,13 +53,14 @@ public enum TrustedFile {
   /// that it is a regular file owned by us or root and not writable by others.
   ///
   /// With `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
-  /// (fchmod(2)).
+  /// (fchmod(2)). With `creates` false a missing file is an error (ENOENT), not created.
   public static func openOwned(
-    _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false
+    _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false, creates: Bool = true
   ) throws(SystemError) -> Int32 {
     // O_NONBLOCK: a FIFO planted at the path must not hang the gate or root's tools; it is
     // refused below as not a regular file. (No effect on regular files.)
-    let fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
+    let create = creates ? O_CREAT : 0
+    let fd = open(path, flags | create | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
     guard fd >= 0 else { throw .current("open") }
     var info = stat()
     guard fstat(fd, &info) == 0 else {

@@ -68,6 +68,12 @@ func everyRecordSurvivesRotation(_ stanza: RotationStanza) throws {
 
   #expect(statuses.flatMap { $0 } == [Int32](repeating: 0, count: keys.count * sessionsPerKey))
   #expect(rotations >= 2, "rotations must fall inside the sessions")
+  // logrotate's `create` renames a log it finds already there to NAME-DATE.backup, where no
+  // reader looks: a writer must never create the log between logrotate's rename and create.
+  let backups = try FileManager.default.contentsOfDirectory(atPath: root.path).filter {
+    $0.hasSuffix(".backup")
+  }
+  #expect(backups == [], "logrotate moved a log a writer made aside")
   let shown = try run(Binaries.pushgate, ["log", "--config", root.config, "--json"])
   #expect(shown.status == 0)
   #expect(shown.err == "", "no damaged line in any file")
