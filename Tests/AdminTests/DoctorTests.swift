@@ -27,30 +27,18 @@ private struct DoctorRoot {
   init(labels: [String] = ["laptop", "server"]) throws {
     temporary = try TemporaryDirectory()
     chmod(temporary.path, 0o755)
-    let environment = ["PATH": "/usr/bin:/bin"]
     try write(
       "weekly\n\(root)/pushgate.log {\n  su \(me) \(me)\n  create 0640 \(me) \(me)\n  compress\n"
         + "  delaycompress\n}\n", to: logrotate)
-    let made = try run(
-      Binaries.pushgate, ["init", root, "--account", me, "--restore"], environment: environment)
-    guard made.status == 0 else {
-      throw CocoaError(.fileWriteUnknown, userInfo: ["init": made.err])
-    }
+    try initRoot(root, options: ["--account", me, "--restore"])
     for label in labels {
       let key = temporary.path + "/" + label
       let generated = try makeSSHKey(key, comment: label)
       guard generated.status == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: ["ssh-keygen": generated.err])
       }
-      let authorized = try run(
-        Binaries.pushgate,
-        [
-          "authorize", "--config", config, "--account", me, "--key", label, "--serve",
-          Binaries.serve, "--authorized-keys", keys, key + ".pub",
-        ], environment: environment)
-      guard authorized.status == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: ["authorize": authorized.err])
-      }
+      try authorizeKey(
+        label, publicKey: key + ".pub", config: config, authorizedKeys: keys, account: me)
     }
     try sshdPrints(goodSshd)
   }

@@ -21,8 +21,7 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     let root = directory.path + "/root"
     let config = root + "/pushgate.conf"
     let environment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
-    let made = try run(Binaries.pushgate, ["init", root], environment: environment)
-    try #require(made.status == 0, "\(made.err)")
+    try initRoot(root)
     // A stand-in for rsync that holds the session open until the test creates `release`.
     let fake = directory.path + "/fake-rsync"
     try write(
@@ -32,14 +31,9 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
     for label in ["laptop", "desk"] {
       let key = directory.path + "/" + label
       #expect(try makeSSHKey(key).status == 0)
-      let authorized = try run(
-        Binaries.pushgate,
-        [
-          "authorize", "--config", config, "--authorized-keys", directory.path + "/authorized_keys",
-          "--key", label, key + ".pub",
-        ],
-        environment: environment)
-      try #require(authorized.status == 0, "\(authorized.err)")
+      try authorizeKey(
+        label, publicKey: key + ".pub", config: config,
+        authorizedKeys: directory.path + "/authorized_keys")
     }
 
     let serve = Process()

@@ -35,11 +35,10 @@ struct BackupRoot {
     // The backup account must reach the root through the temporary directory.
     if account != nil { chmod(temporary.path, 0o755) }
     let accountOption = account.map { ["--account", $0.name] } ?? []
-    let made = try run(
-      Binaries.pushgate,
-      ["init", path, "--restore", "--host", "localhost"] + accountOption
-        + retain.flatMap { ["--retain", $0] }, environment: adminEnvironment)
-    try #require(made.status == 0, "init: \(made.err)")
+    try initRoot(
+      path,
+      options: ["--restore", "--host", "localhost"] + accountOption
+        + retain.flatMap { ["--retain", $0] })
     if !settings.isEmpty {
       try write(
         read(path + "/pushgate.conf") + settings.joined(separator: "\n") + "\n",
@@ -50,14 +49,9 @@ struct BackupRoot {
     for key in keys {
       let keygen = try makeSSHKey("\(clients)/\(key)", comment: key)
       try #require(keygen.status == 0, "ssh-keygen: \(keygen.err)")
-      let authorized = try run(
-        Binaries.pushgate,
-        [
-          "authorize", "--config", path + "/pushgate.conf", "--key", key, "--serve", Binaries.serve,
-          "--authorized-keys", temporary.path + "/authorized_keys",
-        ] + accountOption
-          + ["\(clients)/\(key).pub"], environment: adminEnvironment)
-      try #require(authorized.status == 0, "authorize \(key): \(authorized.out) \(authorized.err)")
+      try authorizeKey(
+        key, publicKey: "\(clients)/\(key).pub", config: path + "/pushgate.conf",
+        authorizedKeys: temporary.path + "/authorized_keys", account: account?.name)
       try FileManager.default.createDirectory(
         atPath: temporary.path + "/src-" + key, withIntermediateDirectories: true)
     }
@@ -178,9 +172,6 @@ struct BackupRoot {
   /// Waits (at most 15 s) until no gate of this root runs.
   func waitForGates() -> Bool { eventually(within: 15) { gatesRunning.isEmpty } }
 }
-
-/// The environment of the admin tool: nothing of the test runner's.
-let adminEnvironment = ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": NSHomeDirectory()]
 
 /// The snapshot directories of `level` in `directory`, sorted by N.
 func snapshotNames(in directory: String, level: String = "hourly") -> [String] {

@@ -73,22 +73,12 @@ struct SSHDSetup {
       ])
     let checked = try run("/usr/sbin/sshd", ["-t", "-f", path + "/sshd_config"])
     #expect(checked.status == 0, "sshd -t: \(checked.err)")
-    let made = try run(
-      Binaries.pushgate,
-      ["init", root, "--account", user, "--restore"] + retain.flatMap { ["--retain", $0] },
-      environment: adminEnvironment)
-    #expect(made.status == 0, "init: \(made.err)")
+    try initRoot(
+      root, options: ["--account", user, "--restore"] + retain.flatMap { ["--retain", $0] })
     for key in keys {
-      let authorized = try run(
-        Binaries.pushgate,
-        [
-          "authorize", "--key", key, "--authorized-keys", path + "/authorized_keys", "--config",
-          config,
-          "--account", user, "--serve", Binaries.serve,
-          "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub",
-        ],
-        environment: adminEnvironment)
-      #expect(authorized.status == 0, "authorize: \(authorized.err)")
+      try authorizeKey(
+        key, publicKey: "\(path)/\(SSHDSetup.identity(key, first: keys[0])).pub", config: config,
+        authorizedKeys: path + "/authorized_keys", account: user)
     }
     try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
     if !settings.isEmpty {
