@@ -21,6 +21,24 @@ extension Accounts {
     return Array(groups.prefix(Int(max(count, 0))))
   }
 
+  /// Every account in group `gid`: its listed members (getgrgid(3)) and the accounts whose
+  /// primary group it is (getpwent(3)), sorted, each once.
+  public static func members(ofGroup gid: gid_t) -> [String] {
+    var names = Set<String>()
+    if let group = getgrgid(gid), var member = group.pointee.gr_mem {
+      while let name = member.pointee {
+        names.insert(String(cString: name))
+        member += 1
+      }
+    }
+    setpwent()
+    defer { endpwent() }
+    while let entry = getpwent() {
+      if entry.pointee.pw_gid == gid { names.insert(String(cString: entry.pointee.pw_name)) }
+    }
+    return names.sorted()
+  }
+
   /// The name of group `gid` (getgrgid(3)), or `nil` when it has no entry.
   public static func groupName(of gid: gid_t) -> String? {
     getgrgid(gid).map { String(cString: $0.pointee.gr_name) }

@@ -76,4 +76,43 @@ private let canAddAccounts: Bool = {
           + "so nothing would run; fix: chsh -s /bin/sh \(user)\n"), "\(nologin.out)")
     #expect(nologin.status == 2)
   }
+
+  @Test func aMonitoringUserInTheBackupGroupCanStopEverySessionAndDoctorFailsIt() throws {
+    let temporary = try TemporaryDirectory()
+    chmod(temporary.path, 0o755)
+    let account = try TestAccount()
+    let monitor = try TestAccount(groups: [account.name])
+    defer {
+      monitor.remove()
+      account.remove()
+      temporary.remove()
+    }
+    let root = temporary.path + "/backup"
+    let config = root + "/pushgate.conf"
+    try initRoot(root, options: ["--account", account.name])
+    let gate = { try account.run(Binaries.serve, ["--config", config, "--key", "laptop"]) }
+    let doctor = {
+      try run(
+        Binaries.pushgate, ["doctor", "--config", config, "--account", account.name],
+        environment: adminEnvironment)
+    }
+    let flagged =
+      "FAIL  rootgroup  \(root) is writable by its group, which also holds \(monitor.name)"
+
+    // ROOT is 1770 and the account's group: the monitoring user may create the log first.
+    #expect(try monitor.run("/usr/bin/touch", [root + "/pushgate.log"]).status == 0)
+    #expect(try gate().status == 71, "the gate refuses a log it does not own (osError)")
+    #expect(try doctor().out.contains(flagged))
+
+    // Out of the group (doctor's fix), the monitoring user cannot, and sessions are logged.
+    #expect(try run("/usr/bin/gpasswd", ["-d", monitor.name, account.name]).status == 0)
+    #expect(unlink(root + "/pushgate.log") == 0)
+    #expect(try monitor.run("/usr/bin/touch", [root + "/pushgate.log"]).status != 0)
+    #expect(try gate().status == 77, "refused as not run by sshd, and logged")
+    let after = try doctor().out
+    #expect(
+      after.contains(
+        "ok    rootgroup  \(root) is writable by its group, which holds the account alone"),
+      "\(after)")
+  }
 }

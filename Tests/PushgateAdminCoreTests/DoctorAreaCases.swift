@@ -30,6 +30,16 @@ private func laptopConf(_ facts: inout DoctorFacts, _ target: String, _ replacem
 
 let doctorAreaCases: [DoctorCase] = [
   row(
+    "a monitoring user in the group that may write ROOT", .fail, "rootgroup",
+    "/backup is writable by its group, which also holds monitor, nagios -- they can create the"
+      + " audit log, lock file or .pushgate before the backup account and stop every session",
+    fix: "gpasswd -d monitor backup; gpasswd -d nagios backup; give monitoring a group of its own"
+  ) { $0.rootGroupOthers = ["monitor", "nagios"] },
+  row(
+    "ROOT's group not looked up", .warn, "rootgroup",
+    "the members of /backup's group were not looked up", fix: "run doctor as root"
+  ) { $0.rootGroupOthers = nil },
+  row(
     "no keys directory", .fail, "areas",
     "/backup/keys does not exist -- no key has an area, so every session is refused",
     fix: "run 'pushgate init /backup'"

@@ -67,6 +67,8 @@ func healthyFacts() -> DoctorFacts {
   facts.rsnapshotVersion = .ran(status: 0, stdout: "rsnapshot 1.4.5-1\n", stderr: "")
   facts.shellRun = .ran(status: 0, stdout: "", stderr: "")
   facts.sshdRun = .ran(status: 0, stdout: doctorSshd, stderr: "")
+  facts.rootGroupOthers = []
+  facts.rootGroupName = "backup"
   return facts
 }
 

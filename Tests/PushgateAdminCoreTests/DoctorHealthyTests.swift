@@ -15,6 +15,7 @@ import Testing
       "ok    lockfile   /backup/pushgate.lock does not exist yet; backup can create it",
       "ok    auditlog   /backup/pushgate.log is writable by backup (owner backup, mode 0640)",
       "ok    evidence   /backup/.pushgate does not exist yet; backup can create it",
+      "ok    rootgroup  /backup is writable by its group, which holds the account alone",
       "ok    shell      login shell /bin/sh; '/bin/sh -c true' as backup prints nothing",
       "ok    keys       /home/backup/.ssh/authorized_keys: 2 key lines, each restricted to an existing pushgate-serve and settings file, each with its own area",
       "ok    sshd       ExposeAuthInfo yes: the audit log names the key used",

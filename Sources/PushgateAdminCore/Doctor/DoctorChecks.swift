@@ -23,6 +23,7 @@ public enum DoctorChecks {
         lockFile(facts, settings),
         ownFile(facts, settings.auditLog, name: "auditlog"),
         evidence(facts, settings),
+        rootGroup(facts, settings),
       ]
       results += logrotate(facts, settings)
     }

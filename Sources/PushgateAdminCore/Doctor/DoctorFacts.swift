@@ -162,6 +162,11 @@ public struct DoctorFacts: Equatable, Sendable {
   public var sshdConfig: String? = nil
   /// Whether the account's password is locked (`!` first in /etc/shadow); `nil` when unknown.
   public var passwordLocked: Bool? = nil
+  /// The accounts other than the backup account in ROOT's group (as a member or by their
+  /// primary group), sorted; `nil` when not looked up.
+  public var rootGroupOthers: [String]? = nil
+  /// The name of ROOT's group, or its number.
+  public var rootGroupName = ""
   /// logrotate's configuration, the main file first and then what it includes; `nil` when
   /// it could not be read (no logrotate installed).
   public var logrotateFiles: [LogrotateFile]? = nil

@@ -52,6 +52,35 @@ extension DoctorChecks {
     return DoctorResult(.ok, name, "\(path) is writable by \(who)")
   }
 
+  /// ROOT's group: init makes ROOT writable by the account's group (sticky, 1770), so every other
+  /// member of that group can create the names the gate uses there (the audit log, the lock file,
+  /// ROOT/.pushgate) before the account does, and the gate then refuses them and every session
+  /// fails.
+  ///
+  /// Monitoring gets a group of its own (pushgate-status(8)).
+  static func rootGroup(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    let root = facts.file(settings.root)
+    guard root.kind == .directory, root.mode & 0o020 != 0 else {
+      return DoctorResult(.ok, "rootgroup", "\(settings.root) is not writable by its group")
+    }
+    guard let others = facts.rootGroupOthers else {
+      return DoctorResult(
+        .warn, "rootgroup", "the members of \(settings.root)'s group were not looked up",
+        fix: "run doctor as root")
+    }
+    guard others.isEmpty else {
+      return DoctorResult(
+        .fail, "rootgroup",
+        "\(settings.root) is writable by its group, which also holds \(others.joined(separator: ", "))"
+          + " -- they can create the audit log, lock file or .pushgate before the backup account"
+          + " and stop every session",
+        fix: others.map { "gpasswd -d \($0) \(facts.rootGroupName)" }.joined(separator: "; ")
+          + "; give monitoring a group of its own")
+    }
+    return DoctorResult(
+      .ok, "rootgroup", "\(settings.root) is writable by its group, which holds the account alone")
+  }
+
   /// The evidence directory, ROOT/.pushgate: the account's, not writable by group or others,
   /// or absent in a root where the account can create it (pushgate-serve refuses it otherwise).
   static func evidence(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {

@@ -65,6 +65,12 @@ enum DoctorGather {
     if let found = facts.account, Identity.isRoot {
       facts.passwordLocked = BackupAccount.passwordLocked(found.name)
     }
+    if case .parsed(let parsed) = facts.settings, let found = facts.account,
+      let root = try? FileStatus.of(parsed.root)
+    {
+      facts.rootGroupOthers = Accounts.members(ofGroup: root.gid).filter { $0 != found.name }
+      facts.rootGroupName = Accounts.groupName(of: root.gid) ?? String(root.gid)
+    }
     facts.sshdRun = runSshd(sshd, config: facts.sshdConfig, account: facts.account)
     return facts
   }
