@@ -25,7 +25,7 @@ public enum SettingsFile {
   }
 
   /// Reads a file that must be a regular file owned by root or by us and not writable by
-  /// group or others (open(2) with O_NOFOLLOW, fstat(2) on the descriptor).
+  /// group or others (open(2) with O_NOFOLLOW, TrustedFile.inspect on the descriptor).
   static func read(_ path: String) throws(SettingsError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
@@ -36,24 +36,21 @@ public enum SettingsFile {
       throw .untrusted(path, "cannot read settings '\(path)': \(SystemError.current("open").text)")
     }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      throw .untrusted(path, "cannot read settings '\(path)': \(SystemError.current("fstat").text)")
+    let checked: Result<stat, FileProblem>
+    do { checked = try TrustedFile.inspect(fd, forbidden: S_IWGRP | S_IWOTH) } catch {
+      throw .untrusted(path, "cannot read settings '\(path)': \(error.text)")
     }
-    guard info.st_mode & S_IFMT == S_IFREG else {
-      throw .untrusted(path, "settings '\(path)' is not a regular file")
-    }
-    guard info.st_uid == 0 || info.st_uid == geteuid() else {
+    switch checked {
+    case .success: break
+    case .failure(.notRegular): throw .untrusted(path, "settings '\(path)' is not a regular file")
+    case .failure(.owner(let uid)):
       throw .untrusted(
         path,
-        "settings '\(path)' is owned by uid \(info.st_uid); it must be owned by root or by the "
-          + "backup account")
-    }
-    guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
-      throw .untrusted(
-        path,
-        "settings '\(path)' has mode \(String(info.st_mode & 0o7777, radix: 8)); run 'chmod go-w \(path)'"
+        "settings '\(path)' is owned by uid \(uid); it must be owned by root or by the backup account"
       )
+    case .failure(.mode(let mode)):
+      throw .untrusted(
+        path, "settings '\(path)' has mode \(String(mode, radix: 8)); run 'chmod go-w \(path)'")
     }
     let bytes: [UInt8]
     do { bytes = try Descriptors.readAll(fd, limit: SettingsParser.maximumSize) } catch {

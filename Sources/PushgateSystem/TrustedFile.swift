@@ -1,24 +1,50 @@
 // Opens files we trust or create: never through a symlink, owner and mode checked on the fd.
 import Glibc
 
+/// What our checks found wrong with an open file.
+public enum FileProblem: Error, Equatable, Sendable {
+  /// Not a regular file.
+  case notRegular
+  /// Owned by this uid, neither root nor us.
+  case owner(uid_t)
+  /// Has forbidden permission bits; the whole mode.
+  case mode(mode_t)
+
+  /// The check's own words, such as `owned by uid 1000`.
+  public var reason: String {
+    switch self {
+    case .notRegular: "not a regular file"
+    case .owner(let uid): "owned by uid \(uid)"
+    case .mode: "writable by others"
+    }
+  }
+}
+
 /// Files opened with `O_NOFOLLOW | O_CLOEXEC` and checked with fstat(2) on the open descriptor.
 public enum TrustedFile {
+  /// The one check of a file we trust, on its open descriptor (fstat(2)).
+  ///
+  /// A regular file, owned by root or by us, with none of the `forbidden` permission bits:
+  /// its status, or what is wrong with it.
+  public static func inspect(_ fd: Int32, forbidden: mode_t) throws(SystemError) -> Result<
+    stat, FileProblem
+  > {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .current("fstat") }
+    if info.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular) }
+    if info.st_uid != 0 && info.st_uid != geteuid() { return .failure(.owner(info.st_uid)) }
+    if info.st_mode & forbidden != 0 { return .failure(.mode(info.st_mode & 0o7777)) }
+    return .success(info)
+  }
+
   /// Reads a configuration file the gate relies on (rsyncd.conf): a regular file, not a
   /// symlink, owned by root or by us and not writable by others; at most `limit` bytes.
   public static func readConfig(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw .current("open") }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .current("fstat") }
-    guard info.st_mode & S_IFMT == S_IFREG else {
-      throw .refused("not a regular file")
-    }
-    guard info.st_uid == 0 || info.st_uid == geteuid() else {
-      throw .refused("owned by uid \(info.st_uid)")
-    }
-    guard info.st_mode & S_IWOTH == 0 else {
-      throw .refused("writable by others")
+    if case .failure(let problem) = try inspect(fd, forbidden: S_IWOTH) {
+      throw .refused(problem.reason)
     }
     let bytes = try Descriptors.readAll(fd, limit: limit)
     guard bytes.count <= limit else { throw .refused("larger than \(limit) bytes") }
@@ -62,21 +88,15 @@ public enum TrustedFile {
     let create = creates ? O_CREAT : 0
     let fd = open(path, flags | create | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
     guard fd >= 0 else { throw .current("open") }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let error = SystemError.current("fstat")
+    let info: stat
+    do throws(SystemError) {
+      switch try inspect(fd, forbidden: S_IWOTH) {
+      case .success(let checked): info = checked
+      case .failure(let problem): throw SystemError.refused(problem.reason)
+      }
+    } catch {
       close(fd)
       throw error
-    }
-    let problem: String? =
-      info.st_mode & S_IFMT != S_IFREG
-      ? "not a regular file"
-      : !(info.st_uid == 0 || info.st_uid == geteuid())
-        ? "owned by uid \(info.st_uid)"
-        : info.st_mode & S_IWOTH != 0 ? "writable by others" : nil
-    if let problem {
-      close(fd)
-      throw SystemError.refused(problem)
     }
     if keepsMode, info.st_uid == geteuid(), info.st_mode & 0o7777 & ~mode != 0 {
       _ = fchmod(fd, mode)
