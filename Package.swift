@@ -26,11 +26,15 @@ let package = Package(
     // signal-safe handler; Swift's Glibc module does not expose them.
     .target(name: "CPushgate"),
     .target(name: "PushgateSystem", dependencies: ["PushgateCore", "CPushgate"]),
+    // The btrfs ioctls only the admin tool makes (create and delete subvolumes, read flags).
+    .target(name: "CPushgateAdmin"),
     // Syscalls only the admin tool makes (probing locks, running the account's programs,
     // account lookups, file status); pushgate-serve never builds them.
     .target(
       name: "PushgateAdminSystem",
-      dependencies: ["PushgateCore", "PushgateAdminCore", "PushgateSystem", "CPushgate"]),
+      dependencies: [
+        "PushgateCore", "PushgateAdminCore", "PushgateSystem", "CPushgate", "CPushgateAdmin",
+      ]),
     // libssh parses and fingerprints public keys for the admin tool (pushgate authorize,
     // keys, log); pushgate-serve never links it.
     .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),

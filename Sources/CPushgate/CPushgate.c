@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/btrfs.h>
 #include <linux/falloc.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 int pg_ofd_lock(int fd, int type, off_t start, off_t length, int wait) {
@@ -192,3 +194,17 @@ int pg_cloexec_from_3(void) {
 }
 
 int pg_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int pg_btrfs_snapshot(int source, int directory, const char *name) {
+  struct btrfs_ioctl_vol_args_v2 args;
+  memset(&args, 0, sizeof args);
+  size_t length = strlen(name);
+  if (length == 0 || length > BTRFS_SUBVOL_NAME_MAX || strchr(name, '/') != NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(args.name, name, length);
+  args.fd = source;
+  args.flags = BTRFS_SUBVOL_RDONLY;
+  return ioctl(directory, BTRFS_IOC_SNAP_CREATE_V2, &args);
+}

@@ -128,8 +128,9 @@ public enum AuditRecord {
 }
 
 extension SnapshotOutcome {
-  /// `result`, then how rsnapshot ended (`status` or `signal`) or why it did not start
-  /// (`detail`); a sync that did not complete adds `sync` (its own result code).
+  /// `result`, then how rsnapshot ended (`status` or `signal`), why it did not start or btrfs
+  /// refused (`detail`), or the btrfs snapshot's name (`snapshot`); a sync that did not
+  /// complete adds `sync` (its own result code).
   package func record(into line: inout JSONLine) {
     line.add("result", code)
     var ended = self
@@ -138,6 +139,10 @@ extension SnapshotOutcome {
       ended = sync
     }
     if case .ended(let end) = ended { end.record(into: &line) }
-    if case .notStarted(let detail) = ended { line.add("detail", detail, limit: 512) }
+    switch ended {
+    case .notStarted(let detail), .refused(let detail): line.add("detail", detail, limit: 512)
+    case .created(let name): line.add("snapshot", name)
+    default: break
+    }
   }
 }

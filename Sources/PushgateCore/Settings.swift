@@ -1,11 +1,19 @@
 // The settings of one backup root, as read from pushgate.conf.
 
 /// When the client is released after a successful push.
-public enum SnapshotMode: String, Equatable, Sendable {
+public enum SnapshotMode: String, CaseIterable, Equatable, Sendable {
   /// The client waits and sees the snapshot result.
   case wait
   /// The client is released when rsync ends; a detached process takes the snapshot.
   case detach
+}
+
+/// How an area's snapshots are taken.
+public enum SnapshotEngine: String, CaseIterable, Equatable, Sendable {
+  /// `rsnapshot sync`, then the lowest level: a hard-linked copy of incoming/ per snapshot.
+  case rsnapshot
+  /// A read-only btrfs snapshot of the incoming/ subvolume, named by its UTC time: one ioctl.
+  case btrfs
 }
 
 /// The validated settings of one backup root.
@@ -43,6 +51,8 @@ public struct Settings: Equatable, Sendable {
   /// Seconds after an area's last snapshot during which a changing push leaves the area
   /// pending instead of snapshotting it; 0 snapshots every change at once.
   public var snapshotMinInterval: Int
+  /// How each area's snapshots are taken.
+  public var snapshots: SnapshotEngine
 
   /// Settings with every default applied for `root`.
   public init(root: String) {
@@ -61,6 +71,7 @@ public struct Settings: Equatable, Sendable {
     snapshotMode = .wait
     snapshotTimeout = 3600
     snapshotMinInterval = 0
+    snapshots = .rsnapshot
   }
 
   /// The command a client of this root may run.

@@ -54,7 +54,7 @@ public enum SettingsParser {
   public static let names = [
     "root", "rsync", "rsyncd_conf", "push_module", "max_connections", "slot_wait", "lock_file",
     "audit_log", "io_timeout", "rsnapshot", "retain", "snapshot_on", "snapshot_mode",
-    "snapshot_timeout", "snapshot_min_interval",
+    "snapshot_timeout", "snapshot_min_interval", "snapshots",
   ]
 
   /// Parses `contents`, read from `file`, into validated settings.
@@ -112,10 +112,19 @@ public enum SettingsParser {
     settings.rsnapshot = try reader.path("rsnapshot", default: settings.rsnapshot)
     settings.retain = try reader.retain("retain", default: settings.retain)
     settings.snapshotOn = try reader.statuses("snapshot_on", default: [0])
-    settings.snapshotMode = try reader.mode("snapshot_mode", default: .wait)
+    settings.snapshotMode = try reader.choice("snapshot_mode", default: SnapshotMode.wait)
     settings.snapshotTimeout = try reader.number("snapshot_timeout", 1...604800, default: 3600)
     settings.snapshotMinInterval = try reader.duration(
       "snapshot_min_interval", 0...(366 * 86400), default: 0)
+    settings.snapshots = try reader.choice("snapshots", default: SnapshotEngine.rsnapshot)
+    // A btrfs snapshot costs one ioctl: nothing to save by deferring, and no cron job of the
+    // account's would take a deferred one (root's rotate only prunes).
+    if settings.snapshots == .btrfs && settings.snapshotMinInterval > 0 {
+      throw SettingsError(
+        file: file, line: values["snapshot_min_interval"]?.line,
+        message: "'snapshot_min_interval' must be 0 with 'snapshots = btrfs': every changing "
+          + "push takes its snapshot at once")
+    }
     return settings
   }
 

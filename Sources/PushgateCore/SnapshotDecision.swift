@@ -129,18 +129,25 @@ public enum SnapshotOutcome: Equatable, Sendable {
   /// the level was never run: the history is exactly as it was, and the next snapshot's sync
   /// completes the same `.sync`.
   indirect case syncFailed(SnapshotOutcome)
+  /// btrfs made the read-only snapshot `name` in the area's snapshots/.
+  case created(name: String)
+  /// btrfs refused the snapshot (the ioctl's error, such as no space left): nothing was made.
+  case refused(detail: String)
 
-  /// Whether the snapshot counts as taken: rsnapshot exited 0.
+  /// Whether the snapshot counts as taken: rsnapshot exited 0, or btrfs made it.
   ///
-  /// Its 2 ("warnings") is not: with a sync it means files are missing from the tree (rsync 23 or
-  /// 24).
-  public var isSuccess: Bool { self == .ended(.exited(0)) }
+  /// rsnapshot's 2 ("warnings") is not: with a sync it means files are missing from the tree
+  /// (rsync 23 or 24).
+  public var isSuccess: Bool {
+    if case .created = self { return true }
+    return self == .ended(.exited(0))
+  }
 
   /// The stable result code for the log.
   public var code: String {
     switch self {
-    case .ended(.exited(0)): "ok"
-    case .ended: "failed"
+    case .ended(.exited(0)), .created: "ok"
+    case .ended, .refused: "failed"
     case .timedOut: "timeout"
     case .treeBusy: "tree-busy"
     case .notStarted: "not-started"
@@ -153,7 +160,9 @@ public enum SnapshotOutcome: Equatable, Sendable {
     let kept = "your data arrived and is kept for the next snapshot"
     switch self {
     case .ended(.exited(0)): return "snapshot taken"
+    case .created(let name): return "snapshot \(name) taken"
     case .ended(let end): return "snapshot failed (status \(end.passedOnStatus)); \(kept)"
+    case .refused(let detail): return "snapshot failed (\(detail)); \(kept)"
     case .timedOut: return "snapshot timed out and was stopped; \(kept)"
     case .treeBusy: return "snapshot not taken: the area stayed busy; \(kept)"
     case .notStarted: return "snapshot could not be started; \(kept)"

@@ -93,12 +93,15 @@ struct ValueReader {
     return result
   }
 
-  func mode(_ name: String, default fallback: SnapshotMode) throws(SettingsError) -> SnapshotMode {
+  /// One of `Choice`'s raw values, such as `wait` or `detach`.
+  func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, default fallback: Choice)
+    throws(SettingsError) -> Choice where Choice.RawValue == String
+  {
     guard let value = values[name]?.value else { return fallback }
-    guard let mode = SnapshotMode(rawValue: value) else {
-      throw fail(
-        name, "'\(name)' must be 'wait' or 'detach', not '\(SettingsParser.visible(value))'")
+    guard let choice = Choice(rawValue: value) else {
+      let names = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+      throw fail(name, "'\(name)' must be \(names), not '\(SettingsParser.visible(value))'")
     }
-    return mode
+    return choice
   }
 }

@@ -103,6 +103,33 @@ public struct AreaLock: Sendable {
     return result
   }
 
+  /// Takes a btrfs snapshot of `area` while we hold it: marks it (byte 1) and names `holder`,
+  /// makes the read-only snapshot (BtrfsSnapshot, one ioctl) and records its time, which clears
+  /// what was pending.
+  ///
+  /// Nothing to kill and no timeout: the ioctl returns once the kernel committed the snapshot,
+  /// or failed with nothing made.
+  public func runBtrfsSnapshot(of area: Area, holder: [UInt8]) -> AreaSnapshotRun {
+    let start = Clock.monotonicMilliseconds()
+    var result = AreaSnapshotRun(outcome: .timedOut)
+    defer { result.milliseconds = Clock.monotonicMilliseconds() - start }
+    do { try markSnapshot() } catch {
+      result.outcome = .notStarted(detail: error.text)
+      return result
+    }
+    publishSnapshot(holder)
+    do {
+      let made = try BtrfsSnapshot.create(area, at: Clock.now)
+      result.outcome = .created(name: made.name)
+      do { try AreaFiles.recordSnapshot(area, at: made.time) } catch {
+        result.recordFailure = error
+      }
+    } catch {
+      result.outcome = .refused(detail: error.text)
+    }
+    return result
+  }
+
   /// The steps of ``runSnapshot(sync:level:of:holder:timeoutSeconds:isNewSnapshot:)``, until
   /// `deadline` (monotonic ms).
   private func runSteps(

@@ -3,9 +3,11 @@ import Glibc
 import PushgateCore
 import PushgateSystem
 
-/// Runs the area's snapshot (`rsnapshot sync`, then the lowest level only if the sync exited 0)
-/// with its timeout while holding the area (no push of this key writes meanwhile), records the
-/// area's new state and logs the outcome.
+/// Runs the area's snapshot while holding the area, so no push of this key writes meanwhile.
+///
+/// With rsnapshot: `rsnapshot sync`, then the lowest level only if the sync exited 0, with its
+/// timeout; with btrfs: the read-only snapshot. Records the area's new state and logs the
+/// outcome.
 ///
 /// rsnapshot and what it starts inherit the area lock, so the area stays held until the last of
 /// them is gone, even after we exit.
@@ -15,10 +17,15 @@ func takeSnapshot(_ plan: SessionPlan, area: AreaLock, log: SessionLog, context:
   let settings = plan.settings
   // The session marked the area pending (complete) before the snapshot started; a success
   // clears the mark, a failure leaves it for the next push or `pushgate rotate`.
-  let snapshot = area.runSnapshot(
-    sync: plan.snapshotSync, level: plan.snapshot, of: plan.area,
-    holder: HolderRecord.render(context, pid: Identity.processId, since: Clock.now()),
-    timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: true)
+  let holder = HolderRecord.render(context, pid: Identity.processId, since: Clock.now())
+  let snapshot =
+    switch settings.snapshots {
+    case .rsnapshot:
+      area.runSnapshot(
+        sync: plan.snapshotSync, level: plan.snapshot, of: plan.area, holder: holder,
+        timeoutSeconds: settings.snapshotTimeout, isNewSnapshot: true)
+    case .btrfs: area.runBtrfsSnapshot(of: plan.area, holder: holder)
+    }
   log.record(
     AuditRecord.snapshotEnded(
       context, snapshot.outcome, milliseconds: snapshot.milliseconds, waitedMilliseconds: 0,

@@ -220,6 +220,22 @@ let recordCases: [RecordCase] = [
       + #","result":"failed","status":2,"mode":"wait","wait_ms":0,"duration_ms":60000,"output":"warn: \"x\"\\n"}"#
   ),
   .init(
+    name: "snapshot ended: btrfs made its snapshot",
+    line: AuditRecord.snapshotEnded(
+      context, .created(name: "2026-11-30T120312Z"), milliseconds: 31, waitedMilliseconds: 0,
+      mode: .wait, outputTail: [], time: time),
+    expected: head("snapshot-ended")
+      + #","result":"ok","snapshot":"2026-11-30T120312Z","mode":"wait","wait_ms":0,"duration_ms":31}"#
+  ),
+  .init(
+    name: "snapshot ended: btrfs refused it",
+    line: AuditRecord.snapshotEnded(
+      context, .refused(detail: "btrfs snapshot 'x': No space left on device"), milliseconds: 2,
+      waitedMilliseconds: 0, mode: .detach, outputTail: [], time: time),
+    expected: head("snapshot-ended")
+      + #","result":"failed","detail":"btrfs snapshot 'x': No space left on device","mode":"detach","wait_ms":0,"duration_ms":2}"#
+  ),
+  .init(
     name: "snapshot ended: the sync failed, so no level ran",
     line: AuditRecord.snapshotEnded(
       context, .syncFailed(.ended(.exited(1))), milliseconds: 900, waitedMilliseconds: 0,

@@ -103,6 +103,10 @@ let settingsCases: [SettingsCase] = [
     }),
   ok("snapshot_mode wait", "root = /backup\nsnapshot_mode = wait", Settings(root: "/backup")),
   ok(
+    "the btrfs engine", "root = /backup\nsnapshots = btrfs\nsnapshot_min_interval = 0\n",
+    settings { $0.snapshots = .btrfs }),
+  ok("the rsnapshot engine", "root = /backup\nsnapshots = rsnapshot", Settings(root: "/backup")),
+  ok(
     "root set after other settings", "push_module = p\nroot = /x\n",
     settings("/x") { $0.pushModule = "p" }),
   ok(

@@ -78,4 +78,11 @@ int pg_cloexec_from_3(void);
 /// Creates a pipe with both ends close-on-exec (pipe2 O_CLOEXEC). Returns 0 or -1.
 int pg_pipe_cloexec(int fds[2]);
 
+/// Makes a read-only btrfs snapshot of the subvolume open as `source` (BTRFS_IOC_SNAP_CREATE_V2
+/// with BTRFS_SUBVOL_RDONLY), named `name` (one path component) in the directory open as
+/// `directory`. The kernel commits it before returning: it exists whole, or not at all.
+/// Returns 0, or -1 with errno set (EEXIST, ENOSPC, EPERM for a source we do not own, ENOTTY
+/// where `directory` is not on btrfs, EXDEV for another file system).
+int pg_btrfs_snapshot(int source, int directory, const char *name);
+
 #endif

@@ -69,7 +69,8 @@ extension SetupRequest {
 
   /// pushgate.conf: `root`, and every other setting with its default, commented out.
   ///
-  /// `retain` is set only when the levels are not the defaults.
+  /// A setting is set (uncommented) only where the request differs from the default, such as
+  /// `retain` or `snapshots = btrfs`; with btrfs, rsnapshot's own settings are left out.
   public var pushgateConfText: String {
     var lines = [
       "# pushgate.conf for the backup root \(root), written by 'pushgate init'.",
@@ -77,9 +78,10 @@ extension SetupRequest {
       "# its default, commented out: remove the '#' and change the value to set it.",
       "root = \(root)",
     ]
-    let defaults = Settings(root: root)
-    for (name, meaning, value) in SetupRequest.settingRows(defaults) {
-      let wanted = name == "retain" ? RetainLevel.text(settings.retain) : value
+    let rsnapshotOnly = settings.snapshots == .btrfs ? ["rsnapshot", "retain"] : []
+    let rows = zip(
+      SetupRequest.settingRows(Settings(root: root)), SetupRequest.settingRows(settings))
+    for ((name, meaning, value), (_, _, wanted)) in rows where !rsnapshotOnly.contains(name) {
       lines += ["", "# \(meaning)", (wanted == value ? "# " : "") + "\(name) = \(wanted)"]
     }
     return lines.joined(separator: "\n") + "\n"
@@ -133,6 +135,11 @@ extension SetupRequest {
         "snapshot_min_interval",
         "After an area's snapshot, changes wait this long (such as 1h) before the next one.",
         AgeText.setting(s.snapshotMinInterval)
+      ),
+      (
+        "snapshots",
+        "How snapshots are taken: 'rsnapshot' (a hard-linked copy) or 'btrfs' (one ioctl).",
+        s.snapshots.rawValue
       ),
     ]
   }

@@ -8,12 +8,15 @@ public struct SetupInstructions: Equatable, Sendable {
   public let authorizeCommand: String
   /// The command a client runs to push `SRC/`.
   public let clientCommand: String
-  /// cron.d lines (with a user field) running `pushgate rotate` for every level.
+  /// cron.d lines (with a user field) running `pushgate rotate`: as the account for every
+  /// rsnapshot level, or as root once an hour to prune btrfs snapshots.
   public let cronLines: [String]
   /// The note about the account's login shell.
   public let shellNote: String
   /// The account whose authorized_keys gets the line.
   public let account: String
+  /// The snapshot engine, which decides who runs rotate and how.
+  public let snapshots: SnapshotEngine
 
   /// Schedules for the usual levels: the higher a level, the rarer it runs.
   public static let schedules = [
@@ -52,13 +55,18 @@ public struct SetupInstructions: Equatable, Sendable {
       "\(admin) authorize --config \(config)\(accountOption) --key LABEL CLIENT-KEY.pub"
     clientCommand =
       "rsync -a -e ssh --rsync-path='cd \(root) && rsync' SRC/ \(account)@\(host)::push"
-    cronLines = request.levels.map { level in
-      let command = "\(admin) rotate \(level.name) --config \(config)"
-      guard let schedule = SetupInstructions.schedules[level.name] else {
-        return "# choose a schedule  \(account)  \(command)"
+    snapshots = request.snapshots
+    // btrfs: root prunes what 'preserve' no longer keeps; nothing else runs from cron.
+    cronLines =
+      request.snapshots == .btrfs
+      ? ["17 * * * *  root  \(admin) rotate --config \(config)"]
+      : request.levels.map { level in
+        let command = "\(admin) rotate \(level.name) --config \(config)"
+        guard let schedule = SetupInstructions.schedules[level.name] else {
+          return "# choose a schedule  \(account)  \(command)"
+        }
+        return "\(schedule)  \(account)  \(command)"
       }
-      return "\(schedule)  \(account)  \(command)"
-    }
     let note =
       "the login shell of '\(account)' must be \(SetupInstructions.shell): sshd runs the forced "
       + "command through it; nologin runs nothing and bash may print from .bashrc into the "
@@ -93,8 +101,15 @@ public struct SetupInstructions: Equatable, Sendable {
     [
       "", "each client key gets its own area and its authorized_keys line with:",
       authorizeCommand, "", "client command:", clientCommand, "",
-      "cron lines for every level (/etc/cron.d/pushgate); each takes the area's lock, so it",
-      "never runs while that key pushes or snapshots:",
-    ] + cronLines + ["", "note: " + shellNote]
+    ]
+      + (snapshots == .btrfs
+        ? [
+          "cron line (/etc/cron.d/pushgate): root deletes the snapshots that 'preserve' no",
+          "longer keeps; nothing else ever deletes one:",
+        ]
+        : [
+          "cron lines for every level (/etc/cron.d/pushgate); each takes the area's lock, so it",
+          "never runs while that key pushes or snapshots:",
+        ]) + cronLines + ["", "note: " + shellNote]
   }
 }

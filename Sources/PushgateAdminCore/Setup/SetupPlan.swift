@@ -37,6 +37,9 @@ public struct SetupStep: Equatable, Sendable {
     /// every push gives it the mode (and, as root, the owner) of the client's source
     /// directory, so comparing them would report a change after each push.
     case directory(followsPushes: Bool)
+    /// A btrfs subvolume (the btrfs engine's incoming/), which follows pushes as a directory
+    /// does: only its existence, and that it is a subvolume, is checked once it exists.
+    case subvolume
     /// A regular file with exactly this text.
     case file(String)
   }
@@ -66,7 +69,12 @@ public struct SetupStep: Equatable, Sendable {
 
   /// `directory, mode 0750, backup:backup`, for the line that reports the step.
   public var summary: String {
-    let what = if case .directory = kind { "directory" } else { "file" }
+    let what =
+      switch kind {
+      case .directory: "directory"
+      case .subvolume: "btrfs subvolume"
+      case .file: "file"
+      }
     return "\(what), mode \(SetupStep.octal(mode)), \(owner)"
   }
 
@@ -81,7 +89,7 @@ public struct SetupStep: Equatable, Sendable {
 /// parents before children, directories before the files that describe them.
 public struct SetupPlan: Equatable, Sendable {
   /// The steps, in order.
-  public let steps: [SetupStep]
+  public private(set) var steps: [SetupStep]
 
   /// Plans the backup root for a validated request.
   public init(_ request: SetupRequest) {
@@ -105,7 +113,8 @@ public struct SetupPlan: Equatable, Sendable {
   }
 
   /// Plans one key's area, as `pushgate authorize` makes it: ROOT/keys/LABEL with incoming/
-  /// and snapshots/ (the account's data), state/ (the account's, 0700) and rsnapshot.conf.
+  /// (a subvolume with btrfs) and snapshots/ (the account's data), state/ (the account's, 0700)
+  /// and, with rsnapshot, rsnapshot.conf.
   ///
   /// Run as root for another account, ROOT/keys and ROOT/keys/LABEL are root's, readable by
   /// the account's group, and rsnapshot.conf is root's: the account can neither move its
@@ -120,18 +129,22 @@ public struct SetupPlan: Equatable, Sendable {
         path: area.directory, kind: .directory(followsPushes: false), mode: 0o750,
         owner: rootOwner),
       SetupStep(
-        path: area.incoming, kind: .directory(followsPushes: true), mode: 0o750,
-        owner: accountOwner),
+        path: area.incoming,
+        kind: settings.snapshots == .btrfs ? .subvolume : .directory(followsPushes: true),
+        mode: 0o750, owner: accountOwner),
       SetupStep(
         path: area.snapshots, kind: .directory(followsPushes: false), mode: 0o750,
         owner: accountOwner),
       SetupStep(
         path: area.state, kind: .directory(followsPushes: false), mode: 0o700,
         owner: accountOwner),
+    ]
+    // btrfs snapshots need no configuration: the gate makes them itself.
+    guard settings.snapshots == .rsnapshot else { return }
+    steps.append(
       SetupStep(
         path: area.rsnapshotConf, kind: .file(settings.rsnapshotConfText(area)), mode: 0o644,
-        owner: runsAsRoot ? SetupOwner.root : accountOwner),
-    ]
+        owner: runsAsRoot ? SetupOwner.root : accountOwner))
   }
 
   /// The account's owner, and the owner of what the account must not rename (the root, keys/

@@ -48,6 +48,8 @@ public struct SetupRequest: Equatable, Sendable {
   public let levels: [RetainLevel]
   /// Whether to add the read-only `snapshots` module.
   public let restore: Bool
+  /// How snapshots are taken.
+  public let snapshots: SnapshotEngine
 
   /// Validates the options of `pushgate init`.
   ///
@@ -56,7 +58,7 @@ public struct SetupRequest: Equatable, Sendable {
   ///   - retain: The `--retain LEVEL=COUNT` options as given; empty means the defaults.
   public init(
     root: String, account: SetupAccount, runsAsRoot: Bool, interval: String, retain: [String],
-    restore: Bool
+    restore: Bool, snapshots: SnapshotEngine = .rsnapshot
   ) throws(SetupError) {
     guard PathRules.isSafeAbsolute(root) else {
       throw SetupError(
@@ -73,6 +75,7 @@ public struct SetupRequest: Equatable, Sendable {
     self.runsAsRoot = runsAsRoot
     self.levels = try RetainLevel.levels(interval: interval, retain: retain)
     self.restore = restore
+    self.snapshots = snapshots
   }
 
   /// The level each successful push triggers.
@@ -82,6 +85,7 @@ public struct SetupRequest: Equatable, Sendable {
   public var settings: Settings {
     var settings = Settings(root: root)
     settings.retain = levels
+    settings.snapshots = snapshots
     return settings
   }
 }

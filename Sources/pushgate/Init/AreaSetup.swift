@@ -17,6 +17,7 @@ enum AreaSetup {
     let owner: SetupAccount
     do {
       owner = try InitSystem.account(name).0
+      if settings.snapshots == .btrfs { try Init.requireBtrfs(settings.root) }
       let runsAsRoot = Identity.isRoot
       if !runsAsRoot && owner.uid != Identity.userId {
         throw InitFailure(
@@ -34,6 +35,7 @@ enum AreaSetup {
     } catch {
       throw AuthorizeFailure("\(error)", status: ExitStatus.software)
     }
+    guard settings.snapshots == .rsnapshot else { return }
     // rsnapshot reads the file (and configtest any file it includes): only one that no other
     // account can change, on a path of directories no other account can change, is checked,
     // and it is checked as the area's account, as the gate and rotate run rsnapshot.

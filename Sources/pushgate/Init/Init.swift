@@ -41,6 +41,12 @@ struct Init: ParsableCommand {
         + "(default: hourly=24 daily=7 weekly=4).", valueName: "level=count"))
   var retain: [String] = []
 
+  @Option(
+    help: ArgumentHelp(
+      "How snapshots are taken: rsnapshot (hard-linked copies) or btrfs (read-only subvolume "
+        + "snapshots; ROOT must be on btrfs).", valueName: "engine"))
+  var snapshots = SnapshotEngine.rsnapshot
+
   @Flag(help: "Add a read-only 'snapshots' module for restores.")
   var restore = false
 
@@ -77,7 +83,8 @@ struct Init: ParsableCommand {
     }
     let request = try SetupRequest(
       root: root, account: owner, runsAsRoot: runsAsRoot, interval: interval, retain: retain,
-      restore: restore)
+      restore: restore, snapshots: snapshots)
+    if snapshots == .btrfs { try Self.requireBtrfs(root) }
     let instructions = try SetupInstructions(
       request: request, admin: SelfPath.executable(),
       host: host ?? Identity.hostName(), shell: shell)
@@ -94,7 +101,19 @@ struct Init: ParsableCommand {
     return ExitStatus.success
   }
 
+  /// Fails unless `root` (or where it will be made) is on btrfs, saying what to do instead.
+  static func requireBtrfs(_ root: String) throws(InitFailure) {
+    let found = Btrfs.fileSystem(of: root)
+    guard !found.isBtrfs else { return }
+    throw InitFailure(
+      message: "\(root) is on \(found.name), not btrfs; --snapshots btrfs needs a btrfs file "
+        + "system\nhint: mount one there first (mkfs.btrfs DEVICE && mount DEVICE \(root)), or "
+        + "use --snapshots rsnapshot", status: ExitStatus.usage)
+  }
+
   private func report(_ message: String, prefix: Bool = true) {
     Terminal.write((prefix ? "pushgate: " : "") + message + "\n", to: .error)
   }
 }
+
+extension SnapshotEngine: ExpressibleByArgument {}

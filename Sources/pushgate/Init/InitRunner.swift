@@ -2,7 +2,9 @@
 // never replaces a differing file without --force, and writes files atomically.
 import Glibc
 import PushgateAdminCore
+import PushgateAdminSystem
 import PushgateCore
+import PushgateSystem
 
 /// What applying one step did.
 enum StepOutcome: Equatable {
@@ -66,8 +68,31 @@ struct SetupRunner {
   func apply(_ step: SetupStep) throws(InitFailure) -> StepOutcome {
     switch step.kind {
     case .directory(let followsPushes): try directory(step, followsPushes: followsPushes)
+    case .subvolume: try subvolume(step)
     case .file: try file(step)
     }
+  }
+
+  private func subvolume(_ step: SetupStep) throws(InitFailure) -> StepOutcome {
+    var info = stat()
+    guard lstat(step.path, &info) == 0 else {
+      guard errno == ENOENT else { throw .system("inspect", step.path) }
+      do { try Btrfs.createSubvolume(step.path) } catch {
+        throw InitFailure(
+          message: "cannot create the btrfs subvolume '\(step.path)': \(error.reason)",
+          status: ExitStatus.osError)
+      }
+      try setAttributes(step)
+      return .created
+    }
+    try requireKind(info, S_IFDIR, step.path, "a directory")
+    guard Btrfs.isSubvolume(step.path) else {
+      throw InitFailure(
+        message: "'\(step.path)' exists and is not a btrfs subvolume; move its data away "
+          + "('mv \(step.path) \(step.path).old'), run authorize again, and push anew",
+        status: ExitStatus.osError)
+    }
+    return .unchanged
   }
 
   private func directory(_ step: SetupStep, followsPushes: Bool) throws(InitFailure)
