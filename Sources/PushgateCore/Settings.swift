@@ -53,6 +53,10 @@ public struct Settings: Equatable, Sendable {
   public var snapshotMinInterval: Int
   /// How each area's snapshots are taken.
   public var snapshots: SnapshotEngine
+  /// With btrfs: which snapshots root's `pushgate rotate` keeps per period (btrbk's form).
+  public var preserve: Preserve
+  /// With btrfs: how long every snapshot is kept, whatever `preserve` says.
+  public var preserveMin: PreserveMin
 
   /// Settings with every default applied for `root`.
   public init(root: String) {
@@ -72,6 +76,8 @@ public struct Settings: Equatable, Sendable {
     snapshotTimeout = 3600
     snapshotMinInterval = 0
     snapshots = .rsnapshot
+    preserve = .defaults
+    preserveMin = .defaults
   }
 
   /// The command a client of this root may run.

@@ -54,7 +54,7 @@ public enum SettingsParser {
   public static let names = [
     "root", "rsync", "rsyncd_conf", "push_module", "max_connections", "slot_wait", "lock_file",
     "audit_log", "io_timeout", "rsnapshot", "retain", "snapshot_on", "snapshot_mode",
-    "snapshot_timeout", "snapshot_min_interval", "snapshots",
+    "snapshot_timeout", "snapshot_min_interval", "snapshots", "preserve", "preserve_min",
   ]
 
   /// Parses `contents`, read from `file`, into validated settings.
@@ -117,6 +117,8 @@ public enum SettingsParser {
     settings.snapshotMinInterval = try reader.duration(
       "snapshot_min_interval", 0...(366 * 86400), default: 0)
     settings.snapshots = try reader.choice("snapshots", default: SnapshotEngine.rsnapshot)
+    settings.preserve = try reader.preserve("preserve", default: .defaults)
+    settings.preserveMin = try reader.preserveMin("preserve_min", default: .defaults)
     // A btrfs snapshot costs one ioctl: nothing to save by deferring, and no cron job of the
     // account's would take a deferred one (root's rotate only prunes).
     if settings.snapshots == .btrfs && settings.snapshotMinInterval > 0 {

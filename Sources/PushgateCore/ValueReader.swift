@@ -93,6 +93,32 @@ struct ValueReader {
     return result
   }
 
+  /// btrbk's `preserve`, such as `24h 30d 12w 12m`.
+  func preserve(_ name: String, default fallback: Preserve) throws(SettingsError) -> Preserve {
+    guard let value = values[name]?.value else { return fallback }
+    guard let preserve = Preserve.parse(value) else {
+      throw fail(
+        name,
+        "'\(name)' must be counts of h, d, w, m or y (btrbk's form) such as '24h 30d 12w 12m', "
+          + "or 'no', not '\(SettingsParser.visible(value))'")
+    }
+    return preserve
+  }
+
+  /// btrbk's `preserve_min`: `all`, `latest`, `no` or a count of h, d, w, m or y such as `1d`.
+  func preserveMin(_ name: String, default fallback: PreserveMin) throws(SettingsError)
+    -> PreserveMin
+  {
+    guard let value = values[name]?.value else { return fallback }
+    guard let minimum = PreserveMin.parse(value) else {
+      throw fail(
+        name,
+        "'\(name)' must be 'all', 'latest', 'no' or a count of h, d, w, m (months) or y such "
+          + "as '1d', not '\(SettingsParser.visible(value))'")
+    }
+    return minimum
+  }
+
   /// One of `Choice`'s raw values, such as `wait` or `detach`.
   func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, default fallback: Choice)
     throws(SettingsError) -> Choice where Choice.RawValue == String

@@ -20,6 +20,8 @@ public struct AuditLogFile: Sendable {
   /// The root's lock file whose byte `LockFile.auditLogByte` serialises writers; `nil` when
   /// it is unknown (settings that failed to load), then records are written unlocked.
   public let lockPath: String?
+  /// The backup account, when root's tools write its log (see ``open(_:lock:owner:)``).
+  public var owner: uid_t? = nil
 
   /// How long a writer waits for another writer's record before writing without the lock.
   public static let lockWaitMilliseconds = 2000
@@ -28,11 +30,14 @@ public struct AuditLogFile: Sendable {
   /// owned by us or root, and returns the log.
   ///
   /// Nothing is kept open.
-  public static func open(_ path: String, lock lockPath: String? = nil) throws(SystemError)
-    -> AuditLogFile
+  ///
+  /// With `owner` (root's tools), a log owned by that account is accepted too, and a missing log
+  /// is an error, never created: one made by root would shut the account's gate out of it.
+  public static func open(_ path: String, lock lockPath: String? = nil, owner: uid_t? = nil)
+    throws(SystemError) -> AuditLogFile
   {
-    close(try openForAppend(path))
-    return AuditLogFile(path: path, lockPath: lockPath)
+    close(try openForAppend(path, owner: owner))
+    return AuditLogFile(path: path, lockPath: lockPath, owner: owner)
   }
 
   /// How long a writer that finds no log waits for another process to create it.
@@ -44,14 +49,14 @@ public struct AuditLogFile: Sendable {
   /// ``creationWaitMilliseconds``: logrotate renames the log first and creates the new one after,
   /// and a file made by us in between would be renamed by its `create` to `NAME-DATE.backup`, where
   /// no reader of the log looks.
-  static func openForAppend(_ path: String) throws(SystemError) -> Int32 {
+  static func openForAppend(_ path: String, owner: uid_t? = nil) throws(SystemError) -> Int32 {
     let deadline = Clock.monotonicMilliseconds() + creationWaitMilliseconds
     while true {
       do {
         return try TrustedFile.openOwned(
-          path, flags: O_WRONLY | O_APPEND, mode: 0o640, creates: false)
+          path, flags: O_WRONLY | O_APPEND, mode: 0o640, creates: false, owner: owner)
       } catch {
-        guard error.number == ENOENT else { throw error }
+        guard error.number == ENOENT, owner == nil else { throw error }
         if Clock.monotonicMilliseconds() >= deadline { break }
         Clock.sleep(milliseconds: 5)
       }
@@ -103,7 +108,7 @@ public struct AuditLogFile: Sendable {
   ///
   /// `true` when the record is in the file still at the path.
   private func appendOnce(_ record: [UInt8], mayCutBack: Bool) throws(SystemError) -> Bool {
-    let fd = try Self.openForAppend(path)
+    let fd = try Self.openForAppend(path, owner: owner)
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }

@@ -24,15 +24,17 @@ public enum FileProblem: Error, Equatable, Sendable {
 public enum TrustedFile {
   /// The one check of a file we trust, on its open descriptor (fstat(2)).
   ///
-  /// A regular file, owned by root or by us, with none of the `forbidden` permission bits:
-  /// its status, or what is wrong with it.
-  public static func inspect(_ fd: Int32, forbidden: mode_t) throws(SystemError) -> Result<
-    stat, FileProblem
-  > {
+  /// A regular file, owned by root, by us or by `owner`, with none of the `forbidden` permission
+  /// bits: its status, or what is wrong with it.
+  public static func inspect(_ fd: Int32, forbidden: mode_t, owner: uid_t? = nil)
+    throws(SystemError) -> Result<stat, FileProblem>
+  {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }
     if info.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular) }
-    if info.st_uid != 0 && info.st_uid != geteuid() { return .failure(.owner(info.st_uid)) }
+    if info.st_uid != 0 && info.st_uid != geteuid() && info.st_uid != owner {
+      return .failure(.owner(info.st_uid))
+    }
     if info.st_mode & forbidden != 0 { return .failure(.mode(info.st_mode & 0o7777)) }
     return .success(info)
   }
@@ -79,9 +81,11 @@ public enum TrustedFile {
   /// that it is a regular file owned by us or root and not writable by others.
   ///
   /// With `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
-  /// (fchmod(2)). With `creates` false a missing file is an error (ENOENT), not created.
+  /// (fchmod(2)). With `creates` false a missing file is an error (ENOENT), not created. `owner`
+  /// is one more account whose file is accepted (root's tools writing the backup account's log).
   public static func openOwned(
-    _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false, creates: Bool = true
+    _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false, creates: Bool = true,
+    owner: uid_t? = nil
   ) throws(SystemError) -> Int32 {
     // O_NONBLOCK: a FIFO planted at the path must not hang the gate or root's tools; it is
     // refused below as not a regular file. (No effect on regular files.)
@@ -90,7 +94,7 @@ public enum TrustedFile {
     guard fd >= 0 else { throw .current("open") }
     let info: stat
     do throws(SystemError) {
-      switch try inspect(fd, forbidden: S_IWOTH) {
+      switch try inspect(fd, forbidden: S_IWOTH, owner: owner) {
       case .success(let checked): info = checked
       case .failure(let problem): throw SystemError.refused(problem.reason)
       }

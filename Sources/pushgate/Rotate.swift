@@ -6,14 +6,17 @@ import PushgateAdminSystem
 import PushgateCore
 import PushgateSystem
 
-/// `pushgate rotate LEVEL [--key LABEL] [--config FILE]`.
+/// `pushgate rotate LEVEL [--key LABEL] [--config FILE]` (rsnapshot), or
+/// `pushgate rotate [--dry-run] [--key LABEL] [--config FILE]` (btrfs, as root).
 ///
 /// Exit statuses: 0 every area done (or nothing to do); 1 some area failed (one line each on
-/// stderr); 64 usage, or run as another account than the areas'; 71 operating-system error;
-/// 78 settings invalid.
+/// stderr); 64 usage, or run as another account than the areas' (rsnapshot) or than root
+/// (btrfs); 71 operating-system error; 78 settings invalid.
 struct Rotate: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run one rsnapshot level for every area (cron runs this for every level).",
+    abstract:
+      "Run one rsnapshot level for every area, or delete the btrfs snapshots 'preserve' no "
+      + "longer keeps (cron runs this).",
     discussion: """
       For each key's area (or only --key's): waits for the area's lock (at most \\
       snapshot_timeout), then runs 'rsnapshot -c AREA/rsnapshot.conf LEVEL'; for the lowest \\
@@ -21,13 +24,22 @@ struct Rotate: ParsableCommand {
       snapshot only of an area with pending changes whose last snapshot is at least \\
       snapshot_min_interval old. Logs one record per area, prints nothing when all is well, \\
       and one line per failed area otherwise. Run it as the backup account (the cron.d user \\
-      field). See pushgate-rotate(8).
+      field).
+
+      With snapshots = btrfs, run as root and without a level: for each area, deletes the \
+      read-only snapshots that 'preserve' and 'preserve_min' no longer keep (btrbk's \
+      semantics, UTC), logging one record per deletion; --dry-run prints what it would \
+      delete and why. Nothing else ever deletes a btrfs snapshot. See pushgate-rotate(8).
       """)
 
   @Argument(
     help: ArgumentHelp(
-      "A level of 'retain' in the settings, such as hourly or daily.", valueName: "level"))
-  var level: String
+      "A level of 'retain' in the settings, such as hourly or daily (rsnapshot only).",
+      valueName: "level"))
+  var level: String?
+
+  @Flag(help: "btrfs: print what would be deleted, and delete nothing.")
+  var dryRun = false
 
   @Option(help: "The settings file.")
   var config = SettingsFile.defaultPath
@@ -41,25 +53,20 @@ struct Rotate: ParsableCommand {
     case .success(let loaded): settings = loaded
     case .failure(let error): try fail(error.failure.detail, status: error.failure.exitStatus)
     }
+    if settings.snapshots == .btrfs { return try prune(settings) }
+    guard let level, !dryRun else {
+      try fail(
+        level == nil
+          ? "give the rsnapshot level to run, such as 'pushgate rotate hourly'"
+          : "--dry-run is for snapshots = btrfs; rsnapshot levels have no dry run here",
+        status: ExitStatus.usage)
+    }
     guard settings.retain.contains(where: { $0.name == level }) else {
       let levels = settings.retain.map(\.name).joined(separator: ", ")
       try fail(
         "'\(level)' is not a level of 'retain' in \(config) (\(levels))", status: ExitStatus.usage)
     }
-    let labels: [String]
-    if let key {
-      guard Gate.isKeyLabel(key), AreaFiles.exists(settings.area(key)) else {
-        try fail(
-          "no area for key '\(LogRow.visible(key))' in \(settings.keysDirectory)",
-          status: ExitStatus.usage)
-      }
-      labels = [key]
-    } else {
-      do { labels = try AreaFiles.labels(settings) } catch {
-        try fail(
-          "cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
-      }
-    }
+    let labels = try areaLabels(settings)
     // Before anything is opened or written: as another account (root, say) rotate would create
     // a log the gate cannot append to, and run rsnapshot in directories the account controls.
     for label in labels {
@@ -77,7 +84,7 @@ struct Rotate: ParsableCommand {
     var failed = 0
     for label in labels {
       let area = settings.area(label)
-      let ran = rotate(area, settings: settings)
+      let ran = rotate(area, level: level, settings: settings)
       do {
         try log.append(
           AuditRecord.rotateEnded(
@@ -107,7 +114,23 @@ struct Rotate: ParsableCommand {
     var problem: String?
   }
 
-  private func rotate(_ area: Area, settings: Settings) -> Ran {
+  /// The areas to work on: `--key`'s, or every one under ROOT/keys.
+  func areaLabels(_ settings: Settings) throws -> [String] {
+    if let key {
+      guard Gate.isKeyLabel(key), AreaFiles.exists(settings.area(key)) else {
+        try fail(
+          "no area for key '\(LogRow.visible(key))' in \(settings.keysDirectory)",
+          status: ExitStatus.usage)
+      }
+      return [key]
+    }
+    do { return try AreaFiles.labels(settings) } catch {
+      try fail(
+        "cannot list '\(settings.keysDirectory)': \(error.text)", status: ExitStatus.osError)
+    }
+  }
+
+  private func rotate(_ area: Area, level: String, settings: Settings) -> Ran {
     let start = Clock.monotonicMilliseconds()
     let lock: AreaLock
     do {
@@ -168,12 +191,12 @@ struct Rotate: ParsableCommand {
     return ran
   }
 
-  private func fail(_ message: String, status: Int32) throws -> Never {
+  func fail(_ message: String, status: Int32) throws -> Never {
     Self.report(message)
     throw ExitCode(status)
   }
 
-  private static func report(_ message: String) {
+  static func report(_ message: String) {
     Terminal.write("pushgate: \(message)\n", to: .error)
   }
 }

@@ -35,6 +35,26 @@ let rotateRecordCases: [RotateRecordCase] = [
       #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000ab","event":"rotate-ended","#
       + #""key":"laptop","level":"hourly","result":"skipped","reason":"min-interval","wait_ms":0,"#
       + #""duration_ms":0}"#),
+  .init(
+    name: "btrfs snapshot deleted",
+    line: AuditRecord.snapshotDeleted(
+      session: "00000000000000ac", key: "laptop", snapshot: "2026-01-01T000000Z",
+      reason: "deleted: older than every preserve period", detail: nil, time: time),
+    expected:
+      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000ac","#
+      + #""event":"snapshot-deleted","key":"laptop","snapshot":"2026-01-01T000000Z","#
+      + #""result":"ok","reason":"deleted: older than every preserve period"}"#),
+  .init(
+    name: "btrfs snapshot not deleted",
+    line: AuditRecord.snapshotDeleted(
+      session: "00000000000000ad", key: "laptop", snapshot: "2026-01-01T000000Z",
+      reason: "deleted: not the first of its hour",
+      detail: "delete btrfs snapshot 'x': Operation not permitted", time: time),
+    expected:
+      #"{"v":1,"time":"2026-11-27T12:20:00Z","session":"00000000000000ad","#
+      + #""event":"snapshot-deleted","key":"laptop","snapshot":"2026-01-01T000000Z","#
+      + #""result":"failed","reason":"deleted: not the first of its hour","#
+      + #""detail":"delete btrfs snapshot 'x': Operation not permitted"}"#),
 ]
 
 @Test(arguments: rotateRecordCases)

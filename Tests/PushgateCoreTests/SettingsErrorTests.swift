@@ -224,6 +224,14 @@ let settingsErrorCases: [SettingsErrorCase] = [
     "snapshot_mode capitalised", r + "snapshot_mode = Wait",
     "\(file):2: 'snapshot_mode' must be 'wait' or 'detach', not 'Wait'"),
   bad(
+    "preserve in another form", r + "preserve = hourly=24",
+    "\(file):2: 'preserve' must be counts of h, d, w, m or y (btrbk's form) such as "
+      + "'24h 30d 12w 12m', or 'no', not 'hourly=24'"),
+  bad(
+    "preserve_min in seconds", r + "preserve_min = 90s",
+    "\(file):2: 'preserve_min' must be 'all', 'latest', 'no' or a count of h, d, w, m (months) "
+      + "or y such as '1d', not '90s'"),
+  bad(
     "snapshots unknown", r + "snapshots = zfs",
     "\(file):2: 'snapshots' must be 'rsnapshot' or 'btrfs', not 'zfs'"),
   bad(

@@ -105,6 +105,12 @@ let settingsCases: [SettingsCase] = [
   ok(
     "the btrfs engine", "root = /backup\nsnapshots = btrfs\nsnapshot_min_interval = 0\n",
     settings { $0.snapshots = .btrfs }),
+  ok(
+    "btrfs retention",
+    "root = /backup\nsnapshots = btrfs\npreserve = 48h 7d\npreserve_min = latest\n",
+    settings {
+      $0.snapshots = .btrfs; $0.preserve = Preserve(hourly: 48, daily: 7); $0.preserveMin = .latest
+    }),
   ok("the rsnapshot engine", "root = /backup\nsnapshots = rsnapshot", Settings(root: "/backup")),
   ok(
     "root set after other settings", "push_module = p\nroot = /x\n",

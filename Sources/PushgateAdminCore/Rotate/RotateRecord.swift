@@ -1,4 +1,5 @@
-// The audit record of `pushgate rotate`: one per level and area it ran or skipped.
+// The audit records of `pushgate rotate`: one per level and area it ran or skipped (rsnapshot),
+// one per snapshot it deleted (btrfs).
 import PushgateCore
 
 extension AuditRecord {
@@ -26,6 +27,26 @@ extension AuditRecord {
     line.add("wait_ms", waitedMilliseconds)
     line.add("duration_ms", milliseconds)
     if !outputTail.isEmpty { line.add("output", outputTail, limit: 1024) }
+    return line.line
+  }
+}
+
+extension AuditRecord {
+  /// Root's `pushgate rotate` deleted (or failed to delete) one btrfs snapshot that `preserve`
+  /// no longer keeps; `reason` is the retention's verdict, `detail` the error if it failed.
+  public static func snapshotDeleted(
+    session: String, key: String, snapshot: String, reason: String, detail: String?, time: Int
+  ) -> [UInt8] {
+    var line = JSONLine()
+    line.add("v", version)
+    line.add("time", Timestamp.iso8601(time))
+    line.add("session", session)
+    line.add("event", "snapshot-deleted")
+    line.add("key", key)
+    line.add("snapshot", snapshot)
+    line.add("result", detail == nil ? "ok" : "failed")
+    line.add("reason", reason)
+    if let detail { line.add("detail", detail, limit: 512) }
     return line.line
   }
 }

@@ -141,6 +141,15 @@ extension SetupRequest {
         "How snapshots are taken: 'rsnapshot' (a hard-linked copy) or 'btrfs' (one ioctl).",
         s.snapshots.rawValue
       ),
+      (
+        "preserve",
+        "btrfs: the first snapshot of each hour, day, week, month kept this many back (btrbk).",
+        s.preserve.text
+      ),
+      (
+        "preserve_min", "btrfs: every snapshot younger than this is kept (m = months).",
+        s.preserveMin.text
+      ),
     ]
   }
 }
