@@ -119,14 +119,6 @@ public enum SettingsParser {
     settings.snapshots = try reader.choice("snapshots", default: SnapshotEngine.rsnapshot)
     settings.preserve = try reader.preserve("preserve", default: .defaults)
     settings.preserveMin = try reader.preserveMin("preserve_min", default: .defaults)
-    // A btrfs snapshot costs one ioctl: nothing to save by deferring, and no cron job of the
-    // account's would take a deferred one (root's rotate only prunes).
-    if settings.snapshots == .btrfs && settings.snapshotMinInterval > 0 {
-      throw SettingsError(
-        file: file, line: values["snapshot_min_interval"]?.line,
-        message: "'snapshot_min_interval' must be 0 with 'snapshots = btrfs': every changing "
-          + "push takes its snapshot at once")
-    }
     return settings
   }
 

@@ -1,6 +1,7 @@
 // pushgate rotate with snapshots = btrfs: root deletes, area by area, the read-only snapshots
 // that 'preserve' and 'preserve_min' no longer keep. Nothing else deletes a btrfs snapshot.
 import ArgumentParser
+import Glibc
 import PushgateAdminCore
 import PushgateAdminSystem
 import PushgateCore
@@ -46,6 +47,10 @@ extension Rotate {
     let session = Identity.newSessionId()
     var failed = 0
     for label in labels {
+      if let problem = takePending(label, settings: settings, account: accounts.first, now: now) {
+        failed += 1
+        Self.report("rotate of '\(label)': \(problem)")
+      }
       let history: BtrfsHistory
       do { history = try BtrfsHistory(settings.area(label)) } catch {
         failed += 1
@@ -90,5 +95,55 @@ extension Rotate {
       }
     }
     if failed > 0 { throw ExitCode(ExitStatus.failed) }
+  }
+
+  /// Takes the snapshot a push left pending (`snapshot_min_interval`) once it is due.
+  ///
+  /// It runs the way the gate's detached snapshot does: `pushgate-serve --snapshot-session`, as
+  /// the backup account (never as root: the snapshot and its state are the account's), which
+  /// waits for the area, takes the snapshot and logs it. Returns what went wrong, if anything.
+  private func takePending(_ label: String, settings: Settings, account: uid_t?, now: Int)
+    -> String?
+  {
+    let area = settings.area(label)
+    guard
+      RotateDecision.decide(
+        level: settings.interval, area: AreaFiles.state(area), now: now, settings: settings)
+        == .run
+    else { return nil }
+    if dryRun {
+      print("\(label)  pending changes: would take their snapshot")
+      return nil
+    }
+    guard let serve = SelfPath.sibling("pushgate-serve") else {
+      return "cannot find pushgate-serve beside pushgate to take the pending snapshot"
+    }
+    var credentials: Spawn.Credentials?
+    if let account, account != 0 {
+      guard let found = Accounts.lookUp(uid: account) else {
+        return "no account with uid \(account) to take the pending snapshot as"
+      }
+      credentials = Spawn.Credentials(
+        uid: found.uid, gid: found.gid, groups: Accounts.groups(of: found))
+    }
+    let run = ProgramRun(
+      path: serve,
+      arguments: [
+        serve, "--config", config, "--key", label, "--snapshot-session", Identity.newSessionId(),
+      ], environment: ["PATH=/usr/bin:/bin", "LC_ALL=C"], directory: "/")
+    let captured: Spawn.Captured
+    do {
+      captured = try Spawn.capture(
+        run, as: credentials, timeoutSeconds: settings.snapshotTimeout + 60)
+    } catch {
+      return "cannot start the pending snapshot: \(error.text)"
+    }
+    guard let end = captured.end, end == .exited(0) else {
+      let said = String(decoding: captured.error, as: UTF8.self).split(separator: "\n").last
+      return
+        "the pending snapshot failed (\(captured.end.map { "status \($0.passedOnStatus)" } ?? "timed out"))"
+        + (said.map { ": " + LogRow.visible(String($0)) } ?? "")
+    }
+    return nil
   }
 }

@@ -235,10 +235,6 @@ let settingsErrorCases: [SettingsErrorCase] = [
     "snapshots unknown", r + "snapshots = zfs",
     "\(file):2: 'snapshots' must be 'rsnapshot' or 'btrfs', not 'zfs'"),
   bad(
-    "btrfs takes every snapshot at once", r + "snapshot_min_interval = 1h\nsnapshots = btrfs\n",
-    "\(file):2: 'snapshot_min_interval' must be 0 with 'snapshots = btrfs': every changing push "
-      + "takes its snapshot at once"),
-  bad(
     "file too large", Array(r.utf8) + Array(repeating: 0x0A, count: 65537 - r.utf8.count),
     "\(file): file is larger than 65536 bytes"),
 ]

@@ -103,8 +103,10 @@ let settingsCases: [SettingsCase] = [
     }),
   ok("snapshot_mode wait", "root = /backup\nsnapshot_mode = wait", Settings(root: "/backup")),
   ok(
-    "the btrfs engine", "root = /backup\nsnapshots = btrfs\nsnapshot_min_interval = 0\n",
-    settings { $0.snapshots = .btrfs }),
+    "the btrfs engine", "root = /backup\nsnapshots = btrfs\nsnapshot_min_interval = 10m\n",
+    settings {
+      $0.snapshots = .btrfs; $0.snapshotMinInterval = 600
+    }),
   ok(
     "btrfs retention",
     "root = /backup\nsnapshots = btrfs\npreserve = 48h 7d\npreserve_min = latest\n",
