@@ -19,9 +19,16 @@ enum PlanReport {
     lines.append(
       "  rsync environment (nothing else is passed; SSH_CONNECTION and SSH_CLIENT come from sshd):")
     lines += plan.rsync.environment.map { "    " + quoted($0) }
-    lines.append(
-      "  snapshot:    " + plan.snapshotSync.arguments.map(quoted).joined(separator: " ")
-        + ", then if it exits 0: " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
+    switch settings.snapshots {
+    case .rsnapshot:
+      lines.append(
+        "  snapshot:    " + plan.snapshotSync.arguments.map(quoted).joined(separator: " ")
+          + ", then if it exits 0: " + plan.snapshot.arguments.map(quoted).joined(separator: " "))
+    case .btrfs:
+      lines.append(
+        "  snapshot:    btrfs, read-only: \(plan.area.incoming) -> \(plan.area.snapshots)/"
+          + "<UTC time, such as \(SnapshotName.render(0))> (one ioctl, as the account)")
+    }
     lines.append(
       "  snapshot when: rsync exits with \(settings.snapshotOn.map(String.init).joined(separator: " or ")) and its transfer log shows the push created, changed or deleted something in module '\(settings.pushModule)' (or earlier changes are pending)"
     )
