@@ -112,7 +112,6 @@ public struct AreaLock: Sendable {
   public func runBtrfsSnapshot(of area: Area, holder: [UInt8]) -> AreaSnapshotRun {
     let start = Clock.monotonicMilliseconds()
     var result = AreaSnapshotRun(outcome: .timedOut)
-    defer { result.milliseconds = Clock.monotonicMilliseconds() - start }
     do { try markSnapshot() } catch {
       result.outcome = .notStarted(detail: error.text)
       return result
@@ -127,6 +126,7 @@ public struct AreaLock: Sendable {
     } catch {
       result.outcome = .refused(detail: error.text)
     }
+    result.milliseconds = Clock.monotonicMilliseconds() - start
     return result
   }
 
