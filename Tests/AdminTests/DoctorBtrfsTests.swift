@@ -103,7 +103,7 @@ private struct BtrfsDisk {
         mountLine(device),
         "ok    subvolume  1 area (laptop): incoming/ is a btrfs subvolume",
         "ok    rights     1 area (laptop): \(account.name) owns incoming/ and can write snapshots/, as the snapshot ioctl needs",
-        "ok    snapshots  1 area (laptop): 1 read-only snapshot named by their UTC time",
+        "ok    snapshots  1 area (laptop): 1 read-only snapshot named by its UTC time",
       ])
 
     let remounted = try run("/bin/mount", ["-o", "remount,user_subvol_rm_allowed", point])

@@ -92,7 +92,8 @@ extension DoctorChecks {
     }
     check("snapshots", { snapshotProblems(facts, $0, $1) }) { sound in
       let kept = sound.map { Self.snapshots(of: $0.1).count }.reduce(0, +)
-      return "\(kept) read-only snapshot\(kept == 1 ? "" : "s") named by their UTC time"
+      return "\(kept) read-only snapshot"
+        + (kept == 1 ? " named by its UTC time" : "s named by their UTC time")
     }
     return results
   }
