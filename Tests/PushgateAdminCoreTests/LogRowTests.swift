@@ -78,6 +78,42 @@ let logRowCases: [LogRowCase] = [
     outcome:
       "pushed       12 created, 3 changed, 1 deleted, 1.2 MB received  197.0 s  snapshot ok 12.0 s"),
   LogRowCase(
+    name: "a push with its btrfs snapshot, named by its time",
+    records: [
+      allowed,
+      transfer(
+        #""status":0,"duration_ms":3100"#, "pushed",
+        counts: #""created":1,"changed":0,"deleted":0,"bytes_received":42"#,
+        #""snapshot":"due""#),
+      ("snapshot-ended", #","result":"ok","snapshot":"2026-11-30T120312Z","duration_ms":31"#),
+    ],
+    outcome:
+      "pushed       1 created, 0 changed, 0 deleted, 42 B received  3.1 s  snapshot ok 2026-11-30T120312Z 0.0 s"
+  ),
+  LogRowCase(
+    name: "a btrfs snapshot that failed, with a hostile name left out",
+    records: [
+      allowed,
+      transfer(#""status":0,"duration_ms":3100"#, "pushed", #""snapshot":"due""#),
+      (
+        "snapshot-ended",
+        #","result":"failed","snapshot":"x\u001b[2J","detail":"btrfs snapshot '/backup/keys/laptop/snapshots/2026-11-30T120312Z': No space left on device","duration_ms":5"#
+      ),
+    ],
+    outcome:
+      "pushed       0 created, 0 changed, 0 deleted, 0 B received  3.1 s  snapshot failed 0.0 s: btrfs snapshot '/backup/keys/laptop/snapshots/2026-11-30T120312Z': No space left on device"
+  ),
+  LogRowCase(
+    name: "a btrfs snapshot name with control characters is escaped",
+    records: [
+      allowed,
+      transfer(#""status":0,"duration_ms":3100"#, "pushed", #""snapshot":"due""#),
+      ("snapshot-ended", #","result":"ok","snapshot":"x\u001b[2J","duration_ms":5"#),
+    ],
+    outcome:
+      #"pushed       0 created, 0 changed, 0 deleted, 0 B received  3.1 s  snapshot ok x\x1b[2J 0.0 s"#
+  ),
+  LogRowCase(
     name: "an unchanged push",
     records: [
       allowed,

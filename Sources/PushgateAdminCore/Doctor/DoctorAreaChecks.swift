@@ -88,14 +88,18 @@ extension DoctorChecks {
       let owner = facts.account?.name ?? facts.accountName
       let count =
         sound.count == labels.count ? "\(labels.count)" : "\(sound.count) of \(labels.count)"
+      let what =
+        settings.snapshots == .btrfs
+        ? "incoming/, snapshots/ and state/ in place, state/ of \(owner)"
+        : "incoming/, snapshots/ and state/ of \(owner); rsnapshot.conf passes configtest, "
+          + "backs up incoming/ into the area's snapshots/, syncs first"
       results.append(
         DoctorResult(
           .ok, "areas",
-          "\(count) area\(labels.count == 1 ? "" : "s") in \(keys) (\(listed(sound))): "
-            + "incoming/, snapshots/ and state/ of \(owner); rsnapshot.conf passes configtest, "
-            + "backs up incoming/ into the area's snapshots/, syncs first"))
+          "\(count) area\(labels.count == 1 ? "" : "s") in \(keys) (\(listed(sound))): " + what))
     }
-    return results + grouped(problems, keys: keys) + [slots(facts, settings, areas: labels.count)]
+    return results + grouped(problems, keys: keys) + btrfsAreas(facts, settings, labels)
+      + [slots(facts, settings, areas: labels.count)]
   }
 
   /// Everything wrong with one area, with the area's own paths.
@@ -112,33 +116,43 @@ extension DoctorChecks {
           fix: "chmod 0750 \(area.directory) and give it \(account.name)'s group")
       ]
     }
-    let parts = [area.incoming, area.snapshots, area.state, area.rsnapshotConf]
+    let isBtrfs = settings.snapshots == .btrfs
+    let parts = [area.incoming, area.snapshots, area.state] + (isBtrfs ? [] : [area.rsnapshotConf])
     if parts.allSatisfy({ facts.file($0).kind == .missing }) {
+      let names =
+        isBtrfs
+        ? "incoming/, snapshots/ or state/" : "incoming/, snapshots/, state/ or rsnapshot.conf"
       return [
         DoctorResult(
           .fail, "areas",
-          "\(area.directory) has no incoming/, snapshots/, state/ or rsnapshot.conf -- it is not an area 'pushgate authorize' made",
+          "\(area.directory) has no \(names) -- it is not an area 'pushgate authorize' made",
           fix: authorizeCommand(facts, label: area.label, replacing: true))
       ]
     }
-    return areaDirectories(facts, area, account) + areaRsnapshot(facts, settings, area)
+    let directories = areaDirectories(facts, area, account, isBtrfs: isBtrfs)
+    return isBtrfs ? directories : directories + areaRsnapshot(facts, settings, area)
   }
 
   /// incoming/, snapshots/ and state/: directories of the account; state/ its own alone.
-  private static func areaDirectories(_ facts: DoctorFacts, _ area: Area, _ account: DoctorAccount)
-    -> [DoctorResult]
-  {
-    // As root, a push gives incoming/ the owner of the client's directory (SetupStep).
+  private static func areaDirectories(
+    _ facts: DoctorFacts, _ area: Area, _ account: DoctorAccount, isBtrfs: Bool
+  ) -> [DoctorResult] {
+    // As root, a push gives incoming/ the owner of the client's directory (SetupStep). With
+    // btrfs, who owns incoming/ and snapshots/ is the `rights` check's.
     let parts: [(String, String, Bool)] = [
-      (area.incoming, "push", account.uid != 0),
-      (area.snapshots, "snapshot", account.uid != 0),
+      (area.incoming, "push", !isBtrfs && account.uid != 0),
+      (area.snapshots, "snapshot", !isBtrfs && account.uid != 0),
       (area.state, "session", true),
     ]
     var results: [DoctorResult] = []
     for (path, what, ownerMatters) in parts {
       let file = facts.file(path)
       let mode = path == area.state ? "0700" : "0750"
-      let make = "mkdir -m \(mode) \(path) && chown \(account.name) \(path)"
+      // btrfs: only authorize makes incoming/ the subvolume the gate snapshots.
+      let make =
+        isBtrfs && path == area.incoming
+        ? authorizeCommand(facts, label: area.label, replacing: true)
+        : "mkdir -m \(mode) \(path) && chown \(account.name) \(path)"
       switch file.kind {
       case .directory: break
       case .missing:

@@ -17,7 +17,12 @@ public enum DoctorChecks {
     if case .parsed(let settings) = facts.settings {
       results += [rsync(facts, settings)]
       results += rsyncd(facts, settings)
-      results += [rsnapshot(facts, settings)]
+      if settings.snapshots == .btrfs {
+        results += [DoctorResult(.ok, "rsnapshot", "not used: snapshots = btrfs")]
+        results += btrfsRoot(facts, settings)
+      } else {
+        results += [rsnapshot(facts, settings)]
+      }
       results += areas(facts, settings)
       results += [
         lockFile(facts, settings),
@@ -54,7 +59,8 @@ public enum DoctorChecks {
           let area = s.area(name)
           paths.append(area.directory)
           if Gate.isKeyLabel(name) {
-            paths += [area.incoming, area.snapshots, area.state, area.rsnapshotConf]
+            paths += [area.incoming, area.snapshots, area.state]
+            if s.snapshots == .rsnapshot { paths.append(area.rsnapshotConf) }
           }
         }
       }

@@ -170,6 +170,9 @@ public struct DoctorFacts: Equatable, Sendable {
   /// logrotate's configuration, the main file first and then what it includes; `nil` when
   /// it could not be read (no logrotate installed).
   public var logrotateFiles: [LogrotateFile]? = nil
+  /// With `snapshots = btrfs`: the file system, its mount and the areas' subvolumes; `nil`
+  /// when not gathered.
+  public var btrfs: DoctorBtrfs? = nil
 
   /// Facts with nothing gathered yet beyond the settings.
   public init(

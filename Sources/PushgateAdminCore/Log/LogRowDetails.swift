@@ -122,11 +122,15 @@ enum LogRowDetails {
     }
   }
 
-  /// `snapshot RESULT [status N | signal N] S s[: DETAIL]`.
+  /// `snapshot RESULT [NAME] [status N | signal N] S s[: DETAIL]`; NAME is a btrfs snapshot's.
   private static func snapshot(_ snapshot: SessionSummary.Snapshot, _ row: inout LogRowWriter) {
     row.gap()
     row.plain("snapshot ")
     row.visible(snapshot.result ?? "ended")
+    if let name = snapshot.name {
+      row.plain(" ")
+      row.visible(name)
+    }
     ran(
       result: snapshot.result, status: snapshot.status, signal: snapshot.signal,
       milliseconds: snapshot.milliseconds, detail: snapshot.detail, &row)

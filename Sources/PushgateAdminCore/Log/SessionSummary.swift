@@ -122,7 +122,8 @@ public struct SessionSummary: Equatable, Sendable {
       snapshot = Snapshot(
         result: result, status: status, signal: status == nil ? entry.int("signal") : nil,
         milliseconds: entry.int("duration_ms"),
-        detail: result == "ok" ? nil : entry.string("detail").map { Self.cut($0, Self.fieldLimit) })
+        detail: result == "ok" ? nil : entry.string("detail").map { Self.cut($0, Self.fieldLimit) },
+        name: result == "ok" ? entry.string("snapshot").map { Self.cut($0, 64) } : nil)
       return true
     case "rotate-ended":
       let status = entry.int("status")

@@ -65,6 +65,8 @@ extension SessionSummary {
     public var milliseconds: Int?
     /// The administrator's message, when it could not run.
     public var detail: String?
+    /// The btrfs snapshot's name, when one was made.
+    public var name: String? = nil
 
     /// Whether it failed: a result other than `ok` or `warning` (or, without a result, a
     /// non-zero status or a signal).

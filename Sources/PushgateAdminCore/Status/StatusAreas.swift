@@ -16,12 +16,14 @@ public struct AreaReport: Equatable, Sendable {
   public var since: Int?
   /// Why the area's state could not be read, when it could not.
   public var problem: String?
+  /// With the btrfs engine, the snapshots in the area's snapshots/.
+  public var snapshots: SnapshotCount
 
   /// An area report.
   public init(
     label: String, activity: AreaActivity = .idle,
     pending: AreaState.Pending? = AreaState.Pending.none, lastSnapshot: Int? = nil,
-    since: Int? = nil, problem: String? = nil
+    since: Int? = nil, problem: String? = nil, snapshots: SnapshotCount = .notCounted
   ) {
     self.label = label
     self.activity = activity
@@ -29,6 +31,31 @@ public struct AreaReport: Equatable, Sendable {
     self.lastSnapshot = lastSnapshot
     self.since = since
     self.problem = problem
+    self.snapshots = snapshots
+  }
+}
+
+/// The btrfs snapshots in an area's snapshots/, as `pushgate status` counted them.
+public enum SnapshotCount: Equatable, Sendable {
+  /// Not counted: the area's snapshots are rsnapshot's.
+  case notCounted
+  /// snapshots/ could not be listed (why; a monitoring user may not enter it).
+  case unreadable(String)
+  /// How many entries are named by their UTC time, and the newest of those names.
+  case counted(Int, newest: String?)
+
+  /// Counts the names that are snapshot names (``SnapshotName/parse(_:)``); any other entry,
+  /// which the backup account may have put there, is not a snapshot.
+  public static func of(_ names: [[UInt8]]) -> SnapshotCount {
+    let times = names.compactMap { name in SnapshotName.parse(name).map { ($0, name) } }
+    let newest = times.max { $0.0 < $1.0 }.map { String(decoding: $0.1, as: UTF8.self) }
+    return .counted(times.count, newest: newest)
+  }
+
+  /// The newest snapshot's time, from its name.
+  public var newestTime: Int? {
+    guard case .counted(_, let newest?) = self else { return nil }
+    return SnapshotName.parse(Array(newest.utf8))
   }
 }
 

@@ -58,6 +58,12 @@ extension StatusReport {
     if case .listed = areas {
       let running = keys.count { $0.area?.activity == .snapshot }
       perfdata += " snapshots_running=\(running);;;0;\(keys.count)"
+      // btrfs: the snapshots kept, over the areas that could be counted.
+      let counts = keys.compactMap { key -> Int? in
+        guard case .counted(let count, _)? = key.area?.snapshots else { return nil }
+        return count
+      }
+      if !counts.isEmpty { perfdata += " snapshots=\(counts.reduce(0, +));;;0;" }
     }
     return ("PUSHGATE \(worst.word) - \(text) | \(perfdata)", worst)
   }

@@ -58,6 +58,17 @@ extension StatusReport {
         $0.area.flatMap { $0.activity == .unknown ? nil : ($0.activity == .snapshot ? 1 : 0) }
       }
       family(
+        "pushgate_snapshots", "gauge",
+        "btrfs snapshots named by their UTC time in the key's snapshots/ (absent: rsnapshot, or cannot be read)."
+      ) {
+        guard case .counted(let count, _)? = $0.area?.snapshots else { return nil }
+        return count
+      }
+      family(
+        "pushgate_newest_snapshot_timestamp_seconds", "gauge",
+        "The time in the name of the newest btrfs snapshot in the key's snapshots/ (absent: none, rsnapshot, or cannot be read)."
+      ) { $0.area?.snapshots.newestTime }
+      family(
         "pushgate_pending", "gauge",
         "Whether the key's area holds changes no snapshot has taken yet (absent: cannot be read)."
       ) {

@@ -78,6 +78,8 @@ extension StatusReport {
     let hasAreas = if case .listed = areas { true } else { false }
     var header = ["key", "last backup", "last snapshot", "pushes 24h", "refused 24h"]
     if hasAreas { header += ["now", "pending"] }
+    let counts = keys.contains { ($0.area?.snapshots ?? .notCounted) != .notCounted }
+    if counts { header.append("snapshots") }
     header.append("last failure")
     if thresholds != nil { header.insert("state", at: 0) }
     var rows = [header]
@@ -94,6 +96,7 @@ extension StatusReport {
         String(summary.pushesLastDay), String(summary.refusalsLastDay),
       ]
       if hasAreas { row += Self.areaCells(key) }
+      if counts { row.append(Self.snapshotCell(key.area?.snapshots ?? .notCounted)) }
       row.append(failure)
       if let thresholds {
         row.insert(key.isRetired ? "-" : freshness(key, thresholds).word, at: 0)
@@ -122,6 +125,17 @@ extension StatusReport {
     case nil: pending = "unknown"
     }
     return [now, pending]
+  }
+
+  /// A btrfs area's snapshots: `14, newest 2026-11-30T120312Z`, `0`, or `unknown`; `-` for an
+  /// rsnapshot area.
+  private static func snapshotCell(_ count: SnapshotCount) -> String {
+    switch count {
+    case .notCounted: "-"
+    case .unreadable: "unknown"
+    case .counted(let count, let newest):
+      String(count) + (newest.map { ", newest " + visible($0, limit: 64) } ?? "")
+    }
   }
 
   private func timeline(_ keys: [KeyStatus]) -> String {

@@ -45,7 +45,11 @@ enum DoctorGather {
     }
     for path in DoctorChecks.pathsToInspect(facts) { facts.files[path] = inspect(path) }
     let labels = parsed.map { DoctorChecks.areaLabels(facts, $0) } ?? []
-    if let parsed {
+    if let parsed, parsed.snapshots == .btrfs {
+      facts.btrfs = btrfs(parsed, labels: labels)
+      let rsync = runAs(facts.account, trusting: [configPath, parsed.rsync])
+      facts.rsyncVersion = run(rsync, parsed.rsync, [parsed.rsync, "--version"])
+    } else if let parsed {
       for label in labels {
         facts.rsnapshotConfs[label] = readText(parsed.area(label).rsnapshotConf)
       }

@@ -74,18 +74,29 @@ enum StatusFiles {
   /// Every area under the settings' `ROOT/keys`, each as ``area(_:)`` reads it.
   static func areas(_ settings: Settings) -> AreaListing {
     do {
-      return .listed(try AreaFiles.labels(settings).map { area(settings.area($0)) })
+      return .listed(
+        try AreaFiles.labels(settings).map {
+          area(settings.area($0), countingSnapshots: settings.snapshots == .btrfs)
+        })
     } catch {
       return .unreadable("'\(settings.keysDirectory)': " + error.text)
     }
   }
 
-  /// What holds `area` now, what it has pending and when it was last snapshotted.
+  /// What holds `area` now, what it has pending and when it was last snapshotted; with
+  /// `countingSnapshots` (btrfs), the snapshots in its snapshots/.
   ///
   /// Its state directory belongs to the backup account (mode 0700): another user, such as a
   /// monitoring account, gets "unknown" and the reason, never an error.
-  static func area(_ area: Area) -> AreaReport {
+  static func area(_ area: Area, countingSnapshots: Bool = false) -> AreaReport {
     var report = AreaReport(label: area.label)
+    if countingSnapshots {
+      do {
+        report.snapshots = SnapshotCount.of(try Btrfs.snapshotNames(of: area))
+      } catch {
+        report.snapshots = .unreadable(error.text)
+      }
+    }
     if let directory = try? FileStatus.of(area.directory) { report.since = directory.modified }
     do {
       let probe = try LockProbe.open(area.lockFile)
