@@ -82,14 +82,12 @@ public enum Btrfs {
 
   /// Each entry of `area`'s snapshots/ and what it is: a read-only or writable subvolume
   /// (BTRFS_IOC_SUBVOL_GETFLAGS), or something else.
-  public static func snapshotEntries(of area: Area) throws(SystemError) -> [DoctorSnapshotEntry] {
-    let fd = try openBelow(area, "snapshots")
-    defer { close(fd) }
-    return try names(fd).map { DoctorSnapshotEntry($0, entryKind(fd, $0)) }
+  public static func snapshotEntries(of area: Area) throws(SystemError) -> [SnapshotEntry] {
+    try BtrfsHistory(area).entries()
   }
 
   /// What the entry `name` of the directory open as `directory` is; only a directory is opened.
-  private static func entryKind(_ directory: Int32, _ name: [UInt8]) -> DoctorSnapshotEntry.Kind {
+  static func entryKind(_ directory: Int32, _ name: [UInt8]) -> SnapshotEntry.Kind {
     let path = name.map { CChar(bitPattern: $0) } + [0]
     var info = stat()
     guard fstatat(directory, path, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -109,7 +107,7 @@ public enum Btrfs {
 
   /// The directory `name` of `area`, opened below the area's directory without following a
   /// symlink in either.
-  private static func openBelow(_ area: Area, _ name: String) throws(SystemError) -> Int32 {
+  static func openBelow(_ area: Area, _ name: String) throws(SystemError) -> Int32 {
     let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
     let parent = open(area.directory, flags)
     guard parent >= 0 else { throw .current("open '\(area.directory)'") }
@@ -120,7 +118,7 @@ public enum Btrfs {
   }
 
   /// The names in the directory open as `fd` but `.` and `..`, sorted as bytes; `fd` stays open.
-  private static func names(_ fd: Int32) throws(SystemError) -> [[UInt8]] {
+  static func names(_ fd: Int32) throws(SystemError) -> [[UInt8]] {
     let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
     guard copy >= 0 else { throw .current("dup") }
     guard let stream = fdopendir(copy) else {

@@ -44,7 +44,6 @@ extension Rotate {
       }
     }
     let now = Clock.now()
-    let session = Identity.newSessionId()
     var failed = 0
     for label in labels {
       if let problem = takePending(label, settings: settings, account: accounts.first, now: now) {
@@ -57,13 +56,13 @@ extension Rotate {
         Self.report("rotate of '\(label)' failed: \(error.text)")
         continue
       }
-      let entries: [BtrfsHistory.Entry]
+      let entries: [SnapshotEntry]
       do { entries = try history.entries() } catch {
         failed += 1
         Self.report("rotate of '\(label)' failed: \(error.text)")
         continue
       }
-      let times = entries.filter { $0.kind == .readOnlySnapshot }.compactMap(\.time)
+      let times = entries.filter { $0.kind == .readOnly }.compactMap(\.time)
       let verdicts = Retention.plan(
         snapshots: times, now: now, preserve: settings.preserve, minimum: settings.preserveMin)
       let doomed = verdicts.filter { !$0.isKept }
@@ -81,7 +80,7 @@ extension Rotate {
         do {
           try log?.append(
             AuditRecord.snapshotDeleted(
-              session: session, key: label, snapshot: name,
+              session: Identity.newSessionId(), key: label, snapshot: name,
               reason: verdict.reason, detail: problem?.text, time: Clock.now()))
         } catch {
           try fail(

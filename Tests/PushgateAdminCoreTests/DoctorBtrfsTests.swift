@@ -12,10 +12,10 @@ private func mount(_ line: String) -> Result<MountEntry, DoctorReadError> {
   return .success(entry)
 }
 
-private func entry(_ name: String, _ kind: DoctorSnapshotEntry.Kind = .readOnly)
-  -> DoctorSnapshotEntry
+private func entry(_ name: String, _ kind: SnapshotEntry.Kind = .readOnly)
+  -> SnapshotEntry
 {
-  DoctorSnapshotEntry(Array(name.utf8), kind)
+  SnapshotEntry(Array(name.utf8), kind)
 }
 
 /// The healthy facts as a btrfs root: no rsnapshot.conf, incoming/ subvolumes, two snapshots

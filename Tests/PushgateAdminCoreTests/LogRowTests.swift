@@ -304,6 +304,26 @@ let logRowCases: [LogRowCase] = [
     ],
     outcome: "rotate       hourly ok 12.0 s"),
   LogRowCase(
+    name: "root's rotate deleted a btrfs snapshot",
+    records: [
+      (
+        "snapshot-deleted",
+        #","snapshot":"2026-01-04T000000Z","result":"ok","reason":"deleted: not the first of its day""#
+      )
+    ],
+    outcome: "rotate       delete 2026-01-04T000000Z ok (deleted: not the first of its day)"),
+  LogRowCase(
+    name: "root's rotate could not delete a btrfs snapshot",
+    records: [
+      (
+        "snapshot-deleted",
+        #","snapshot":"2026-01-04T000000Z","result":"failed","reason":"deleted: not the first of its day","detail":"delete btrfs snapshot 'x': Operation not permitted""#
+      )
+    ],
+    outcome:
+      "rotate       delete 2026-01-04T000000Z failed: delete btrfs snapshot 'x': Operation not permitted"
+  ),
+  LogRowCase(
     name: "a rotation with warnings",
     records: [
       (

@@ -155,7 +155,7 @@ extension DoctorChecks {
     -> [DoctorResult]
   {
     guard facts.file(area.snapshots).kind == .directory else { return [] }
-    let entries: [DoctorSnapshotEntry]
+    let entries: [SnapshotEntry]
     switch btrfs.snapshots {
     case .success(let read): entries = read
     case .failure(let error):
@@ -206,7 +206,7 @@ extension DoctorChecks {
   }
 
   /// The read-only snapshots with well-formed names.
-  static func snapshots(of area: DoctorBtrfsArea) -> [DoctorSnapshotEntry] {
+  static func snapshots(of area: DoctorBtrfsArea) -> [SnapshotEntry] {
     guard case .success(let entries) = area.snapshots else { return [] }
     return entries.filter { $0.kind == .readOnly && $0.time != nil }
   }

@@ -3,7 +3,7 @@
 import PushgateCore
 
 /// An entry of an area's snapshots/, as opened below the directory without following anything.
-public struct DoctorSnapshotEntry: Equatable, Sendable {
+public struct SnapshotEntry: Equatable, Sendable {
   /// What the entry is.
   public enum Kind: Equatable, Sendable {
     /// A btrfs subvolume with the read-only flag.
@@ -46,11 +46,11 @@ public struct DoctorBtrfsArea: Equatable, Sendable {
   /// incoming/.
   public var incoming: DoctorSubvolume
   /// The entries of snapshots/, or why it could not be listed.
-  public var snapshots: Result<[DoctorSnapshotEntry], DoctorReadError>
+  public var snapshots: Result<[SnapshotEntry], DoctorReadError>
 
   /// An area's facts.
   public init(
-    incoming: DoctorSubvolume, snapshots: Result<[DoctorSnapshotEntry], DoctorReadError>
+    incoming: DoctorSubvolume, snapshots: Result<[SnapshotEntry], DoctorReadError>
   ) {
     self.incoming = incoming
     self.snapshots = snapshots

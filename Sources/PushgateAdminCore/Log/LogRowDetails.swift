@@ -155,9 +155,25 @@ enum LogRowDetails {
     }
   }
 
-  /// `LEVEL RESULT [status N | signal N] S s[: DETAIL]`, `LEVEL skipped (REASON)` or
-  /// `LEVEL busy after S s`.
+  /// `LEVEL RESULT [status N | signal N] S s[: DETAIL]`, `LEVEL skipped (REASON)`,
+  /// `LEVEL busy after S s`, or for a btrfs deletion `delete NAME RESULT (REASON)`.
   static func rotation(_ rotation: SessionSummary.Rotation, _ row: inout LogRowWriter) {
+    if let deleted = rotation.deleted {
+      // `delete NAME ok (REASON)` or `delete NAME failed: DETAIL`.
+      row.plain("delete ")
+      row.visible(deleted)
+      row.plain(" ")
+      row.visible(rotation.result ?? "ended")
+      if let detail = rotation.detail {
+        row.plain(": ")
+        row.visible(detail)
+      } else if let reason = rotation.reason {
+        row.plain(" (")
+        row.visible(reason)
+        row.plain(")")
+      }
+      return
+    }
     row.visible(rotation.level ?? "?")
     row.plain(" ")
     row.visible(rotation.result ?? "ended")

@@ -88,6 +88,7 @@ public struct LogRowFilter: Equatable, Sendable {
     case "rotate-ended":
       let result = entry.string("result")
       return !(result == "ok" || result == "warning" || result == "skipped")
+    case "snapshot-deleted": return !entry.has("result", "ok")
     default: return false
     }
   }

@@ -55,7 +55,7 @@ public struct SessionSummary: Equatable, Sendable {
   public var transfer: Transfer?
   /// The snapshot, once it ended.
   public var snapshot: Snapshot?
-  /// The rotation, for a `rotate-ended` record (a session of its own).
+  /// The rotation, for a `rotate-ended` or `snapshot-deleted` record (a session of its own).
   public var rotation: Rotation?
   /// A server failure after the session was allowed.
   public var lateFailure: LateFailure?
@@ -134,6 +134,13 @@ public struct SessionSummary: Equatable, Sendable {
         reason: entry.string("reason").map { Self.cut($0, 64) },
         milliseconds: entry.int("duration_ms"), waitedMilliseconds: entry.int("wait_ms"),
         detail: entry.string("detail").map { Self.cut($0, Self.fieldLimit) })
+      return true
+    case "snapshot-deleted":
+      rotation = Rotation(
+        result: entry.string("result").map { Self.cut($0, 32) },
+        reason: entry.string("reason").map { Self.cut($0, 64) },
+        detail: entry.string("detail").map { Self.cut($0, Self.fieldLimit) },
+        deleted: entry.string("snapshot").map { Self.cut($0, 64) } ?? "?")
       return true
     default:
       // An event a later version adds: keep the session open, wait for a final record.

@@ -76,7 +76,8 @@ extension SessionSummary {
     }
   }
 
-  /// A `rotate-ended` record: `pushgate rotate LEVEL` ran (or skipped) one level of an area.
+  /// A `rotate-ended` record: `pushgate rotate LEVEL` ran (or skipped) one level of an area; or
+  /// a `snapshot-deleted` record: root's `pushgate rotate` deleted one btrfs snapshot.
   public struct Rotation: Equatable, Sendable {
     /// The rsnapshot level.
     public var level: String?
@@ -92,15 +93,18 @@ extension SessionSummary {
     public var milliseconds: Int?
     /// How long it waited for the area.
     public var waitedMilliseconds: Int?
-    /// The administrator's message, when rsnapshot could not start.
+    /// The administrator's message, when rsnapshot could not start or a deletion failed.
     public var detail: String?
+    /// The btrfs snapshot a `snapshot-deleted` record names.
+    public var deleted: String?
 
     /// A rotation with the given fields.
     public init(
       level: String? = nil, result: String? = nil, status: Int? = nil, signal: Int? = nil,
       reason: String? = nil, milliseconds: Int? = nil, waitedMilliseconds: Int? = nil,
-      detail: String? = nil
+      detail: String? = nil, deleted: String? = nil
     ) {
+      self.deleted = deleted
       self.level = level
       self.result = result
       self.status = status

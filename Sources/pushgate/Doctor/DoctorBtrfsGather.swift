@@ -15,7 +15,7 @@ extension DoctorGather {
     guard found.isBtrfs else { return facts }
     for label in labels {
       let area = settings.area(label)
-      let snapshots: Result<[DoctorSnapshotEntry], DoctorReadError>
+      let snapshots: Result<[SnapshotEntry], DoctorReadError>
       do {
         snapshots = .success(try Btrfs.snapshotEntries(of: area))
       } catch {
