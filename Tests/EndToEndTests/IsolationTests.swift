@@ -16,13 +16,16 @@ enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
   var testDescription: String { rawValue }
 
   /// A root for keys alice and bob in this deployment; nil (the test skips, loudly) when
-  /// accounts cannot be added here.
+  /// accounts cannot be added here, except with btrfs, where the test fails instead.
   func backupRoot(settings: [String] = [], engine: Engine = .rsnapshot) throws -> (
     BackupRoot, TestAccount?
   )? {
     guard self == .account else {
       return (try BackupRoot(keys: ["alice", "bob"], settings: settings, engine: engine), nil)
     }
+    // A btrfs test never skips (BtrfsDisk): it needs root anyway.
+    try #require(
+      canAddAccounts || engine != .btrfs, "btrfs tests add a backup account: run as root")
     guard canAddAccounts else { return nil }
     let account = try TestAccount()
     do {
