@@ -9,12 +9,24 @@ import Testing
 /// Whether the programs the end-to-end tests drive are here (each missing one prints SKIPPING).
 let realProgramsInstalled = installed("/usr/bin/rsync") && installed("/usr/bin/rsnapshot")
 
+/// How a root's snapshots are taken, for the tests stated for both engines.
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+  /// `hourly.N` directories of hard-linked copies, made by rsnapshot.
+  case rsnapshot
+  /// Read-only subvolume snapshots named by their UTC time, on a loop-mounted btrfs.
+  case btrfs
+  var testDescription: String { rawValue }
+}
+
 /// One backup root `R` in a fresh temporary directory, with an area `R/keys/LABEL` and a client
 /// source directory for each key.
 struct BackupRoot {
   let temporary: TemporaryDirectory
   /// The root `R` (pushgate.conf's `root`).
   let path: String
+  let engine: Engine
+  /// The btrfs the root is on (`.btrfs` only), unmounted by `remove()`.
+  let disk: BtrfsDisk?
   /// The key labels, in the order given; the first is the default of every helper.
   let keys: [String]
   /// The backup account when it is not the running one (root): the gate runs as it.
@@ -22,46 +34,75 @@ struct BackupRoot {
   /// The command= of each key's authorized_keys line, as authorize wrote it.
   private let forcedCommands: [String: String]
 
-  /// Makes the root with `pushgate init ROOT --restore --retain ...`, appends `settings` to the
-  /// pushgate.conf init wrote, then authorizes each key (which creates its area).
+  /// Makes the root with `pushgate init ROOT --restore --retain ...` (with `.btrfs`: on a new
+  /// loop-mounted btrfs, `--snapshots btrfs`), appends `settings` to the pushgate.conf init wrote,
+  /// then authorizes each key (which creates its area).
   init(
     keys: [String] = ["laptop"], settings: [String] = [], retain: [String] = ["hourly=5"],
-    account: TestAccount? = nil
+    account: TestAccount? = nil, engine: Engine = .rsnapshot
   ) throws {
     temporary = try TemporaryDirectory()
-    path = temporary.path + "/root"
     self.keys = keys
     self.account = account
+    self.engine = engine
     // The backup account must reach the root through the temporary directory.
-    if account != nil { chmod(temporary.path, 0o755) }
+    if account != nil || engine == .btrfs { chmod(temporary.path, 0o755) }
+    if engine == .btrfs {
+      do { disk = try BtrfsDisk(in: temporary.path) } catch {
+        temporary.remove()
+        throw error
+      }
+    } else {
+      disk = nil
+    }
+    path = (disk?.path ?? temporary.path) + "/root"
+    do {
+      forcedCommands = try Self.make(
+        path, in: temporary.path, keys: keys, settings: settings, retain: retain,
+        account: account, engine: engine)
+    } catch {
+      disk?.remove()
+      temporary.remove()
+      throw error
+    }
+  }
+
+  /// init, settings and authorize for each key; returns each key's forced command.
+  private static func make(
+    _ path: String, in temporary: String, keys: [String], settings: [String], retain: [String],
+    account: TestAccount?, engine: Engine
+  ) throws -> [String: String] {
     let accountOption = account.map { ["--account", $0.name] } ?? []
+    let engineOption = engine == .btrfs ? ["--snapshots", "btrfs"] : []
     try initRoot(
       path,
-      options: ["--restore", "--host", "localhost"] + accountOption
+      options: ["--restore", "--host", "localhost"] + accountOption + engineOption
         + retain.flatMap { ["--retain", $0] })
     if !settings.isEmpty {
       try write(
         read(path + "/pushgate.conf") + settings.joined(separator: "\n") + "\n",
         to: path + "/pushgate.conf")
     }
-    let clients = temporary.path + "/clients"
+    let clients = temporary + "/clients"
     try FileManager.default.createDirectory(atPath: clients, withIntermediateDirectories: true)
     for key in keys {
       let keygen = try makeSSHKey("\(clients)/\(key)", comment: key)
       try #require(keygen.status == 0, "ssh-keygen: \(keygen.err)")
       try authorizeKey(
         key, publicKey: "\(clients)/\(key).pub", config: path + "/pushgate.conf",
-        authorizedKeys: temporary.path + "/authorized_keys", account: account?.name)
+        authorizedKeys: temporary + "/authorized_keys", account: account?.name)
       try FileManager.default.createDirectory(
-        atPath: temporary.path + "/src-" + key, withIntermediateDirectories: true)
+        atPath: temporary + "/src-" + key, withIntermediateDirectories: true)
     }
-    forcedCommands = try forcedCommandsByLabel(read(temporary.path + "/authorized_keys"))
+    let forcedCommands = try forcedCommandsByLabel(read(temporary + "/authorized_keys"))
     try #require(Set(forcedCommands.keys) == Set(keys), "authorized_keys: \(forcedCommands)")
+    return forcedCommands
   }
 
-  /// Kills what a test left running below the root and removes everything.
+  /// Kills what a test left running below the root, unmounts its btrfs and removes everything.
   func remove() {
     killProcesses(under: temporary.path)
+    disk?.remove()
     temporary.remove()
   }
 

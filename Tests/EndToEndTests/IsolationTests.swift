@@ -16,16 +16,23 @@ enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
   var testDescription: String { rawValue }
 
   /// A root for keys alice and bob in this deployment; nil (the test skips, loudly) when
-  /// accounts cannot be added here.
-  func backupRoot(settings: [String] = []) throws -> (BackupRoot, TestAccount?)? {
+  /// accounts cannot be added here, except with btrfs, where the test fails instead.
+  func backupRoot(settings: [String] = [], engine: Engine = .rsnapshot) throws -> (
+    BackupRoot, TestAccount?
+  )? {
     guard self == .account else {
-      return (try BackupRoot(keys: ["alice", "bob"], settings: settings), nil)
+      return (try BackupRoot(keys: ["alice", "bob"], settings: settings, engine: engine), nil)
     }
+    // A btrfs test never skips (BtrfsDisk): it needs root anyway.
+    try #require(
+      canAddAccounts || engine != .btrfs, "btrfs tests add a backup account: run as root")
     guard canAddAccounts else { return nil }
     let account = try TestAccount()
     do {
       return (
-        try BackupRoot(keys: ["alice", "bob"], settings: settings, account: account), account
+        try BackupRoot(
+          keys: ["alice", "bob"], settings: settings, account: account, engine: engine),
+        account
       )
     } catch {
       account.remove()
@@ -50,23 +57,28 @@ private func pushBothKeys(_ root: BackupRoot) throws {
   #expect(try root.push(key: "bob").status == 0)
   try root.writeSource("bob.txt", "\(bobMarker)-CONTENT, second version\n", key: "bob")
   #expect(try root.push(key: "bob").status == 0)
-  #expect(root.snapshots("bob") == ["hourly.0", "hourly.1"])
+  #expect(root.history("bob").count == 2)
   try root.writeSource("alice.txt", "alice's own\n", key: "alice")
   #expect(try root.push(key: "alice").status == 0)
-  #expect(root.snapshots("alice") == ["hourly.0"])
+  #expect(root.history("alice").count == 1)
 }
 
 @Suite(.blocking) struct IsolationTests {
   @Test(
     .tags(.slow), .skippedInQuickRun, .enabled(if: realProgramsInstalled),
-    arguments: Deployment.allCases)
-  func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment) throws {
-    guard let (root, account) = try deployment.backupRoot() else { return }
+    arguments: Deployment.allCases, Engine.allCases)
+  func eachKeyRestoresOnlyItsOwnData(_ deployment: Deployment, _ engine: Engine) throws {
+    guard let (root, account) = try deployment.backupRoot(engine: engine) else { return }
     defer {
       root.remove()
       account?.remove()
     }
     try pushBothKeys(root)
+    let alice = root.history("alice")
+    let bob = root.history("bob")
+    try #require(alice.count == 1 && bob.count == 2)
+    root.expectSealedSnapshots("alice")
+    root.expectSealedSnapshots("bob")
 
     for key in ["alice", "bob"] {
       let destination = root.temporary.path + "/restore-" + key
@@ -75,14 +87,14 @@ private func pushBothKeys(_ root: BackupRoot) throws {
       let tree = TreeState.of(destination)
       let files = tree.entries.filter { $0.value.type == "f" }.keys.sorted()
       if key == "alice" {
-        #expect(files == ["hourly.0/alice.txt"], "alice restored: \(files)")
+        #expect(files == ["\(alice[0])/alice.txt"], "alice restored: \(files)")
         #expect(tree.filesContaining(bobMarker) == [])
       } else {
         #expect(
-          files == [
-            "hourly.0/bob.txt", "hourly.0/dir/\(bobHiddenName)", "hourly.0/list.txt",
-            "hourly.1/bob.txt", "hourly.1/dir/\(bobHiddenName)", "hourly.1/list.txt",
-          ],
+          files
+            == bob.flatMap { name in
+              ["bob.txt", "dir/\(bobHiddenName)", "list.txt"].map { name + "/" + $0 }
+            }.sorted(),
           "bob restored: \(files)")
         #expect(tree.filesContaining("alice's own") == [])
       }
@@ -95,6 +107,44 @@ private func pushBothKeys(_ root: BackupRoot) throws {
     let sessions = root.records("transfer-ended")
     #expect(sessions.filter { $0["key"] as? String == "alice" }.count == 3)
     #expect(sessions.filter { $0["key"] as? String == "bob" }.count == 4)
+  }
+
+  // Pushes of two keys at once, twice: each key's snapshots hold its own trees and nothing of
+  // the other's, one snapshot per push (with btrfs, as an unprivileged backup account: the
+  // snapshot ioctl as the owner of incoming/).
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func twoKeysPushingAtOnceEachGetOnlyTheirOwnSnapshots(_ engine: Engine) throws {
+    let deployment: Deployment = engine == .btrfs ? .account : .root
+    guard let (root, account) = try deployment.backupRoot(engine: engine) else { return }
+    defer {
+      root.remove()
+      account?.remove()
+    }
+    var trees: [String: [[String: Data]]] = [:]
+    for round in 0..<2 {
+      for key in root.keys {
+        try root.writeSource("\(key)-\(round).txt", "\(key) round \(round)\n", key: key)
+        trees[key, default: []].append(fileBytes(root.source(key)))
+      }
+      let clients = try root.keys.map { try root.startPush(key: $0) }
+      for (client, key) in zip(clients, root.keys) {
+        #expect(client.wait() == 0, "\(key): \(client.err)")
+        #expect(root.saysSnapshotTaken(client.err), "\(key): \(client.err)")
+      }
+      #expect(root.waitForGates(), "\(root.gatesRunning)")
+    }
+    for key in root.keys {
+      let history = root.history(key)
+      try #require(history.count == 2, "\(key): \(history)")
+      let directory = root.snapshotsDirectory(key)
+      #expect(fileBytes(directory + "/" + history[0]) == trees[key]?[1], "\(key) newest")
+      #expect(fileBytes(directory + "/" + history[1]) == trees[key]?[0], "\(key) first")
+      let other = key == "alice" ? "bob" : "alice"
+      #expect(TreeState.of(directory).filesContaining(other) == [], "\(key) holds \(other)'s")
+      #expect(
+        root.records("snapshot-ended", key: key).map { $0["result"] as? String } == ["ok", "ok"])
+      root.expectSealedSnapshots(key)
+    }
   }
 
   @Test(

@@ -28,38 +28,50 @@ import Testing
     #expect(read(root.snapshotFile("hourly.0", "note.txt")) == "bbbb\n")
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func twoPushesMakeTwoSnapshotsSharingUnchangedFiles() throws {
-    let root = try BackupRoot()
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func twoPushesMakeTwoSnapshotsSharingUnchangedFiles(_ engine: Engine) throws {
+    let root = try BackupRoot(engine: engine)
     defer { root.remove() }
     try root.writeSource("same.txt", "unchanged\n")
     try root.writeSource("changed.txt", "first\n")
 
     let first = try root.push()
     #expect(first.status == 0, "client stderr: \(first.err)")
-    #expect(first.err.contains("pushgate: snapshot taken"))
-    #expect(root.snapshots == ["hourly.0"])
-    #expect(read(root.snapshotFile("hourly.0", "same.txt")) == "unchanged\n")
-    #expect(read(root.snapshotFile("hourly.0", "changed.txt")) == "first\n")
+    #expect(root.saysSnapshotTaken(first.err), "\(first.err)")
+    try #require(root.history().count == 1)
+    let firstName = try #require(root.history().first)
+    #expect(fileBytes(try #require(root.newestSnapshot())) == fileBytes(root.source))
+    #expect(read(root.snapshotFile(firstName, "same.txt")) == "unchanged\n")
+    #expect(read(root.snapshotFile(firstName, "changed.txt")) == "first\n")
+    let firstBytes = fileBytes(try #require(root.newestSnapshot()))
 
     // A different size, so rsync's size+mtime quick check cannot miss the change.
     try root.writeSource("changed.txt", "second, longer\n")
     let second = try root.push()
     #expect(second.status == 0, "client stderr: \(second.err)")
-    #expect(second.err.contains("pushgate: snapshot taken"))
-    #expect(root.snapshots == ["hourly.0", "hourly.1"])
-    #expect(read(root.snapshotFile("hourly.0", "changed.txt")) == "second, longer\n")
-    #expect(read(root.snapshotFile("hourly.1", "changed.txt")) == "first\n")
-    #expect(
-      try inode(root.snapshotFile("hourly.0", "same.txt"))
-        == inode(root.snapshotFile("hourly.1", "same.txt")), "unchanged file is a hard link")
-    #expect(
-      try inode(root.snapshotFile("hourly.0", "changed.txt"))
-        != inode(root.snapshotFile("hourly.1", "changed.txt")))
+    #expect(root.saysSnapshotTaken(second.err), "\(second.err)")
+    let history = root.history()
+    try #require(history.count == 2)
+    #expect(fileBytes(root.snapshotsDirectory(root.keys[0]) + "/" + history[1]) == firstBytes)
+    #expect(fileBytes(try #require(root.newestSnapshot())) == fileBytes(root.source))
+    #expect(read(root.snapshotFile(history[0], "changed.txt")) == "second, longer\n")
+    #expect(read(root.snapshotFile(history[1], "changed.txt")) == "first\n")
+    if engine == .rsnapshot {
+      #expect(history == ["hourly.0", "hourly.1"])
+      #expect(
+        try inode(root.snapshotFile("hourly.0", "same.txt"))
+          == inode(root.snapshotFile("hourly.1", "same.txt")), "unchanged file is a hard link")
+      #expect(
+        try inode(root.snapshotFile("hourly.0", "changed.txt"))
+          != inode(root.snapshotFile("hourly.1", "changed.txt")))
+    } else {
+      #expect(history[0] > history[1], "named by time: \(history)")
+    }
+    root.expectSealedSnapshots()
 
     let records = root.records
     try #require(records.count == 6, "audit log: \(read(root.auditLog))")
-    for push in [records[0..<3], records[3..<6]] {
+    for (index, push) in [records[0..<3], records[3..<6]].enumerated() {
       let session = push.first?["session"] as? String
       #expect(session?.count == 16)
       #expect(push.allSatisfy { $0["session"] as? String == session })
@@ -70,8 +82,13 @@ import Testing
       #expect(ended["snapshot_reason"] == nil)
       #expect(ended["module"] as? String == "push")
       #expect(ended["activity"] as? String == "pushed")
-      #expect(push[push.startIndex + 2]["result"] as? String == "ok")
-      #expect(push[push.startIndex + 2]["mode"] as? String == "wait")
+      let snapshot = push[push.startIndex + 2]
+      #expect(snapshot["result"] as? String == "ok")
+      #expect(snapshot["mode"] as? String == "wait")
+      // btrfs names the snapshot it made; rsnapshot's levels have no name of their own.
+      #expect(
+        snapshot["snapshot"] as? String == (engine == .btrfs ? history[1 - index] : nil),
+        "\(snapshot)")
     }
     // What rsync recorded: two new files (and the top directory's new time), then one file
     // rewritten.
@@ -86,19 +103,20 @@ import Testing
     #expect(root.names(in: root.path + "/.pushgate") == [], "evidence files are consumed")
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func dryRunAndListOnlyPushesTakeNoSnapshot() throws {
-    let root = try BackupRoot()
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func dryRunAndListOnlyPushesTakeNoSnapshot(_ engine: Engine) throws {
+    let root = try BackupRoot(engine: engine)
     defer { root.remove() }
     try root.writeSource("a.txt", "one\n")
     #expect(try root.push().status == 0)
-    #expect(root.snapshots == ["hourly.0"])
+    let history = root.history()
+    try #require(history.count == 1)
     try root.writeSource("a.txt", "one, changed\n")
     try root.writeSource("new.txt", "new\n")
 
     let dryRun = try root.push(["-a", "-n"])
     #expect(dryRun.status == 0, "client stderr: \(dryRun.err)")
-    #expect(!dryRun.err.contains("snapshot taken"))
+    #expect(!root.saysSnapshotTaken(dryRun.err))
     let dryEnd = try #require(root.records("transfer-ended").last)
     #expect(dryEnd["dry_run"] as? Bool == true)
     #expect(dryEnd["activity"] as? String == "dry-run")
@@ -116,19 +134,21 @@ import Testing
 
     #expect(root.records("transfer-ended").count == 3)
     #expect(root.records("snapshot-ended").count == 1)
-    #expect(root.snapshots == ["hourly.0"])
+    #expect(root.history() == history)
     #expect(root.names(in: root.incoming) == ["a.txt"])
     #expect(read(root.incoming + "/a.txt") == "one\n")
-    #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "one\n")
+    #expect(read(root.snapshotFile(history[0], "a.txt")) == "one\n")
     #expect(!FileManager.default.fileExists(atPath: root.state(root.keys[0]) + "/pending"))
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func listingsTakeNoSnapshot() throws {
-    let root = try BackupRoot()
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func listingsTakeNoSnapshot(_ engine: Engine) throws {
+    let root = try BackupRoot(engine: engine)
     defer { root.remove() }
     try root.writeSource("a.txt", "one\n")
     #expect(try root.push().status == 0)
+    let history = root.history()
+    try #require(history.count == 1)
 
     // The push module is write only: listing it is a refused pull (FIELD-NOTES §4: rc 12).
     let pushListing = try root.client(["-a", "localhost::push/"])
@@ -156,12 +176,12 @@ import Testing
 
     #expect(root.records("transfer-ended").count == 3)
     #expect(root.records("snapshot-ended").count == 1)
-    #expect(root.snapshots == ["hourly.0"])
+    #expect(root.history() == history)
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func restoreFromTheSnapshotsModuleIsByteIdenticalAndTakesNoSnapshot() throws {
-    let root = try BackupRoot()
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func restoreFromTheSnapshotsModuleIsByteIdenticalAndTakesNoSnapshot(_ engine: Engine) throws {
+    let root = try BackupRoot(engine: engine)
     defer { root.remove() }
     try FileManager.default.createDirectory(
       atPath: root.source + "/sub", withIntermediateDirectories: true)
@@ -169,13 +189,14 @@ import Testing
     try binary.write(to: URL(fileURLWithPath: root.source + "/sub/blob.bin"))
     try root.writeSource("notes.txt", "caf\u{e9} \u{1F4BE}\n")
     #expect(try root.push().status == 0)
-    #expect(root.snapshots == ["hourly.0"])
+    let history = root.history()
+    try #require(history.count == 1)
 
     let destination = root.temporary.path + "/restored"
     try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-    let restore = try root.client(["-a", "localhost::snapshots/hourly.0/", destination + "/"])
+    let restore = try root.client(["-a", "localhost::snapshots/\(history[0])/", destination + "/"])
     #expect(restore.status == 0, "client stderr: \(restore.err)")
-    #expect(!restore.err.contains("snapshot taken"))
+    #expect(!restore.err.contains("snapshot"), "\(restore.err)")
     for name in ["sub/blob.bin", "notes.txt"] {
       let restored = FileManager.default.contents(atPath: destination + "/" + name)
       #expect(
@@ -192,18 +213,19 @@ import Testing
     #expect(end["snapshot"] as? String == "skipped")
     #expect(end["snapshot_reason"] as? String == "unchanged")
     #expect(root.records("snapshot-ended").count == 1)
-    #expect(root.snapshots == ["hourly.0"])
+    #expect(root.history() == history)
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func anUnchangedPushSucceedsAndKeepsTheHistory() throws {
-    let root = try BackupRoot()
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func anUnchangedPushSucceedsAndKeepsTheHistory(_ engine: Engine) throws {
+    let root = try BackupRoot(engine: engine)
     defer { root.remove() }
     try root.writeSource("a.txt", "first\n")
     #expect(try root.push().status == 0)
     try root.writeSource("a.txt", "second, longer\n")
     #expect(try root.push().status == 0)
-    #expect(root.snapshots == ["hourly.0", "hourly.1"])
+    let names = root.history()
+    try #require(names.count == 2)
     let history = TreeState.of(root.snapshotsDirectory(root.keys[0]))
     let incoming = TreeState.of(root.incoming)
 
@@ -216,7 +238,8 @@ import Testing
     }
     #expect(TreeState.of(root.snapshotsDirectory(root.keys[0])).differences(from: history) == [])
     #expect(TreeState.of(root.incoming).differences(from: incoming) == [])
-    #expect(read(root.snapshotFile("hourly.1", "a.txt")) == "first\n")
+    #expect(root.history() == names)
+    #expect(read(root.snapshotFile(names[1], "a.txt")) == "first\n")
     let unchanged = root.records("transfer-ended").dropFirst(2)
     #expect(unchanged.count == 6)
     for ended in unchanged {
@@ -235,20 +258,22 @@ import Testing
     #expect(failed.out.isEmpty, "failed sessions: \(failed.out)")
   }
 
-  @Test(.enabled(if: realProgramsInstalled))
-  func detachModeReleasesTheClientAndSnapshotsAfterwards() throws {
-    let root = try BackupRoot(settings: ["snapshot_mode = detach"])
+  @Test(.enabled(if: realProgramsInstalled), arguments: Engine.allCases)
+  func detachModeReleasesTheClientAndSnapshotsAfterwards(_ engine: Engine) throws {
+    let root = try BackupRoot(settings: ["snapshot_mode = detach"], engine: engine)
     defer { root.remove() }
     try root.writeSource("a.txt", "detached\n")
 
     let push = try root.push()
     #expect(push.status == 0, "client stderr: \(push.err)")
-    #expect(!push.err.contains("snapshot taken"), "the client does not wait for the snapshot")
+    #expect(!push.err.contains("snapshot"), "the client does not wait for the snapshot")
     let ended = eventually(within: 20) { !root.records("snapshot-ended").isEmpty }
     try #require(ended, "no snapshot-ended record within 20 s; log: \(read(root.auditLog))")
 
-    #expect(root.snapshots == ["hourly.0"])
-    #expect(read(root.snapshotFile("hourly.0", "a.txt")) == "detached\n")
+    let history = root.history()
+    try #require(history.count == 1)
+    #expect(read(root.snapshotFile(history[0], "a.txt")) == "detached\n")
+    root.expectSealedSnapshots()
     let records = root.records
     #expect(
       records.map { $0["event"] as? String } == ["allowed", "transfer-ended", "snapshot-ended"])
@@ -257,6 +282,7 @@ import Testing
     let snapshot = try #require(records.last)
     #expect(snapshot["mode"] as? String == "detach")
     #expect(snapshot["result"] as? String == "ok")
+    #expect(snapshot["snapshot"] as? String == (engine == .btrfs ? history[0] : nil))
     #expect(snapshot["key"] as? String == "laptop")
     #expect(
       eventually(within: 10) { root.names(in: root.path + "/.pushgate") == [] },
