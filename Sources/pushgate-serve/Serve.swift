@@ -108,6 +108,13 @@ func serve(config: String, key: String) -> Never {
   let decision = SnapshotDecision.decide(
     transfer: transfer, changes: changes, activity: activity, area: AreaFiles.state(plan.area),
     now: Clock.now(), settings: settings)
+  // The area holds changes no snapshot has taken yet, from now until a snapshot succeeds: marked
+  // before the record, so a gate killed in between (or during the snapshot, or a reboot) leaves
+  // it pending for the next push or `pushgate rotate`, instead of losing it from the history.
+  var markFailure: SystemError?
+  if decision.pendingMark != .none {
+    do { try AreaFiles.setPending(plan.area, decision.pendingMark) } catch { markFailure = error }
+  }
   log.record(
     AuditRecord.transferEnded(
       context, transfer, milliseconds: Clock.monotonicMilliseconds() - transferStart,
@@ -119,11 +126,8 @@ func serve(config: String, key: String) -> Never {
   case .skipped:
     exit(transfer.passedOnStatus)
   case .pending, .due:
-    // The area holds changes no snapshot has taken yet, from now until a snapshot succeeds: a
-    // snapshot killed with its gate (or a reboot) leaves it pending for the next push or
-    // `pushgate rotate`, instead of losing it from the history.
     var snapshotNow = decision == .due
-    do { try AreaFiles.setPending(plan.area, decision.pendingMark) } catch {
+    if let error = markFailure {
       let failure = Failure.area(path: plan.area.pendingFile, detail: error.text)
       guard decision.snapshotsWhenPendingIsLost else { log.fail(context, failure) }
       // A deferral that cannot be recorded would be forgotten: snapshot now instead.
