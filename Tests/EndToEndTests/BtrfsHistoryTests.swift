@@ -229,4 +229,41 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
     root.expectSealedSnapshots()
     #expect(root.records("snapshot-ended").last?["result"] as? String == "ok")
   }
+
+  // A snapshot btrfs refuses (here: snapshots/ not writable for the account, the ioctl's
+  // EACCES; a full metadata space takes the same path): the client is told and the status says
+  // so, nothing enters snapshots/, the area stays pending, and the next push, even unchanged,
+  // takes the snapshot once btrfs allows it.
+  @Test(.enabled(if: realProgramsInstalled))
+  func aSnapshotBtrfsRefusesIsLoggedAndStaysPending() throws {
+    let (root, account) = try btrfsRoot()
+    defer {
+      root.remove()
+      account.remove()
+    }
+    try root.writeSource("a.txt", "first\n")
+    #expect(try root.push().status == 0)
+    let snapshots = root.snapshotsDirectory("laptop")
+    #expect(chmod(snapshots, 0o550) == 0)
+    try root.writeSource("b.txt", "second\n")
+    let refused = try root.push()
+    #expect(refused.status == 69, "\(refused.err)")
+    #expect(
+      lines(refused.err).contains {
+        $0.hasPrefix("pushgate: snapshot failed (btrfs snapshot '\(snapshots)/")
+          && $0.hasSuffix("Permission denied); your data arrived and is kept for the next snapshot")
+      }, "\(refused.err)")
+    let record = try #require(root.records("snapshot-ended").last)
+    #expect(record["result"] as? String == "failed")
+    #expect((record["detail"] as? String)?.hasSuffix("Permission denied") == true)
+    #expect(root.history().count == 1)
+    #expect(read(root.state("laptop") + "/pending") == "complete\n")
+    #expect(chmod(snapshots, 0o750) == 0)
+    let retried = try root.push()
+    #expect(retried.status == 0 && root.saysSnapshotTaken(retried.err), "\(retried.err)")
+    #expect(root.history().count == 2)
+    let newest = try #require(root.newestSnapshot())
+    #expect(read(newest + "/b.txt") == "second\n")
+    root.expectSealedSnapshots()
+  }
 }
