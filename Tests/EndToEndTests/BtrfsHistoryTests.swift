@@ -6,22 +6,6 @@ import Glibc
 import TestSupport
 import Testing
 
-/// A root on a new btrfs with `keys`, run by a new non-root backup account; `remove()` both.
-private func btrfsRoot(keys: [String] = ["laptop"], settings: [String] = []) throws -> (
-  BackupRoot, TestAccount
-) {
-  try #require(canAddAccounts, "btrfs history tests add a backup account: run as root")
-  let account = try TestAccount()
-  do {
-    return (
-      try BackupRoot(keys: keys, settings: settings, account: account, engine: .btrfs), account
-    )
-  } catch {
-    account.remove()
-    throw error
-  }
-}
-
 /// Every file of every snapshot of `key`, by snapshot name.
 private func snapshotContents(_ root: BackupRoot, _ key: String) -> [String: [String: Data]] {
   Dictionary(
@@ -56,7 +40,7 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
   // account itself can try: no snapshot disappears or changes, and each changing push adds one.
   @Test(.enabled(if: realProgramsInstalled))
   func noClientActionAndNoActOfTheAccountDeletesOrChangesASnapshot() throws {
-    let (root, account) = try btrfsRoot()
+    let (root, account) = try btrfsAccountRoot()
     defer {
       root.remove()
       account.remove()
@@ -131,7 +115,7 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
   // snapshots with a snapshot's name, by name below the directory it opened, and logs each.
   @Test(.enabled(if: realProgramsInstalled))
   func rootsRotateDeletesOnlyWhatPreserveNoLongerKeeps() throws {
-    let (root, account) = try btrfsRoot(
+    let (root, account) = try btrfsAccountRoot(
       keys: ["laptop", "desk"], settings: ["preserve = 2d 1m", "preserve_min = 1h"])
     defer {
       root.remove()
@@ -199,7 +183,7 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
   // account's.
   @Test(.enabled(if: realProgramsInstalled))
   func rootsRotateTakesADuePendingSnapshotAsTheAccount() throws {
-    let (root, account) = try btrfsRoot(settings: ["snapshot_min_interval = 2s"])
+    let (root, account) = try btrfsAccountRoot(settings: ["snapshot_min_interval = 2s"])
     defer {
       root.remove()
       account.remove()
@@ -236,7 +220,7 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
   // takes the snapshot once btrfs allows it.
   @Test(.enabled(if: realProgramsInstalled))
   func aSnapshotBtrfsRefusesIsLoggedAndStaysPending() throws {
-    let (root, account) = try btrfsRoot()
+    let (root, account) = try btrfsAccountRoot()
     defer {
       root.remove()
       account.remove()

@@ -89,3 +89,21 @@ func isBtrfsSnapshotName(_ name: String) -> Bool {
 func fileBytes(_ directory: String) -> [String: Data] {
   TreeState.of(directory).entries.compactMapValues { $0.contents }
 }
+
+/// A root on a new btrfs with `keys`, run by a new non-root backup account.
+///
+/// The caller removes both. Fails (never skips, as BtrfsDisk) where accounts cannot be added.
+func btrfsAccountRoot(keys: [String] = ["laptop"], settings: [String] = []) throws -> (
+  BackupRoot, TestAccount
+) {
+  try #require(canAddAccounts, "btrfs tests with a backup account add one: run as root")
+  let account = try TestAccount()
+  do {
+    return (
+      try BackupRoot(keys: keys, settings: settings, account: account, engine: .btrfs), account
+    )
+  } catch {
+    account.remove()
+    throw error
+  }
+}

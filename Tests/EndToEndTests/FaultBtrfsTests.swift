@@ -5,20 +5,6 @@ import Glibc
 import TestSupport
 import Testing
 
-/// A root on a new btrfs for `laptop`, run by a new non-root backup account.
-///
-/// Fails (never skips, as BtrfsDisk) where accounts cannot be added.
-private func accountRoot(settings: [String] = []) throws -> (BackupRoot, TestAccount) {
-  try #require(canAddAccounts, "btrfs fault tests add a backup account: run as root")
-  let account = try TestAccount()
-  do {
-    return (try BackupRoot(settings: settings, account: account, engine: .btrfs), account)
-  } catch {
-    account.remove()
-    throw error
-  }
-}
-
 @Suite(.blocking, .tags(.slow), .skippedInQuickRun) struct FaultBtrfsTests {
   // The gate is SIGKILLed from 0 to 3 ms after it marked the area pending, right before the
   // ioctl (under a millisecond here), each attempt at the start of a new second; and twice
@@ -28,7 +14,7 @@ private func accountRoot(settings: [String] = []) throws -> (BackupRoot, TestAcc
   // push, even an unchanged one.
   @Test(.enabled(if: realProgramsInstalled))
   func aGateKilledAroundItsSnapshotLeavesWholeSnapshotsAndThePushedTreePending() throws {
-    let (root, account) = try accountRoot()
+    let (root, account) = try btrfsAccountRoot()
     defer {
       root.remove()
       account.remove()
@@ -116,7 +102,7 @@ private func accountRoot(settings: [String] = []) throws -> (BackupRoot, TestAcc
   // nothing enters snapshots/. With the space freed, the same push completes and is snapshotted.
   @Test(.enabled(if: realProgramsInstalled))
   func aFullFileSystemFailsThePushAndTheNextPushSnapshots() throws {
-    let (root, account) = try accountRoot()
+    let (root, account) = try btrfsAccountRoot()
     defer {
       root.remove()
       account.remove()
