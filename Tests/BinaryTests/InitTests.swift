@@ -81,6 +81,24 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
     #expect(FileManager.default.isExecutableFile(atPath: Binaries.serve))
   }
 
+  // Where the temporary directory is not on btrfs (ext4 or tmpfs here), `--snapshots btrfs`
+  // refuses with the file system's name and what to do, and makes nothing.
+  @Test func btrfsSnapshotsOnAnotherFileSystemAreRefusedWithTheFix() throws {
+    try withRoot { root, _ in
+      let result = try pushgateInit([root, "--snapshots", "btrfs"] + fixedOptions)
+      #expect(result.status == 64, "\(result.err) (is the temporary directory on btrfs here?)")
+      let said = result.err.split(separator: "\n").map(String.init)
+      #expect(said.first?.hasPrefix("pushgate: \(root) is on ") == true, "\(result.err)")
+      #expect(
+        said.first?.hasSuffix(", not btrfs; --snapshots btrfs needs a btrfs file system") == true)
+      #expect(
+        said.dropFirst().first
+          == "hint: mount one there first (mkfs.btrfs DEVICE && mount DEVICE \(root)), or use "
+          + "--snapshots rsnapshot")
+      #expect(fileStatus(root) == nil, "init made \(root)")
+    }
+  }
+
   @Test func firstRunCreatesAWorkingRoot() throws {
     try withRoot { root, _ in
       let result = try pushgateInit([root] + fixedOptions)
