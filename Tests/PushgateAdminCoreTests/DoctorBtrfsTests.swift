@@ -39,6 +39,7 @@ func healthyBtrfsFacts() -> DoctorFacts {
         snapshots: .success([entry("2026-11-29T120000Z"), entry("2026-11-30T120312Z")])),
       "server": DoctorBtrfsArea(incoming: .subvolume, snapshots: .success([])),
     ])
+  facts.btrfs?.now = 1_796_047_200  // 2026-11-30T14:00:00Z
   return facts
 }
 
@@ -139,6 +140,18 @@ let doctorBtrfsCases: [DoctorCase] = [
       $0.snapshots = .success([
         entry("2026-11-30T120312Z", .notSubvolume), entry("2026-13-01T000000Z", .writable),
         entry("evil\u{1b}[2J", .notSubvolume),
+      ])
+    }
+  },
+  row(
+    "a snapshot dated in the future", .warn, "snapshots",
+    "laptop: \(snapshots)/2026-11-30T150001Z is dated more than an hour in the future -- rotate never deletes it and status calls it the newest",
+    fix:
+      "check the clock (timedatectl); a snapshot pushgate did not make can go: btrfs subvolume delete \(snapshots)/2026-11-30T150001Z"
+  ) {
+    changeLaptop(&$0) {
+      $0.snapshots = .success([
+        entry("2026-11-30T120312Z"), entry("2026-11-30T150000Z"), entry("2026-11-30T150001Z"),
       ])
     }
   },

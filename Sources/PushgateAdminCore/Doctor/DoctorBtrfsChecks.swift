@@ -194,6 +194,20 @@ extension DoctorChecks {
             + " UTC time (YYYY-MM-DDTHHMMSSZ) -- pushgate made none of them",
           fix: "move them out of \(area.snapshots)"))
     }
+    // Retention keeps what is dated in the future (a clock set back must not cost history), so
+    // such a name, made by the account or by a wrong clock, would stay and pass for the newest.
+    if let now = facts.btrfs?.now,
+      let future = entries.first(where: { $0.kind == .readOnly && ($0.time ?? 0) > now + 3600 })
+    {
+      let path = "\(area.snapshots)/\(shown(future.name))"
+      results.append(
+        DoctorResult(
+          .warn, "snapshots",
+          "\(path) is dated more than an hour in the future -- rotate never deletes it and "
+            + "status calls it the newest",
+          fix: "check the clock (timedatectl); a snapshot pushgate did not make can go: "
+            + "btrfs subvolume delete \(path)"))
+    }
     for entry in entries {
       guard case .unknown(let reason) = entry.kind, entry.time != nil else { continue }
       results.append(

@@ -67,6 +67,9 @@ public struct DoctorBtrfs: Equatable, Sendable {
   public var mount: Result<MountEntry, DoctorReadError>
   /// Each area's facts, by label.
   public var areas: [String: DoctorBtrfsArea]
+  /// The time the facts were gathered (seconds since the epoch), against which snapshot names
+  /// dated in the future are found; `nil` skips that check.
+  public var now: Int? = nil
 
   /// The facts.
   public init(

@@ -12,6 +12,7 @@ extension DoctorGather {
     let found = Btrfs.fileSystem(of: settings.root)
     var facts = DoctorBtrfs(
       isBtrfs: found.isBtrfs, fileSystem: found.name, mount: mount(settings.root))
+    facts.now = Clock.now()
     guard found.isBtrfs else { return facts }
     for label in labels {
       let area = settings.area(label)
