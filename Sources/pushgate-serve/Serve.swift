@@ -88,9 +88,17 @@ func serve(config: String, key: String) -> Never {
       context, slot: slot, waitedMilliseconds: Clock.monotonicMilliseconds() - waitStart,
       pid: Identity.processId, time: Clock.now()))
 
+  // Until rsync's end is judged the area may hold a partial push: marked incomplete (never
+  // snapshotted by itself; the next whole push takes it), so a gate killed from here on never
+  // leaves a partial tree marked complete or unmarked. Put back below if nothing changed.
+  let stateBefore = AreaFiles.state(plan.area)
+  let premarked =
+    stateBefore.pending != .incomplete
+    && (try? AreaFiles.setPending(plan.area, .incomplete)) != nil
   let transferStart = Clock.monotonicMilliseconds()
   let transfer: ProcessEnd
   do { transfer = try runForwardingSignals(plan.rsync) } catch {
+    if premarked { try? AreaFiles.setPending(plan.area, stateBefore.pending) }
     _ = EvidenceFile.consume(path: plan.evidencePath, limit: 0)
     _ = EvidenceFile.consume(path: plan.transferLogPath, limit: 0)
     log.fail(context, .spawn(program: plan.rsync.path, detail: error.text))
@@ -106,7 +114,7 @@ func serve(config: String, key: String) -> Never {
   let activity = SessionActivity.classify(
     changes: changes, evidence: evidence, transfer: transfer, pushModule: settings.pushModule)
   let decision = SnapshotDecision.decide(
-    transfer: transfer, changes: changes, activity: activity, area: AreaFiles.state(plan.area),
+    transfer: transfer, changes: changes, activity: activity, area: stateBefore,
     now: Clock.now(), settings: settings)
   // The area holds changes no snapshot has taken yet, from now until a snapshot succeeds: marked
   // before the record, so a gate killed in between (or during the snapshot, or a reboot) leaves
@@ -114,6 +122,9 @@ func serve(config: String, key: String) -> Never {
   var markFailure: SystemError?
   if decision.pendingMark != .none {
     do { try AreaFiles.setPending(plan.area, decision.pendingMark) } catch { markFailure = error }
+  } else if premarked {
+    // Nothing changed: the area is as before (a mark left incomplete costs only a snapshot).
+    try? AreaFiles.setPending(plan.area, stateBefore.pending)
   }
   log.record(
     AuditRecord.transferEnded(

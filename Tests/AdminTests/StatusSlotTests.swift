@@ -62,7 +62,7 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
         == "desk    never        never                   0            0  idle     no       -")
     #expect(
       keyRow(held.out, "laptop")
-        == "laptop  never        never                   0            0  session  no       -")
+        == "laptop  never        never                   0            0  session  running  -")
     let slots = try #require(lines.firstIndex { $0.hasPrefix("slots ") })
     #expect(lines[slots] == "slots  1 of 2 in use")
     #expect(
@@ -78,6 +78,8 @@ private let canDropPrivileges = geteuid() == 0 && installed("/usr/bin/setpriv")
       metrics.out.contains(
         "\npushgate_session_running{key=\"desk\"} 0\npushgate_session_running{key=\"laptop\"} 1\n"))
     #expect(metrics.out.contains("\npushgate_slots 2\n"))
+    // The session's own incomplete mark is no push that ended badly.
+    #expect(metrics.out.contains("\npushgate_pending_incomplete{key=\"laptop\"} 0\n"))
     #expect(metrics.out.contains("\npushgate_slots_in_use 1\n"))
 
     try write("", to: directory.path + "/release")

@@ -39,10 +39,15 @@ import Testing
       let before = root.history()
       let allowed = root.records("allowed").count
       let client = try root.startPush()
-      // The session marks the area pending right before its snapshot: poll for that mark every
-      // 0.2 ms (a client that ended first was not caught; its gate is gone).
+      // The session marks the area pending (complete) right before its snapshot, after the
+      // `incomplete` it holds while rsync runs: poll for that mark every 0.2 ms (a client that
+      // ended first was not caught; its gate is gone).
       let deadline = Date().addingTimeInterval(30)
-      while access(pending, F_OK) != 0 && client.isRunning && Date() < deadline { usleep(200) }
+      while (try? String(contentsOfFile: pending, encoding: .utf8)) != "complete\n"
+        && client.isRunning && Date() < deadline
+      {
+        usleep(200)
+      }
       try #require(Date() < deadline, "no pending mark: \(client.err)")
       let record = try #require(root.records("allowed").dropFirst(allowed).first)
       let gate = try #require((record["pid"] as? Int).map { pid_t($0) })

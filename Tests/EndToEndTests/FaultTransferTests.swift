@@ -70,6 +70,28 @@ import Testing
     try setup.expectRecovered()
   }
 
+  // With changes pending (a complete tree the interval deferred), a push cut short by a killed
+  // gate must not leave its partial tree marked complete: rotate would snapshot it.
+  @Test(.enabled(if: sshdAndRealProgramsInstalled))
+  func gateKilledMidTransferWhileChangesArePending() throws {
+    let setup = try SSHDSetup(settings: ["snapshot_min_interval = 1h"])
+    defer { setup.remove() }
+    try setup.pushBaseline()
+    try write("deferred\n", to: setup.source + "/b.txt")
+    let deferred = try setup.push()
+    #expect(deferred.status == 0, "client: \(deferred.err)")
+    #expect(read(setup.area + "/state/pending") == "complete\n")
+    let push = try setup.startSlowPush()
+    kill(push.gate, SIGKILL)
+    _ = setup.settledRecords(push)
+    #expect(read(setup.area + "/state/pending") == "incomplete\n")
+    let rotate = try setup.account.run(
+      Binaries.pushgate, ["rotate", "hourly", "--config", setup.config])
+    #expect(rotate.status == 0, "rotate: \(rotate.err)")
+    #expect(setup.records("rotate-ended").last?["reason"] as? String == "incomplete")
+    #expect(setup.snapshots == ["hourly.0"], "a partial tree was snapshotted")
+  }
+
   @Test(.enabled(if: sshdAndRealProgramsInstalled))
   func gateKilledMidTransfer() throws {
     let setup = try SSHDSetup()
@@ -91,9 +113,10 @@ import Testing
     let leftovers = setup.files(in: setup.root + "/.pushgate")
     #expect(
       leftovers == ["slot-0", "slot-0.transfer"], "the dead session's evidence and transfer log")
-    // The gate died before it could decide: the area is not marked pending at all.
-    #expect(!FileManager.default.fileExists(atPath: setup.area + "/state/pending"))
-    try setup.expectRecovered(rotateReason: "unchanged")
+    // The gate died before it could decide: the area stays marked incomplete, as it was while
+    // rsync ran, so neither rotate nor anything else snapshots the partial tree by itself.
+    #expect(read(setup.area + "/state/pending") == "incomplete\n")
+    try setup.expectRecovered()
     #expect(setup.records(session: push.session).count == 1)
     #expect(setup.files(in: setup.root + "/.pushgate") == [])
   }

@@ -77,8 +77,9 @@ extension StatusReport {
       family(
         "pushgate_pending_incomplete", "gauge",
         "Whether those changes are from a push that ended badly: no rotation snapshots them."
-      ) {
-        $0.area?.pending.map { $0 == .incomplete ? 1 : 0 }
+      ) { key in
+        // A running session's own mark (pushgate-serve(8)) is not a push that ended badly.
+        key.area?.pending.map { $0 == .incomplete && key.area?.activity != .session ? 1 : 0 }
       }
     }
     out +=

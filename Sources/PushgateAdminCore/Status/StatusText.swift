@@ -121,6 +121,8 @@ extension StatusReport {
     switch area.pending {
     case .none?: pending = "no"
     case .complete?: pending = "yes"
+    // A session marks its area incomplete while rsync runs (pushgate-serve(8)): its own mark.
+    case .incomplete? where area.activity == .session: pending = "running"
     case .incomplete?: pending = "incomplete"
     case nil: pending = "unknown"
     }
