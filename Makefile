@@ -7,7 +7,11 @@ SCRATCH := .build-install
 PAGES_MD := $(wildcard docs/*.5.md docs/*.8.md)
 PAGES := $(patsubst docs/%.md,$(SCRATCH)/man/%,$(PAGES_MD))
 
-.PHONY: all build man install uninstall test demo clean
+# The version is written once, in Version.swift (the man pages' footers show it).
+VERSION_SWIFT := Sources/PushgateCore/Version.swift
+VERSION := $(shell sed -n 's/.*static let text = "\(.*\)".*/\1/p' $(VERSION_SWIFT))
+
+.PHONY: all build man man-lint install uninstall test demo clean
 
 all: build man
 
@@ -21,11 +25,27 @@ build:
 
 man: $(PAGES)
 
-$(SCRATCH)/man/%: docs/%.md
+# pandoc's man output, made lint-clean by scripts/man-fix (docs/packaging.md, "Man pages").
+# The date is the last commit of the page's source, else of Version.swift, else Version.swift's
+# modification time: never the day of the build, so builds are reproducible.
+$(SCRATCH)/man/%: docs/%.md $(VERSION_SWIFT) scripts/man-fix
 	@scripts/require-packages pandoc
 	@mkdir -p $(@D)
+	@date=$$(git log -1 --format=%cs -- $< 2>/dev/null) || date=; \
+	[ -n "$$date" ] || date=$$(git log -1 --format=%cs -- $(VERSION_SWIFT) 2>/dev/null) || date=; \
+	[ -n "$$date" ] || date=$$(date -u -r $(VERSION_SWIFT) +%Y-%m-%d); \
+	echo "pandoc $< ($$date, $(VERSION)) > $@"; \
 	pandoc -s -f markdown -t man --shift-heading-level-by=-1 \
-	  -M section=$(subst .,,$(suffix $*)) -M footer=pushgate $< -o $@
+	  -M section=$(subst .,,$(suffix $*)) -M date=$$date -M footer="pushgate $(VERSION)" $< \
+	  -o $@.pandoc && scripts/man-fix < $@.pandoc > $@.tmp && mv $@.tmp $@ && rm $@.pandoc
+
+# Every page passes mandoc's lint with no warning (issue 12); CI runs this.
+man-lint:
+	@scripts/require-packages mandoc
+	@$(MAKE) --no-print-directory man
+	@out=$$(mandoc -Tlint -W warning $(PAGES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
+	echo "man-lint: ok ($(words $(PAGES)) pages)"
 
 install: build man
 	install -d $(BINDIR) $(MANDIR)/man5 $(MANDIR)/man8
