@@ -25,17 +25,18 @@ build:
 
 man: $(PAGES)
 
-# pandoc's man output, made lint-clean by scripts/man-fix (docs/packaging.md, "Man pages").
+# pandoc's man output, with tables too wide for 80 columns made lists (scripts/man-tables.lua),
+# then made lint-clean (scripts/man-fix); docs/packaging.md, "Man pages", says why.
 # The date is the last commit of the page's source, else of Version.swift, else Version.swift's
 # modification time: never the day of the build, so builds are reproducible.
-$(SCRATCH)/man/%: docs/%.md $(VERSION_SWIFT) scripts/man-fix
+$(SCRATCH)/man/%: docs/%.md $(VERSION_SWIFT) scripts/man-fix scripts/man-tables.lua
 	@scripts/require-packages pandoc
 	@mkdir -p $(@D)
 	@date=$$(git log -1 --format=%cs -- $< 2>/dev/null) || date=; \
 	[ -n "$$date" ] || date=$$(git log -1 --format=%cs -- $(VERSION_SWIFT) 2>/dev/null) || date=; \
 	[ -n "$$date" ] || date=$$(date -u -r $(VERSION_SWIFT) +%Y-%m-%d); \
 	echo "pandoc $< ($$date, $(VERSION)) > $@"; \
-	pandoc -s -f markdown -t man --shift-heading-level-by=-1 \
+	pandoc -s -f markdown -t man --shift-heading-level-by=-1 --lua-filter=scripts/man-tables.lua \
 	  -M section=$(subst .,,$(suffix $*)) -M date=$$date -M footer="pushgate $(VERSION)" $< \
 	  -o $@.pandoc && scripts/man-fix < $@.pandoc > $@.tmp && mv $@.tmp $@ && rm $@.pandoc
 
