@@ -36,7 +36,7 @@ let logrotateCases: [LogrotateCase] = [
       DoctorResult(
         .warn, "logrotate", "no logrotate stanza names \(log) -- it grows without bound",
         fix:
-          "add the stanza in docs/audit-log.md (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)"
+          "add the stanza 'pushgate init' prints and writes with --system-files (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)"
       )
     ]),
   LogrotateCase(

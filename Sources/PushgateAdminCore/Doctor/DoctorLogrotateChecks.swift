@@ -130,7 +130,7 @@ extension DoctorChecks {
     guard let files = facts.logrotateFiles else { return [] }
     let log = settings.auditLog
     let stanza =
-      "the stanza in docs/audit-log.md (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)"
+      "the stanza 'pushgate init' prints and writes with --system-files (su ACCOUNT GROUP, create 0640 ACCOUNT GROUP, compress, delaycompress)"
     guard let rule = LogrotateConfig.rule(for: log, in: files) else {
       return [
         DoctorResult(

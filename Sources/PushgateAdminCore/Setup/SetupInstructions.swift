@@ -1,5 +1,6 @@
 // What `pushgate init` tells the administrator to do next: how to authorize a client key (which
-// creates its area), the client's rsync command and the cron lines of `pushgate rotate`.
+// creates its area), the client's rsync command, the cron lines of `pushgate rotate` and the
+// audit log's logrotate stanza.
 import PushgateCore
 
 /// The text printed after a backup root is set up.
@@ -17,6 +18,8 @@ public struct SetupInstructions: Equatable, Sendable {
   public let account: String
   /// The snapshot engine, which decides who runs rotate and how.
   public let snapshots: SnapshotEngine
+  /// The cron.d and logrotate.d files in /etc, whose lines are printed.
+  public let files: SystemFiles
 
   /// Schedules for the usual levels: the higher a level, the rarer it runs.
   public static let schedules = [
@@ -67,6 +70,7 @@ public struct SetupInstructions: Equatable, Sendable {
         }
         return "\(schedule)  \(account)  \(command)"
       }
+    files = SystemFiles(request: request, cronLines: cronLines)
     let note =
       "the login shell of '\(account)' must be \(SetupInstructions.shell): sshd runs the forced "
       + "command through it; nologin runs nothing and bash may print from .bashrc into the "
@@ -104,12 +108,19 @@ public struct SetupInstructions: Equatable, Sendable {
     ]
       + (snapshots == .btrfs
         ? [
-          "cron line (/etc/cron.d/pushgate): root deletes the snapshots that 'preserve' no",
+          "cron line (\(files.cronPath)): root deletes the snapshots that 'preserve' no",
           "longer keeps; nothing else ever deletes one:",
         ]
         : [
-          "cron lines for every level (/etc/cron.d/pushgate); each takes the area's lock, so it",
-          "never runs while that key pushes or snapshots:",
-        ]) + cronLines + ["", "note: " + shellNote]
+          "cron lines for every level (\(files.cronPath)); each takes the area's lock, so",
+          "it never runs while that key pushes or snapshots:",
+        ]) + cronLines
+      + [
+        "", "logrotate stanza for the audit log (\(files.logrotatePath)); the new log must be",
+        "the account's (create), and never copied and truncated:",
+      ] + files.logrotateLines
+      + [
+        "", "'pushgate init --system-files', as root, writes both files", "", "note: " + shellNote,
+      ]
   }
 }

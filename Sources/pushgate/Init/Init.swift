@@ -18,8 +18,11 @@ struct Init: ParsableCommand {
     discussion: """
       Creates ROOT, ROOT/keys, ROOT/rsyncd.conf and ROOT/pushgate.conf, and prints how to \
       authorize each client key (which creates the key's own area under ROOT/keys), the \
-      client's rsync command and the cron lines of 'pushgate rotate'. A rerun changes \
-      nothing; a file that differs from what init writes is kept unless --force is given.
+      client's rsync command, the cron lines of 'pushgate rotate' and the audit log's \
+      logrotate stanza; with --system-files (as root) it writes those into \
+      /etc/cron.d/pushgate-NAME and /etc/logrotate.d/pushgate-NAME, NAME from ROOT's path \
+      (/backup: pushgate-backup). A rerun changes nothing; a file that differs from what \
+      init writes is kept unless --force is given.
       """)
 
   @Argument(help: "The backup root, an absolute path such as /backup.")
@@ -53,6 +56,18 @@ struct Init: ParsableCommand {
   @Flag(help: "Replace files, modes and owners that differ from what init would write.")
   var force = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Also write the cron.d and logrotate.d files printed below (root only).",
+      discussion: "As /etc/cron.d/pushgate-NAME and /etc/logrotate.d/pushgate-NAME."))
+  var systemFiles = false
+
+  @Option(
+    help: ArgumentHelp(
+      "With --system-files: the directory holding cron.d/ and logrotate.d/, for tests and "
+        + "staging (default: /etc).", valueName: "dir"))
+  var etc: String?
+
   @Option(
     help: ArgumentHelp(
       "The server's name in the client's command (default: this host's name).",
@@ -84,13 +99,26 @@ struct Init: ParsableCommand {
     let request = try SetupRequest(
       root: root, account: owner, runsAsRoot: runsAsRoot, interval: interval, retain: retain,
       restore: restore, snapshots: snapshots)
+    let etcDirectory = try SystemFilesSetup.etcDirectory(
+      etc, systemFiles: systemFiles, runsAsRoot: runsAsRoot)
     if snapshots == .btrfs { try Self.requireBtrfs(root) }
     let instructions = try SetupInstructions(
       request: request, admin: SelfPath.executable(),
       host: host ?? Identity.hostName(), shell: shell)
 
-    let (changed, kept) = try SetupRunner(force: force).applyAll(
+    let files = etcDirectory.map {
+      SystemFiles(request: request, cronLines: instructions.cronLines, etc: $0)
+    }
+    if let files { try SystemFilesSetup.requireDirectories(files) }
+
+    var (changed, kept) = try SetupRunner(force: force).applyAll(
       SetupPlan(request).steps, keptHint: "; use --force to replace")
+    if let files {
+      let written = try SetupRunner(force: force).applyAll(
+        files.steps, keptHint: "; use --force to replace")
+      changed = changed || written.changed
+      kept += written.kept
+    }
 
     for line in instructions.lines { print(line) }
     for path in kept {
