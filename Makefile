@@ -6,8 +6,11 @@ MANDIR := $(DESTDIR)$(PREFIX)/share/man
 SCRATCH := .build-install
 PAGES_MD := $(wildcard docs/*.5.md docs/*.8.md)
 PAGES := $(patsubst docs/%.md,$(SCRATCH)/man/%,$(PAGES_MD))
+# The version, from the one place it is written; the package and its checks use it.
+VERSION := $(shell sed -n 's/^ *public static let text = "\(.*\)"$$/\1/p' \
+  Sources/PushgateCore/Version.swift)
 
-.PHONY: all build man install uninstall test demo clean
+.PHONY: all build man install uninstall deb test demo clean
 
 all: build man
 
@@ -38,6 +41,10 @@ uninstall:
 	rm -f $(BINDIR)/pushgate-serve $(BINDIR)/pushgate
 	for page in $(notdir $(PAGES)); do rm -f $(MANDIR)/man$${page##*.}/$$page; done
 
+# pushgate_VERSION_ARCH.deb, with dpkg-deb (docs/packaging.md); scripts/test-deb installs it.
+deb: build man
+	scripts/deb $(VERSION) $(SCRATCH)
+
 test:
 	scripts/test
 
@@ -45,4 +52,4 @@ demo:
 	scripts/demo
 
 clean:
-	rm -rf $(SCRATCH) $(SCRATCH)-serve demo-root
+	rm -rf $(SCRATCH) $(SCRATCH)-serve demo-root pushgate_*.deb
