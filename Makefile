@@ -6,12 +6,12 @@ MANDIR := $(DESTDIR)$(PREFIX)/share/man
 SCRATCH := .build-install
 PAGES_MD := $(wildcard docs/*.5.md docs/*.8.md)
 PAGES := $(patsubst docs/%.md,$(SCRATCH)/man/%,$(PAGES_MD))
-
-# The version is written once, in Version.swift (the man pages' footers show it).
+# The version is written once, in Version.swift: the package, its checks and the man pages'
+# footers read it from there.
 VERSION_SWIFT := Sources/PushgateCore/Version.swift
 VERSION := $(shell sed -n 's/.*static let text = "\(.*\)".*/\1/p' $(VERSION_SWIFT))
 
-.PHONY: all build man man-lint install uninstall test demo clean
+.PHONY: all build man man-lint install uninstall deb test demo clean
 
 all: build man
 
@@ -59,6 +59,10 @@ uninstall:
 	rm -f $(BINDIR)/pushgate-serve $(BINDIR)/pushgate
 	for page in $(notdir $(PAGES)); do rm -f $(MANDIR)/man$${page##*.}/$$page; done
 
+# pushgate_VERSION_ARCH.deb, with dpkg-deb (docs/packaging.md); scripts/test-deb installs it.
+deb: build man
+	scripts/deb $(VERSION) $(SCRATCH)
+
 test:
 	scripts/test
 
@@ -66,4 +70,4 @@ demo:
 	scripts/demo
 
 clean:
-	rm -rf $(SCRATCH) $(SCRATCH)-serve demo-root
+	rm -rf $(SCRATCH) $(SCRATCH)-serve demo-root pushgate_*.deb

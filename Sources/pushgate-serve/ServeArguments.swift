@@ -10,12 +10,15 @@ enum ServeArguments: Equatable {
   case hook(evidence: String)
   /// Internal: the detached snapshot of a session (`... --snapshot-session ID`).
   case detachedSnapshot(config: String, key: String, session: String)
+  /// `--version` alone: print the version on stdout, log nothing.
+  case version
 
   static let usage =
     "usage: pushgate-serve [--config FILE] [--key LABEL] (run by sshd as a forced command)"
 
   /// Parses argv without argv[0]; `nil` means a usage error.
   static func parse(_ words: [String]) -> ServeArguments? {
+    if words == ["--version"] { return .version }
     if words.first == "--hook" {
       guard words.count == 3, words[1] == "pre-xfer", PathRules.isSafeAbsolute(words[2]) else {
         return nil

@@ -16,6 +16,8 @@ case .hook(let evidence)?:
   recordHook(evidence: evidence)
 case .detachedSnapshot(let config, let key, let session)?:
   runDetachedSnapshot(config: config, key: key, session: session)
+case .version?:
+  print("pushgate-serve \(Version.text)")
 case nil:
   stopWithUsage(Array(CommandLine.arguments.dropFirst()))
 }
