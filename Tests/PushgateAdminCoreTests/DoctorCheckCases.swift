@@ -280,6 +280,16 @@ let doctorLoginCases: [DoctorCase] = [
     $0.sshdRun = .ran(status: 0, stdout: doctorSshd + "usepam no\n", stderr: "")
   },
   row(
+    "an account from another NSS source than /etc/passwd", .warn, "account",
+    "backup is not in /etc/passwd (it comes from another NSS source) -- the static pushgate-serve finds it only while the host's NSS modules match the glibc it was built with; otherwise it still serves, but logs 'uid1000' and gives rsync HOME=/",
+    fix:
+      "use a local account: useradd --system --create-home --shell /bin/sh NAME, then pushgate init --account NAME"
+  ) { $0.accountIsLocal = false },
+  row(
+    "a local account", .ok, "account",
+    "backup is in /etc/passwd: the static pushgate-serve finds it without NSS modules"
+  ) { $0.accountIsLocal = true },
+  row(
     "ExposeAuthInfo missing: the exact line to add", .warn, "sshd",
     "ExposeAuthInfo is not on -- the audit log cannot name the key used",
     fix: "set 'ExposeAuthInfo yes' in sshd_config"

@@ -33,6 +33,7 @@ public enum DoctorChecks {
       results += logrotate(facts, settings)
     }
     results += shell(facts)
+    results += localAccount(facts)
     results += authorizedKeys(facts)
     results += sshd(facts)
     return results

@@ -148,6 +148,31 @@ extension DoctorChecks {
     return results
   }
 
+  /// Whether the static pushgate-serve finds the account: in /etc/passwd always; from another
+  /// NSS source (sss, ldap) only while the host's NSS modules match the glibc the gate was built
+  /// with, and otherwise the gate still serves, as `uidN` with HOME=/.
+  static func localAccount(_ facts: DoctorFacts) -> [DoctorResult] {
+    guard let account = facts.account, let isLocal = facts.accountIsLocal else { return [] }
+    if isLocal {
+      return [
+        DoctorResult(
+          .ok, "account",
+          "\(account.name) is in /etc/passwd: the static pushgate-serve finds it without NSS modules"
+        )
+      ]
+    }
+    return [
+      DoctorResult(
+        .warn, "account",
+        "\(account.name) is not in /etc/passwd (it comes from another NSS source) -- the static "
+          + "pushgate-serve finds it only while the host's NSS modules match the glibc it was built "
+          + "with; otherwise it still serves, but logs 'uid\(account.uid)' and gives rsync HOME=/",
+        fix:
+          "use a local account: useradd --system --create-home --shell /bin/sh NAME, then "
+          + "pushgate init --account NAME")
+    ]
+  }
+
   /// A locked password (`!` first in the shadow entry) with `UsePAM no`: sshd refuses the
   /// account before it looks at any key.
   static func lockedAccount(_ facts: DoctorFacts, usePAM: String) -> [DoctorResult] {

@@ -69,6 +69,7 @@ enum DoctorGather {
     if let found = facts.account, Identity.isRoot {
       facts.passwordLocked = BackupAccount.passwordLocked(found.name)
     }
+    if let found = facts.account { facts.accountIsLocal = BackupAccount.isLocal(found.name) }
     if case .parsed(let parsed) = facts.settings, let found = facts.account,
       let root = try? FileStatus.of(parsed.root)
     {
