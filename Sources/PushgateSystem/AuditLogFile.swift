@@ -69,7 +69,7 @@ public struct AuditLogFile: Sendable {
   /// If the path was rotated between the open and the write, the record is written again to
   /// the new file: at least once in the current file, possibly also once in the rotated one.
   public func append(_ record: [UInt8]) throws(SystemError) {
-    let lock = lockPath.flatMap(Self.openLock).map(OFDLocks.init(fd:))
+    let lock = lockPath.flatMap { Self.openLock($0, owner: owner) }.map(OFDLocks.init(fd:))
     defer { if let lock { close(lock.fd) } }
     // The lock wait is bounded: a writer stopped while holding it must not stop every session.
     // Any error taking it counts as "not yet" and, at the deadline, as "write unlocked".
@@ -91,13 +91,18 @@ public struct AuditLogFile: Sendable {
     }
   }
 
-  /// Opens the root's lock file if it exists (never creates it: a refused session leaves no
-  /// file behind); `nil` when it does not, and the record is written unlocked.
-  private static func openLock(_ path: String) -> Int32? {
+  /// Opens the root's lock file if it exists; `nil` when it does not (the record is then
+  /// written unlocked).
+  ///
+  /// Never creates it: a refused session leaves no file behind. With `owner` (root's tools),
+  /// only that account's file is opened.
+  private static func openLock(_ path: String, owner: uid_t?) -> Int32? {
     let fd = Glibc.open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { return nil }
     var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+      info.st_uid == owner ?? info.st_uid
+    else {
       close(fd)
       return nil
     }

@@ -5,7 +5,7 @@ import Glibc
 public enum FileProblem: Error, Equatable, Sendable {
   /// Not a regular file.
   case notRegular
-  /// Owned by this uid, neither root nor us.
+  /// Owned by this uid, neither root nor us (nor the account root's tools write for).
   case owner(uid_t)
   /// Has forbidden permission bits; the whole mode.
   case mode(mode_t)
@@ -24,17 +24,19 @@ public enum FileProblem: Error, Equatable, Sendable {
 public enum TrustedFile {
   /// The one check of a file we trust, on its open descriptor (fstat(2)).
   ///
-  /// A regular file, owned by root, by us or by `owner`, with none of the `forbidden` permission
-  /// bits: its status, or what is wrong with it.
+  /// A regular file, owned by root or by us, with none of the `forbidden` permission bits: its
+  /// status, or what is wrong with it.
+  ///
+  /// With `owner` (root's tools writing a file of the backup account's): owned by exactly that
+  /// account, so a hard link the account made to root's file is refused rather than written.
   public static func inspect(_ fd: Int32, forbidden: mode_t, owner: uid_t? = nil)
     throws(SystemError) -> Result<stat, FileProblem>
   {
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw .current("fstat") }
     if info.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular) }
-    if info.st_uid != 0 && info.st_uid != geteuid() && info.st_uid != owner {
-      return .failure(.owner(info.st_uid))
-    }
+    let owners: [uid_t] = owner.map { [$0] } ?? [0, geteuid()]
+    if !owners.contains(info.st_uid) { return .failure(.owner(info.st_uid)) }
     if info.st_mode & forbidden != 0 { return .failure(.mode(info.st_mode & 0o7777)) }
     return .success(info)
   }
@@ -81,8 +83,8 @@ public enum TrustedFile {
   /// that it is a regular file owned by us or root and not writable by others.
   ///
   /// With `keepsMode`, a file of ours made with wider permissions before is brought back to `mode`
-  /// (fchmod(2)). With `creates` false a missing file is an error (ENOENT), not created. `owner`
-  /// is one more account whose file is accepted (root's tools writing the backup account's log).
+  /// (fchmod(2)). With `creates` false a missing file is an error (ENOENT), not created. With
+  /// `owner` only that account's file is accepted (``inspect(_:forbidden:owner:)``).
   public static func openOwned(
     _ path: String, flags: Int32, mode: mode_t, keepsMode: Bool = false, creates: Bool = true,
     owner: uid_t? = nil

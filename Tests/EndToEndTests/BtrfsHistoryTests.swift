@@ -178,6 +178,31 @@ private func plantSnapshot(_ root: BackupRoot, _ key: String, _ name: String, re
     #expect(snapshotContents(root, "desk") == deskBefore, "rotate followed the symlink")
   }
 
+  // The audit log is the backup account's, and root's rotate appends to it: a log the account
+  // replaced with a hard link to root's file (possible where fs.protected_hardlinks is 0, or
+  // to a root file its group may write) is refused, root's file stays as it was, and nothing is
+  // deleted unrecorded.
+  @Test(.enabled(if: realProgramsInstalled))
+  func rootsRotateNeverWritesALogThatIsNotTheAccounts() throws {
+    let (root, account) = try btrfsAccountRoot(settings: ["preserve = 1d", "preserve_min = no"])
+    defer {
+      root.remove()
+      account.remove()
+    }
+    try root.writeSource("a.txt", "first\n")
+    #expect(try root.push().status == 0)
+    try plantSnapshot(root, "laptop", "2020-01-05T000000Z")
+    // On the same file system as the log, where a hard link can be made.
+    let roots = URL(fileURLWithPath: root.path).deletingLastPathComponent().path + "/roots-file"
+    try write("root's own\n", to: roots, mode: 0o644)
+    #expect(unlink(root.auditLog) == 0 && link(roots, root.auditLog) == 0)
+    let ran = try rotate(root, [])
+    #expect(ran.status == 71, "\(ran.err)")
+    #expect(ran.err.contains("owned by uid 0; nothing was deleted"), "\(ran.err)")
+    #expect(read(roots) == "root's own\n")
+    #expect(root.history().contains("2020-01-05T000000Z"))
+  }
+
   // With snapshot_min_interval a changing push within the interval leaves the area pending;
   // root's rotate takes that snapshot once due, as the backup account, and the state stays the
   // account's.
