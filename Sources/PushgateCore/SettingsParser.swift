@@ -117,8 +117,12 @@ public enum SettingsParser {
     settings.snapshotMinInterval = try reader.duration(
       "snapshot_min_interval", 0...(366 * 86400), default: 0)
     settings.snapshots = try reader.choice("snapshots", default: SnapshotEngine.rsnapshot)
-    settings.preserve = try reader.preserve("preserve", default: .defaults)
-    settings.preserveMin = try reader.preserveMin("preserve_min", default: .defaults)
+    settings.preserve = try reader.parsed(
+      "preserve", default: .defaults, Preserve.parse,
+      expected: "counts of h, d, w, m or y (btrbk's form) such as '24h 30d 12w 12m', or 'no'")
+    settings.preserveMin = try reader.parsed(
+      "preserve_min", default: .defaults, PreserveMin.parse,
+      expected: "'all', 'latest', 'no' or a count of h, d, w, m (months) or y such as '1d'")
     return settings
   }
 

@@ -93,30 +93,17 @@ struct ValueReader {
     return result
   }
 
-  /// btrbk's `preserve`, such as `24h 30d 12w 12m`.
-  func preserve(_ name: String, default fallback: Preserve) throws(SettingsError) -> Preserve {
+  /// `name` read by `parse`; otherwise the error says it `must be` what `expected` says.
+  ///
+  /// For btrbk's `preserve` (Preserve.parse) and `preserve_min` (PreserveMin.parse).
+  func parsed<Value>(
+    _ name: String, default fallback: Value, _ parse: (String) -> Value?, expected: String
+  ) throws(SettingsError) -> Value {
     guard let value = values[name]?.value else { return fallback }
-    guard let preserve = Preserve.parse(value) else {
-      throw fail(
-        name,
-        "'\(name)' must be counts of h, d, w, m or y (btrbk's form) such as '24h 30d 12w 12m', "
-          + "or 'no', not '\(SettingsParser.visible(value))'")
+    guard let parsed = parse(value) else {
+      throw fail(name, "'\(name)' must be \(expected), not '\(SettingsParser.visible(value))'")
     }
-    return preserve
-  }
-
-  /// btrbk's `preserve_min`: `all`, `latest`, `no` or a count of h, d, w, m or y such as `1d`.
-  func preserveMin(_ name: String, default fallback: PreserveMin) throws(SettingsError)
-    -> PreserveMin
-  {
-    guard let value = values[name]?.value else { return fallback }
-    guard let minimum = PreserveMin.parse(value) else {
-      throw fail(
-        name,
-        "'\(name)' must be 'all', 'latest', 'no' or a count of h, d, w, m (months) or y such "
-          + "as '1d', not '\(SettingsParser.visible(value))'")
-    }
-    return minimum
+    return parsed
   }
 
   /// One of `Choice`'s raw values, such as `wait` or `detach`.

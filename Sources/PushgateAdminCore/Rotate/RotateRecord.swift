@@ -10,12 +10,7 @@ extension AuditRecord {
     session: String, key: String, level: String, result: RotateResult, milliseconds: Int,
     waitedMilliseconds: Int, outputTail: [UInt8], time: Int
   ) -> [UInt8] {
-    var line = JSONLine()
-    line.add("v", version)
-    line.add("time", Timestamp.iso8601(time))
-    line.add("session", session)
-    line.add("event", "rotate-ended")
-    line.add("key", key)
+    var line = rotationLine("rotate-ended", session: session, key: key, time: time)
     line.add("level", level)
     switch result {
     case .ran(let outcome): outcome.record(into: &line)
@@ -37,17 +32,27 @@ extension AuditRecord {
   public static func snapshotDeleted(
     session: String, key: String, snapshot: String, reason: String, detail: String?, time: Int
   ) -> [UInt8] {
-    var line = JSONLine()
-    line.add("v", version)
-    line.add("time", Timestamp.iso8601(time))
-    line.add("session", session)
-    line.add("event", "snapshot-deleted")
-    line.add("key", key)
+    var line = rotationLine("snapshot-deleted", session: session, key: key, time: time)
     line.add("snapshot", snapshot)
     line.add("result", detail == nil ? "ok" : "failed")
     line.add("reason", reason)
     if let detail { line.add("detail", detail, limit: 512) }
     return line.line
+  }
+}
+
+extension AuditRecord {
+  /// The fields every record of `pushgate rotate` starts with: its own session, no peer.
+  fileprivate static func rotationLine(
+    _ event: String, session: String, key: String, time: Int
+  ) -> JSONLine {
+    var line = JSONLine()
+    line.add("v", version)
+    line.add("time", Timestamp.iso8601(time))
+    line.add("session", session)
+    line.add("event", event)
+    line.add("key", key)
+    return line
   }
 }
 
