@@ -51,8 +51,8 @@ func monitoringReadsHolders() throws {
   try #require(lstat(root.lockFile, &info) == 0)
   #expect(info.st_mode & 0o7777 == 0o600)
 
-  // The administrator gives the monitoring account's group read access to the log and the
-  // holders file, as pushgate-status(8) says.
+  // The administrator gives the monitoring account read access to the log and the holders
+  // file (ACLs on a real host, pushgate-status(8); here the root's mode and the files' group).
   #expect(chmod(root.path, 0o755) == 0)
   for file in [root.log, holders] { #expect(chown(file, 0, monitor.gid) == 0) }
   try write(lockEverything, to: root.path + "/lock-everything.py", mode: 0o644)
@@ -102,4 +102,42 @@ func monitoringReadsHolders() throws {
   #expect(status.out.contains("pid \(serve.pid)"), "\(status.out)")
   // The lock file stayed unreadable to the monitor: status read the holders file.
   #expect(try monitor.run("/usr/bin/cat", [root.lockFile]).status != 0)
+}
+
+@Test(
+  "a monitoring account that may pass through ROOT but not list it reads every rotation of the log",
+  .blocking)
+func monitoringReadsRotationsWithoutListingTheRoot() throws {
+  try #require(geteuid() == 0, "the test adds a monitoring account")
+  let root = try Root()
+  defer { root.remove() }
+  let monitor = try TestAccount()
+  defer { monitor.remove() }
+  // Three sessions, rotated as logrotate does: the oldest compressed, the next renamed.
+  #expect(try root.serve(root.allowedCommand).status == 0)
+  #expect(rename(root.log, root.log + ".2") == 0)
+  #expect(try run("/bin/gzip", ["-n", root.log + ".2"]).status == 0)
+  #expect(try root.serve(root.allowedCommand).status == 0)
+  #expect(rename(root.log, root.log + ".1") == 0)
+  #expect(try root.serve(root.allowedCommand).status == 0)
+  // What the ACLs of pushgate-status(8) give: passage through ROOT (here its mode), read on
+  // the log files (here their group), no listing.
+  #expect(chmod(root.path, 0o711) == 0)
+  for file in [root.log, root.log + ".1", root.log + ".2.gz"] {
+    #expect(chown(file, 0, monitor.gid) == 0)
+    #expect(chmod(file, 0o640) == 0)
+  }
+  #expect(try monitor.run("/bin/ls", [root.path]).status != 0, "the monitor cannot list ROOT")
+  let log = try monitor.run(Binaries.pushgate, ["log", "--file", root.log, "--json"])
+  #expect(log.status == 0, "\(log.err)")
+  let sessions = log.out.split(separator: "\n").filter { $0.contains(#""event":"allowed""#) }
+  #expect(sessions.count == 3, "\(log.out)")
+  // status counts what root (who may list ROOT) counts.
+  let arguments = ["status", "--file", root.log, "--format", "prometheus"]
+  let seen = try monitor.run(Binaries.pushgate, arguments)
+  let rootSees = try run(Binaries.pushgate, arguments)
+  #expect(seen.status == 0, "\(seen.err)")
+  #expect(rootSees.status == 0, "\(rootSees.err)")
+  #expect(seen.out == rootSees.out)
+  #expect(seen.out.contains("pushgate_pushes_total{key=\"laptop\"} 3\n"), "\(seen.out)")
 }

@@ -3,6 +3,7 @@ import CZlib
 import Foundation
 import Glibc
 import PushgateAdminCore
+import PushgateAdminSystem
 import PushgateCore
 
 /// The audit log and its rotations (`pushgate.log.N` and `pushgate.log.N.gz`), read as a stream
@@ -14,11 +15,17 @@ enum LogFiles {
   static let maximumLine = 1 << 20
 
   /// The files to read, oldest first: the highest rotation number first, the live log last.
+  ///
+  /// A reader that may pass through the log's directory but not list it (a monitoring account
+  /// given only `x` on ROOT, mode 1770) finds the rotations by name instead: `.1`, `.1.gz`,
+  /// `.2`, `.2.gz`, … up to the first number with neither, as logrotate numbers them.
   static func files(for log: String) -> [String] {
     let url = URL(fileURLWithPath: log)
     let directory = url.deletingLastPathComponent().path
     let base = url.lastPathComponent
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: directory))
+      ?? probedRotations(of: base, in: directory)
     let rotated = names.compactMap { name -> (Int, String)? in
       guard name.hasPrefix(base + ".") else { return nil }
       var rest = name.dropFirst(base.count + 1)
@@ -32,6 +39,20 @@ enum LogFiles {
     let existing = FileManager.default.fileExists(atPath: log) ? [log] : []
     // Highest number first; for the same number, the compressed copy (older) first.
     return rotated.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.1) + existing
+  }
+
+  /// The names `base.N` and `base.N.gz` that exist in `directory`, for N from 1 to the first
+  /// number with neither (at most 10,000).
+  private static func probedRotations(of base: String, in directory: String) -> [String] {
+    var names: [String] = []
+    for number in 1...10_000 {
+      let found = ["\(base).\(number)", "\(base).\(number).gz"].filter { name in
+        (try? FileStatus.ifExists(directory + "/" + name)) != nil
+      }
+      if found.isEmpty { break }
+      names += found
+    }
+    return names
   }
 
   /// Calls `body` with each complete line (without its newline) of `path`; a last line with no
