@@ -1,5 +1,6 @@
 // The password and group databases: every look-up of an account or a group, for the gate and
-// the admin tool (getpwnam(3), getpwuid(3), getgrouplist(3), getgrgid(3)).
+// the admin tool (getpwnam(3), getpwuid(3), getgrouplist(3), getgrgid(3); the gate's own
+// look-up reads /etc/passwd alone, fgetpwent(3)).
 //
 // What these return comes from NSS (/etc/passwd, /etc/group or a directory service), never
 // from the environment. The results are copied out at once: the functions return pointers to
@@ -39,6 +40,19 @@ public enum Accounts {
   /// The account with uid `uid` (getpwuid(3)), or `nil` when there is none.
   public static func lookUp(uid: uid_t) -> Account? {
     getpwuid(uid).map(account)
+  }
+
+  /// The account with uid `uid` in /etc/passwd itself (fgetpwent(3)), or `nil`.
+  ///
+  /// No NSS module is loaded: in the static gate, they crashed it (SIGSEGV, before any audit
+  /// record) on Debian 12's `passwd: files systemd`, for an account not in /etc/passwd.
+  public static func lookUpInPasswdFile(uid: uid_t) -> Account? {
+    guard let file = fopen("/etc/passwd", "re") else { return nil }
+    defer { fclose(file) }
+    while let entry = fgetpwent(file) {
+      if entry.pointee.pw_uid == uid { return account(entry) }
+    }
+    return nil
   }
 
   package static func account(_ entry: UnsafeMutablePointer<passwd>) -> Account {

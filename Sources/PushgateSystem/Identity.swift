@@ -6,10 +6,13 @@ public enum Identity {
   /// Our process id (getpid(2)), for holder records.
   public static var processId: Int { Int(getpid()) }
 
-  /// The account's name and home from the password database (Accounts.lookUp(uid:) of
-  /// geteuid(2)), not from the environment; `uidN` and `/` when it has no entry.
+  /// The account's name and home from /etc/passwd (Accounts.lookUpInPasswdFile(uid:) of
+  /// geteuid(2)), not from the environment nor another NSS source; `uidN` and `/` when it has
+  /// no line there.
   public static func account() -> (user: String, home: String) {
-    guard let account = Accounts.lookUp(uid: geteuid()) else { return ("uid\(geteuid())", "/") }
+    guard let account = Accounts.lookUpInPasswdFile(uid: geteuid()) else {
+      return ("uid\(geteuid())", "/")
+    }
     return (account.name, account.home)
   }
 

@@ -281,7 +281,7 @@ let doctorLoginCases: [DoctorCase] = [
   },
   row(
     "an account from another NSS source than /etc/passwd", .warn, "account",
-    "backup is not in /etc/passwd (it comes from another NSS source) -- the static pushgate-serve finds it only while the host's NSS modules match the glibc it was built with; otherwise it still serves, but logs 'uid1000' and gives rsync HOME=/",
+    "backup is not in /etc/passwd (it comes from another NSS source) -- pushgate-serve reads only /etc/passwd: it serves, but logs 'uid1000' and gives rsync HOME=/",
     fix:
       "use a local account: useradd --system --create-home --shell /bin/sh NAME, then pushgate init --account NAME"
   ) { $0.accountIsLocal = false },

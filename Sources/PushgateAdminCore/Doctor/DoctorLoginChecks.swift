@@ -164,9 +164,9 @@ extension DoctorChecks {
     return [
       DoctorResult(
         .warn, "account",
-        "\(account.name) is not in /etc/passwd (it comes from another NSS source) -- the static "
-          + "pushgate-serve finds it only while the host's NSS modules match the glibc it was built "
-          + "with; otherwise it still serves, but logs 'uid\(account.uid)' and gives rsync HOME=/",
+        "\(account.name) is not in /etc/passwd (it comes from another NSS source) -- "
+          + "pushgate-serve reads only /etc/passwd: it serves, but logs 'uid\(account.uid)' and "
+          + "gives rsync HOME=/",
         fix:
           "use a local account: useradd --system --create-home --shell /bin/sh NAME, then "
           + "pushgate init --account NAME")
