@@ -17,9 +17,13 @@ all: build man
 
 # pushgate-serve runs once per connection: as a fully static executable it starts in about
 # 1 ms instead of 2 (no dynamic loader, no relocations; docs/benchmarks.md). The admin tool
-# links libssh and zlib dynamically, so it is built apart.
+# links libssh and zlib dynamically, so it is built apart, with Debian's hardening for a
+# dynamic executable: relocations resolved at start and read-only (BIND_NOW, RELRO), and the
+# C of CPushgate and CPushgateAdmin with glibc's checked functions (_FORTIFY_SOURCE).
+HARDENING := -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xcc -D_FORTIFY_SOURCE=2
 build:
-	swift build -c release --static-swift-stdlib --product pushgate --scratch-path $(SCRATCH)
+	swift build -c release --static-swift-stdlib $(HARDENING) --product pushgate \
+	  --scratch-path $(SCRATCH)
 	swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
 	  --product pushgate-serve --scratch-path $(SCRATCH)-serve
 
