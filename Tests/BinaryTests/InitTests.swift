@@ -254,6 +254,30 @@ private func withRoot(_ body: (String, String) throws -> Void) throws {
     }
   }
 
+  // `mkfs.btrfs DEVICE && mkdir -p /backup && mount DEVICE /backup`, then init (the README's
+  // btrfs lines): the fresh file system's top directory is root's, 0755 and empty (ext4's has
+  // lost+found). init takes it over; a directory with anything else in it stays kept.
+  @Test(.enabled(if: initHasRsnapshot && initRunsAsRoot))
+  func takesOverAFreshMountPointButKeepsADirectoryInUse() throws {
+    try withRoot { root, _ in
+      #expect(mkdir(root, 0o755) == 0)
+      #expect(mkdir(root + "/lost+found", 0o700) == 0)
+      let fresh = try pushgateInit([root] + fixedOptions)
+      #expect(fresh.status == 0, "\(fresh.err)")
+      #expect(fresh.out.hasPrefix("updated    \(root) (directory, mode 0750, "), "\(fresh.out)")
+      #expect(fileStatus(root).map { $0.st_mode & 0o7777 } == 0o750)
+      #expect(fileStatus(root + "/lost+found").map { $0.st_mode & 0o7777 } == 0o700)
+    }
+    try withRoot { root, _ in
+      #expect(mkdir(root, 0o755) == 0)
+      try write("the administrator's\n", to: root + "/notes")
+      let kept = try pushgateInit([root] + fixedOptions)
+      #expect(kept.status == 1)
+      #expect(kept.out.contains("kept       \(root) (mode 0755, not 0750"), "\(kept.out)")
+      #expect(fileStatus(root).map { $0.st_mode & 0o7777 } == 0o755)
+    }
+  }
+
   @Test(.enabled(if: initHasRsnapshot))
   func keepsAChangedModeUntilForced() throws {
     try withRoot { root, _ in

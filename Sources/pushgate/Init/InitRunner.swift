@@ -107,7 +107,19 @@ struct SetupRunner {
     }
     try requireKind(info, S_IFDIR, step.path, "a directory")
     if followsPushes { return .unchanged }
-    return try settle(step, differences(step, info))
+    let found = differences(step, info)
+    if !found.isEmpty && !force && isFreshMountPoint(step.path, info) {
+      try setAttributes(step)
+      return .updated
+    }
+    return try settle(step, found)
+  }
+
+  /// Whether `path` is root's and empty but for `lost+found`: a file system just made and
+  /// mounted there (or a directory just made for it), which init takes over without --force.
+  private func isFreshMountPoint(_ path: String, _ info: stat) -> Bool {
+    guard info.st_uid == 0, let names = try? Directory.names(path) else { return false }
+    return names.allSatisfy { $0 == "lost+found" }
   }
 
   private func file(_ step: SetupStep) throws(InitFailure) -> StepOutcome {
