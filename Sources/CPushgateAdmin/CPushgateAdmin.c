@@ -1,4 +1,4 @@
-// C wrappers for the btrfs ioctls only the admin tool makes.
+// C wrappers for the btrfs ioctls (and lgetxattr) only the admin tool makes.
 #include "CPushgateAdmin.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 
 /// Copies `name` into `args` if it is one non-empty path component that fits.
 static int set_name(struct btrfs_ioctl_vol_args *args, const char *name) {
@@ -57,4 +58,8 @@ int pg_fd_fs_type(int fd, int64_t *type) {
   if (fstatfs(fd, &info) != 0) return -1;
   *type = (int64_t)info.f_type;
   return 0;
+}
+
+long pg_lgetxattr(const char *path, const char *name, void *value, unsigned long size) {
+  return (long)lgetxattr(path, name, value, size);
 }

@@ -1,6 +1,8 @@
 // What lstat(2) says about a path, and the names in a directory (opendir(3), readdir(3)),
 // for the checks of the gate's areas and of root's tools (doctor, status, init).
+import CPushgateAdmin
 import Glibc
+import PushgateAdminCore
 import PushgateSystem
 
 /// A path's kind, owner, permission bits and modification time, from lstat(2): a symbolic
@@ -98,5 +100,20 @@ public enum Directory {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     guard getcwd(&buffer, buffer.count) != nil else { return nil }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
+/// A path's access ACL (lgetxattr(2) of `system.posix_acl_access`, not following a symlink).
+public enum AccessACL {
+  /// The ACL of `path`; `nil` when it has none beyond its mode bits (or one that cannot be
+  /// parsed).
+  public static func of(_ path: String) throws(SystemError) -> PosixACL? {
+    var value = [UInt8](repeating: 0, count: 4 + 8 * 64)
+    let length = pg_lgetxattr(path, "system.posix_acl_access", &value, UInt(value.count))
+    guard length >= 0 else {
+      if errno == ENODATA || errno == ENOTSUP { return nil }
+      throw .current("lgetxattr")
+    }
+    return PosixACL(attribute: Array(value.prefix(length)))
   }
 }

@@ -33,8 +33,20 @@ let doctorAreaCases: [DoctorCase] = [
     "a monitoring user in the group that may write ROOT", .fail, "rootgroup",
     "/backup is writable by its group, which also holds monitor, nagios -- they can create the"
       + " audit log, lock file or .pushgate before the backup account and stop every session",
-    fix: "gpasswd -d monitor backup; gpasswd -d nagios backup; give monitoring a group of its own"
+    fix: "gpasswd -d monitor backup; gpasswd -d nagios backup; give monitoring read access"
+      + " through ACLs instead (pushgate-status(8))"
   ) { $0.rootGroupOthers = ["monitor", "nagios"] },
+  row(
+    "ROOT's ACL lets a monitoring user and a group write", .fail, "rootgroup",
+    "/backup's ACL lets u:nagios, g:staff write in it -- they can create the audit log, lock"
+      + " file or .pushgate before the backup account and stop every session",
+    fix: "setfacl -m u:nagios:x /backup; setfacl -m g:staff:x /backup (monitoring needs only"
+      + " passage)"
+  ) { $0.rootACLWriters = ["u:nagios", "g:staff"] },
+  row(
+    "ROOT's ACL gives monitoring passage only", .ok, "rootgroup",
+    "/backup is writable by its group, which holds the account alone"
+  ) { $0.rootACLWriters = [] },
   row(
     "ROOT's group not looked up", .warn, "rootgroup",
     "the members of /backup's group were not looked up", fix: "run doctor as root"

@@ -1,4 +1,5 @@
-// C wrappers for the btrfs ioctls only the admin tool makes; pushgate-serve never builds them.
+// C wrappers for the btrfs ioctls (and the one extended attribute) only the admin tool reads or
+// makes; pushgate-serve never builds them.
 #ifndef CPUSHGATEADMIN_H
 #define CPUSHGATEADMIN_H
 
@@ -29,5 +30,10 @@ int64_t pg_btrfs_magic(void);
 
 /// The inode number of every subvolume's root directory (BTRFS_FIRST_FREE_OBJECTID).
 uint64_t pg_btrfs_subvolume_inode(void);
+
+/// The value of the extended attribute `name` of `path`, not following a symlink (lgetxattr(2),
+/// which Swift's Glibc module does not expose): its length, or -1 with errno set (ENODATA when
+/// the file has no such attribute).
+long pg_lgetxattr(const char *path, const char *name, void *value, unsigned long size);
 
 #endif

@@ -170,6 +170,9 @@ public struct DoctorFacts: Equatable, Sendable {
   public var rootGroupOthers: [String]? = nil
   /// The name of ROOT's group, or its number.
   public var rootGroupName = ""
+  /// The named users and groups ROOT's ACL lets write in it, as `setfacl` names them
+  /// (`u:nagios`, `g:staff`); empty with no ACL, `nil` when not read.
+  public var rootACLWriters: [String]? = nil
   /// logrotate's configuration, the main file first and then what it includes; `nil` when
   /// it could not be read (no logrotate installed).
   public var logrotateFiles: [LogrotateFile]? = nil

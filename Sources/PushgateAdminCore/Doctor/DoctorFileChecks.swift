@@ -57,9 +57,19 @@ extension DoctorChecks {
   /// ROOT/.pushgate) before the account does, and the gate then refuses them and every session
   /// fails.
   ///
-  /// Monitoring gets a group of its own (pushgate-status(8)).
+  /// The same holds for a named user or group that ROOT's ACL lets write: monitoring gets
+  /// passage only, `u:USER:x` (pushgate-status(8)).
   static func rootGroup(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
     let root = facts.file(settings.root)
+    if let writers = facts.rootACLWriters, !writers.isEmpty {
+      return DoctorResult(
+        .fail, "rootgroup",
+        "\(settings.root)'s ACL lets \(writers.joined(separator: ", ")) write in it -- they can "
+          + "create the audit log, lock file or .pushgate before the backup account and stop "
+          + "every session",
+        fix: writers.map { "setfacl -m \($0):x \(settings.root)" }.joined(separator: "; ")
+          + " (monitoring needs only passage)")
+    }
     guard root.kind == .directory, root.mode & 0o020 != 0 else {
       return DoctorResult(.ok, "rootgroup", "\(settings.root) is not writable by its group")
     }
@@ -75,7 +85,7 @@ extension DoctorChecks {
           + " -- they can create the audit log, lock file or .pushgate before the backup account"
           + " and stop every session",
         fix: others.map { "gpasswd -d \($0) \(facts.rootGroupName)" }.joined(separator: "; ")
-          + "; give monitoring a group of its own")
+          + "; give monitoring read access through ACLs instead (pushgate-status(8))")
     }
     return DoctorResult(
       .ok, "rootgroup", "\(settings.root) is writable by its group, which holds the account alone")

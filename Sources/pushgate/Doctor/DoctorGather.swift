@@ -75,6 +75,16 @@ enum DoctorGather {
     {
       facts.rootGroupOthers = Accounts.members(ofGroup: root.gid).filter { $0 != found.name }
       facts.rootGroupName = Accounts.groupName(of: root.gid) ?? String(root.gid)
+      do {
+        let acl = try AccessACL.of(parsed.root)
+        facts.rootACLWriters = (acl?.namedWriters ?? []).map { entry in
+          entry.tag == .user
+            ? "u:" + (Accounts.lookUp(uid: entry.id)?.name ?? String(entry.id))
+            : "g:" + (Accounts.groupName(of: entry.id) ?? String(entry.id))
+        }
+      } catch {
+        facts.rootACLWriters = nil  // not read: rootgroup then says nothing of ACLs
+      }
     }
     facts.sshdRun = runSshd(sshd, config: facts.sshdConfig, account: facts.account)
     return facts
