@@ -47,7 +47,7 @@ let package = Package(
         "PushgateCore", "PushgateAdminCore", "PushgateSystem", "PushgateAdminSystem", "CLibSSH", "CZlib",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["CPushgate"], path: "Tests/TestSupport"),
     .testTarget(name: "PushgateCoreTests", dependencies: ["PushgateCore"]),
     .testTarget(name: "PushgateAdminCoreTests", dependencies: ["PushgateAdminCore"]),
     .testTarget(name: "PushgateSystemTests", dependencies: ["PushgateSystem", "PushgateAdminSystem"]),

@@ -1,5 +1,6 @@
 // A child started as sshd starts a forced command: the one process helper of the binary and
 // end-to-end tests.
+import CPushgate
 import Foundation
 import Glibc
 
@@ -30,8 +31,7 @@ public final class SpawnedProcess {
       return
     }
     var fds: [Int32] = [-1, -1]
-    guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    guard pg_pipe_cloexec(&fds) == 0 else { throw POSIXError(.EMFILE) }
     defer { Glibc.close(fds[0]) }
     do {
       pid = try spawnAsSSHDWould(argv, environment: environment, output: output, input: fds[0])

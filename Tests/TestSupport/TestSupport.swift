@@ -1,4 +1,5 @@
 // Shared helpers for the binary and end-to-end tests: built binaries, temporary roots, processes.
+import CPushgate
 import Foundation
 import Glibc
 
@@ -75,30 +76,49 @@ public func run(
   process.arguments = arguments
   process.environment = environment
   if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-  let outPipe = Pipe()
-  let errPipe = Pipe()
-  let inPipe = Pipe()
-  process.standardOutput = outPipe
-  process.standardError = errPipe
-  process.standardInput = inPipe
-  try process.run()
-  inPipe.fileHandleForWriting.write(input)
-  try? inPipe.fileHandleForWriting.close()
+  // Close-on-exec pipes from the start (Foundation's Pipe() is not): a child that a parallel
+  // test starts meanwhile must not inherit this child's stdout, or reading it to its end
+  // waits for that other child too (seen: a refusal that took 5 s, a daemon refusal's wait).
+  let (outRead, outWrite) = try closeOnExecPipe()
+  let (errRead, errWrite) = try closeOnExecPipe()
+  let (inRead, inWrite) = try closeOnExecPipe()
+  process.standardOutput = outWrite
+  process.standardError = errWrite
+  process.standardInput = inRead
+  do {
+    try process.run()
+  } catch {
+    for handle in [outWrite, errWrite, inRead, inWrite] { try? handle.close() }
+    throw error
+  }
+  for handle in [outWrite, errWrite, inRead] { try? handle.close() }
+  inWrite.write(input)
+  try? inWrite.close()
   // Read both pipes concurrently so a chatty child cannot block on a full pipe.
   nonisolated(unsafe) var errData = Data()
   let group = DispatchGroup()
   group.enter()
   DispatchQueue.global().async {
-    errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+    errData = errRead.readDataToEndOfFile()
     group.leave()
   }
-  let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+  let outData = outRead.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
   let status =
     process.terminationReason == .uncaughtSignal
     ? 128 + process.terminationStatus : process.terminationStatus
   return Finished(status: status, stdout: outData, stderr: errData)
+}
+
+/// A pipe whose two ends are close-on-exec from the start (pipe2(2)): read end, write end.
+private func closeOnExecPipe() throws -> (FileHandle, FileHandle) {
+  var fds: [Int32] = [-1, -1]
+  guard pg_pipe_cloexec(&fds) == 0 else { throw POSIXError(.EMFILE) }
+  return (
+    FileHandle(fileDescriptor: fds[0], closeOnDealloc: true),
+    FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+  )
 }
 
 /// Writes a file with a mode, through a close-on-exec descriptor: a descriptor open for
