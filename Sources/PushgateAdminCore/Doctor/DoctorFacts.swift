@@ -162,8 +162,8 @@ public struct DoctorFacts: Equatable, Sendable {
   public var sshdConfig: String? = nil
   /// Whether the account's password is locked (`!` first in /etc/shadow); `nil` when unknown.
   public var passwordLocked: Bool? = nil
-  /// Whether the account has a line in /etc/passwd, where the static pushgate-serve finds it
-  /// without NSS modules; `nil` when unknown.
+  /// Whether /etc/passwd has a line with the account's uid, where pushgate-serve (which reads
+  /// that file alone) finds it; `nil` when not looked up.
   public var accountIsLocal: Bool? = nil
   /// The accounts other than the backup account in ROOT's group (as a member or by their
   /// primary group), sorted; `nil` when not looked up.

@@ -60,13 +60,15 @@ extension DoctorChecks {
   /// The same holds for a named user or group that ROOT's ACL lets write: monitoring gets
   /// passage only, `u:USER:x` (pushgate-status(8)).
   static func rootGroup(_ facts: DoctorFacts, _ settings: Settings) -> DoctorResult {
+    let rootWritersCan =
+      "they can create the audit log, lock file or .pushgate before the backup account and "
+      + "stop every session"
     let root = facts.file(settings.root)
     if let writers = facts.rootACLWriters, !writers.isEmpty {
       return DoctorResult(
         .fail, "rootgroup",
-        "\(settings.root)'s ACL lets \(writers.joined(separator: ", ")) write in it -- they can "
-          + "create the audit log, lock file or .pushgate before the backup account and stop "
-          + "every session",
+        "\(settings.root)'s ACL lets \(writers.joined(separator: ", ")) write in it -- "
+          + rootWritersCan,
         fix: writers.map { "setfacl -m \($0):x \(settings.root)" }.joined(separator: "; ")
           + " (monitoring needs only passage)")
     }
@@ -82,8 +84,7 @@ extension DoctorChecks {
       return DoctorResult(
         .fail, "rootgroup",
         "\(settings.root) is writable by its group, which also holds \(others.joined(separator: ", "))"
-          + " -- they can create the audit log, lock file or .pushgate before the backup account"
-          + " and stop every session",
+          + " -- " + rootWritersCan,
         fix: others.map { "gpasswd -d \($0) \(facts.rootGroupName)" }.joined(separator: "; ")
           + "; give monitoring read access through ACLs instead (pushgate-status(8))")
     }

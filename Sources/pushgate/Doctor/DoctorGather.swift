@@ -69,7 +69,10 @@ enum DoctorGather {
     if let found = facts.account, Identity.isRoot {
       facts.passwordLocked = BackupAccount.passwordLocked(found.name)
     }
-    if let found = facts.account { facts.accountIsLocal = BackupAccount.isLocal(found.name) }
+    // As the gate looks itself up: by uid, in /etc/passwd alone.
+    if let found = facts.account {
+      facts.accountIsLocal = Accounts.lookUpInPasswdFile(uid: found.uid) != nil
+    }
     if case .parsed(let parsed) = facts.settings, let found = facts.account,
       let root = try? FileStatus.of(parsed.root)
     {

@@ -27,15 +27,6 @@ enum BackupAccount {
     return DoctorGather.userName(keys.uid)
   }
 
-  /// Whether `name` has a line in `passwd` (default /etc/passwd); `nil` when it cannot be read.
-  ///
-  /// Read as ``passwordLocked(_:shadow:)`` reads /etc/shadow.
-  static func isLocal(_ name: String, passwd: String = "/etc/passwd") -> Bool? {
-    guard let bytes = TrustedFile.readSmall(passwd, limit: 16 << 20) else { return nil }
-    let prefix = Array((name + ":").utf8)
-    return bytes.split(separator: UInt8(ascii: "\n")).contains { $0.starts(with: prefix) }
-  }
-
   /// Whether `name`'s password field in /etc/shadow starts with `!` (locked); `nil` when the file
   /// cannot be read (not root) or has no entry.
   ///
