@@ -46,11 +46,12 @@ $(SCRATCH)/man/%: docs/%.md $(VERSION_SWIFT) scripts/man-fix scripts/man-tables.
 
 # Every page passes mandoc's lint with no warning (issue 12); CI runs this.
 man-lint:
-	@scripts/require-packages mandoc
+	@scripts/require-packages mandoc groff-base python3
 	@$(MAKE) --no-print-directory man
 	@out=$$(mandoc -Tlint -W warning $(PAGES) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
-	echo "man-lint: ok ($(words $(PAGES)) pages)"
+	scripts/man-check $(VERSION) $(PAGES) && \
+	echo "man-lint: ok ($(words $(PAGES)) pages: no lint warning, footers, tables within 80 columns)"
 
 install: build man
 	install -d $(BINDIR) $(MANDIR)/man5 $(MANDIR)/man8
